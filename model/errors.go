@@ -1,0 +1,33 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors that storage and service return and the API maps to
+// HTTP statuses with errors.Is.
+var (
+	// ErrNotFound: the addressed record does not exist (404).
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: the write would break a uniqueness rule (409).
+	ErrConflict = errors.New("conflict")
+)
+
+// ValidationError is bad input: it names the field and what is allowed (400).
+type ValidationError struct {
+	Field   string
+	Message string
+}
+
+func (e *ValidationError) Error() string {
+	if e.Field == "" {
+		return e.Message
+	}
+	return fmt.Sprintf("%s: %s", e.Field, e.Message)
+}
+
+// Invalid returns a ValidationError for field with a formatted message.
+func Invalid(field, format string, args ...any) error {
+	return &ValidationError{Field: field, Message: fmt.Sprintf(format, args...)}
+}

@@ -1,0 +1,73 @@
+package model
+
+import "time"
+
+// ProviderType is the API dialect a provider speaks upstream.
+type ProviderType string
+
+// The provider types Sluicegate can route to.
+const (
+	TypeOpenAI    ProviderType = "openai"
+	TypeAnthropic ProviderType = "anthropic"
+)
+
+// Default per-provider timeouts (API.md §2 "Timeouts").
+const (
+	// DefaultConnectTimeoutSecs bounds the TCP (and TLS) dial to a provider.
+	DefaultConnectTimeoutSecs = 10
+	// DefaultResponseHeaderTimeoutSecs is long because non-streaming
+	// generations can take minutes before the first header arrives.
+	DefaultResponseHeaderTimeoutSecs = 600
+	// DefaultStreamIdleTimeoutSecs aborts a stream that sends no byte for
+	// this long; a live stream of any total length is never cut.
+	DefaultStreamIdleTimeoutSecs = 300
+)
+
+// ModelMapping maps a client-facing alias to the provider's own model name.
+type ModelMapping struct {
+	Alias    string `json:"alias"`
+	Upstream string `json:"upstream"`
+}
+
+// Provider is one configured upstream LLM API.
+type Provider struct {
+	ID                        int64             `json:"id"`
+	Key                       string            `json:"key"`
+	Name                      string            `json:"name"`
+	Type                      ProviderType      `json:"type"`
+	BaseURL                   string            `json:"base_url"`
+	APIKey                    string            `json:"api_key,omitempty"`
+	Enabled                   bool              `json:"enabled"`
+	Models                    []ModelMapping    `json:"models"`
+	Headers                   map[string]string `json:"headers"`
+	ConnectTimeoutSecs        int               `json:"connect_timeout_secs"`
+	ResponseHeaderTimeoutSecs int               `json:"response_header_timeout_secs"`
+	StreamIdleTimeoutSecs     int               `json:"stream_idle_timeout_secs"`
+	HealthCheckIntervalSecs   int               `json:"health_check_interval_secs"`
+	CreatedAt                 time.Time         `json:"created_at"`
+	UpdatedAt                 time.Time         `json:"updated_at"`
+}
+
+// ConnectTimeout returns the dial timeout, falling back to the default.
+func (p *Provider) ConnectTimeout() time.Duration {
+	return secsOr(p.ConnectTimeoutSecs, DefaultConnectTimeoutSecs)
+}
+
+// ResponseHeaderTimeout returns the time allowed for response headers,
+// falling back to the default.
+func (p *Provider) ResponseHeaderTimeout() time.Duration {
+	return secsOr(p.ResponseHeaderTimeoutSecs, DefaultResponseHeaderTimeoutSecs)
+}
+
+// StreamIdleTimeout returns the longest pause allowed mid-body, falling
+// back to the default.
+func (p *Provider) StreamIdleTimeout() time.Duration {
+	return secsOr(p.StreamIdleTimeoutSecs, DefaultStreamIdleTimeoutSecs)
+}
+
+func secsOr(v, def int) time.Duration {
+	if v <= 0 {
+		v = def
+	}
+	return time.Duration(v) * time.Second
+}
