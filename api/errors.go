@@ -1,0 +1,69 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/sluicegate/sluicegate/model"
+)
+
+// apiError is one row of the admin API's error table. Every error response
+// is written through writeError so the body shape never varies:
+// {"error":{"code","message","field"?}}.
+type apiError struct {
+	HTTPStatus int    `json:"-"`
+	Code       string `json:"code"`
+	Message    string `json:"message"`
+	Field      string `json:"field,omitempty"`
+}
+
+func (e *apiError) Error() string { return e.Message }
+
+// with returns a copy of e with a specific message.
+func (e *apiError) with(msg string) *apiError {
+	c := *e
+	c.Message = msg
+	return &c
+}
+
+var (
+	errBadRequest       = &apiError{HTTPStatus: http.StatusBadRequest, Code: "invalid_request", Message: "invalid request"}
+	errUnauthorized     = &apiError{HTTPStatus: http.StatusUnauthorized, Code: "unauthorized", Message: "this Sluicegate requires the admin token: send it as 'Authorization: Bearer TOKEN'"}
+	errForbidden        = &apiError{HTTPStatus: http.StatusForbidden, Code: "forbidden", Message: "forbidden"}
+	errNotFound         = &apiError{HTTPStatus: http.StatusNotFound, Code: "not_found", Message: "no such admin endpoint"}
+	errMethodNotAllowed = &apiError{HTTPStatus: http.StatusMethodNotAllowed, Code: "method_not_allowed", Message: "method not allowed"}
+	errConflict         = &apiError{HTTPStatus: http.StatusConflict, Code: "conflict", Message: "conflict"}
+	errUnavailable      = &apiError{HTTPStatus: http.StatusServiceUnavailable, Code: "unavailable", Message: "Sluicegate is starting or shutting down; try again"}
+	errInternal         = &apiError{HTTPStatus: http.StatusInternalServerError, Code: "internal_error", Message: "internal error; see Sluicegate's log"}
+)
+
+// writeJSON writes v with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// writeError maps err to the error table and writes it. Errors that are
+// not in the table become a generic 500 and are logged, so internals never
+// leak into a response.
+func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
+	var ae *apiError
+	var ve *model.ValidationError
+	switch {
+	case errors.As(err, &ae):
+	case errors.As(err, &ve):
+		ae = &apiError{HTTPStatus: http.StatusBadRequest, Code: "invalid_field", Message: ve.Error(), Field: ve.Field}
+	case errors.Is(err, model.ErrNotFound):
+		ae = errNotFound.with(err.Error())
+	case errors.Is(err, model.ErrConflict):
+		ae = errConflict.with(err.Error())
+	default:
+		log.Error("admin API internal error", "err", err)
+		ae = errInternal
+	}
+	writeJSON(w, ae.HTTPStatus, map[string]*apiError{"error": ae})
+}

@@ -1,0 +1,140 @@
+// Package api is Sluicegate's HTTP surface: the root handler that mounts
+// the proxy (/v1), the admin API (/admin/v1), /healthz and the embedded
+// dashboard, behind the local-security guards of API.md §3.
+package api
+
+import (
+	"context"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/sluicegate/sluicegate/model"
+)
+
+// wsPath is the live-log WebSocket; it alone takes the token as ?token=.
+const wsPath = "/admin/v1/ws"
+
+// Service is what the admin API needs from the service layer.
+type Service interface {
+	// Status describes the running instance.
+	Status(ctx context.Context) (model.Status, error)
+}
+
+// Config wires the root handler.
+type Config struct {
+	// Service answers the admin API.
+	Service Service
+	// Proxy serves everything under /v1/.
+	Proxy http.Handler
+	// Dashboard is the built frontend (the contents of frontend/dist).
+	Dashboard fs.FS
+	// Addr is the listener's HOST:PORT, for the Host and Origin checks.
+	Addr string
+	// AdminToken, when set, is required on admin routes.
+	AdminToken string
+	// CORSOrigins returns the extra origins allowed to call /v1; may be nil.
+	CORSOrigins func() []string
+	// Logger receives errors; nil discards them.
+	Logger *slog.Logger
+}
+
+// Server holds the two faces of the same routes.
+type Server struct {
+	routes  http.Handler
+	network http.Handler
+}
+
+// New builds the root handler.
+func New(cfg Config) (*Server, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	g, err := newGuard(cfg.Addr, cfg.AdminToken, cfg.CORSOrigins)
+	if err != nil {
+		return nil, err
+	}
+	h := &handlers{svc: cfg.Service, log: log}
+
+	admin := http.NewServeMux()
+	admin.HandleFunc("GET /admin/v1/status", h.status)
+	admin.HandleFunc("/admin/v1/", func(w http.ResponseWriter, r *http.Request) {
+		notFoundOrNotAllowed(admin, w, r, log)
+	})
+
+	proxy := cfg.Proxy
+	if proxy == nil {
+		proxy = http.NotFoundHandler()
+	}
+	dash := newDashboard(cfg.Dashboard)
+
+	// routes is shared by both faces; guarded adds the network checks
+	// around each family.
+	build := func(guarded bool) http.Handler {
+		mux := http.NewServeMux()
+		mux.HandleFunc("GET /healthz", healthz)
+		a, p := http.Handler(admin), proxy
+		if guarded {
+			a, p = g.checkAdmin(admin), g.checkCORS(proxy)
+		}
+		mux.Handle("/admin/v1/", a)
+		mux.Handle("/v1/", p)
+		mux.Handle("/", dash)
+		if guarded {
+			return g.checkHost(mux)
+		}
+		return mux
+	}
+	return &Server{routes: build(false), network: build(true)}, nil
+}
+
+// Network is the handler for the TCP listener: every request passes the
+// Host check, admin routes the Origin and token checks, /v1 the CORS rules.
+func (s *Server) Network() http.Handler { return s.network }
+
+// InProcess is the handler for the desktop webview's own requests, which
+// reach it through Wails' AssetServer without a socket. They are trusted;
+// never serve this handler on a listener.
+func (s *Server) InProcess() http.Handler { return s.routes }
+
+func healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// handlers are the admin API's endpoints.
+type handlers struct {
+	svc Service
+	log *slog.Logger
+}
+
+func (h *handlers) status(w http.ResponseWriter, r *http.Request) {
+	st, err := h.svc.Status(r.Context())
+	if err != nil {
+		writeError(w, h.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+// notFoundOrNotAllowed answers an admin request no route matched: 405 with
+// Allow when the path exists under another method, else 404. (ServeMux
+// would fall through to the catch-all instead of answering 405 itself.)
+func notFoundOrNotAllowed(mux *http.ServeMux, w http.ResponseWriter, r *http.Request, log *slog.Logger) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "/admin/v1/" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) == 0 {
+		writeError(w, log, errNotFound.with("no admin endpoint "+r.URL.Path+"; see GET /admin/v1/openapi.json"))
+		return
+	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	writeError(w, log, errMethodNotAllowed.with(r.Method+" is not allowed on "+r.URL.Path+"; allowed: "+strings.Join(allow, ", ")))
+}

@@ -1,0 +1,121 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// ErrNewerSchema is returned when the database was written by a newer
+// Sluicegate than this binary; opening it could lose data.
+var ErrNewerSchema = errors.New("database schema is newer than this Sluicegate")
+
+// migration moves the schema from version i to i+1 (its index + 1).
+type migration func(ctx context.Context, tx *sql.Tx) error
+
+// migrations are applied in order, each in its own transaction. Append
+// only: never edit a step that has shipped.
+var migrations = []migration{
+	migrate1,
+}
+
+const (
+	sqlCreateSchemaVersion = `CREATE TABLE IF NOT EXISTS schema_version (
+		id      INTEGER PRIMARY KEY CHECK (id = 1),
+		version INTEGER NOT NULL
+	)`
+	sqlSelectSchemaVersion = `SELECT version FROM schema_version WHERE id = 1`
+	sqlUpsertSchemaVersion = `INSERT INTO schema_version (id, version) VALUES (1, ?)
+		ON CONFLICT (id) DO UPDATE SET version = excluded.version`
+)
+
+// migrate brings the database to len(steps), refusing one that is newer.
+func (s *Store) migrate(ctx context.Context, steps []migration) error {
+	if _, err := s.db.ExecContext(ctx, sqlCreateSchemaVersion); err != nil {
+		return fmt.Errorf("storage: create schema_version: %w", err)
+	}
+	current, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if current > len(steps) {
+		return fmt.Errorf("storage: %s has schema version %d but this binary knows only up to %d: %w (use the newer Sluicegate, or move the file aside to start fresh)",
+			s.path, current, len(steps), ErrNewerSchema)
+	}
+	for v := current; v < len(steps); v++ {
+		if err := s.applyMigration(ctx, v+1, steps[v]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) applyMigration(ctx context.Context, version int, step migration) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("storage: migration %d: begin: %w", version, err)
+	}
+	defer func() { _ = tx.Rollback() }() // no-op after Commit
+	if err := step(ctx, tx); err != nil {
+		return fmt.Errorf("storage: migration %d: %w", version, err)
+	}
+	if _, err := tx.ExecContext(ctx, sqlUpsertSchemaVersion, version); err != nil {
+		return fmt.Errorf("storage: migration %d: record version: %w", version, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("storage: migration %d: commit: %w", version, err)
+	}
+	return nil
+}
+
+// SchemaVersion reports the schema version stored in the database
+// (0 for a new file).
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := s.db.QueryRowContext(ctx, sqlSelectSchemaVersion).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("storage: read schema version: %w", err)
+	}
+	return v, nil
+}
+
+// execAll runs statements in order inside tx.
+func execAll(ctx context.Context, tx *sql.Tx, stmts ...string) error {
+	for _, q := range stmts {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("%.60s…: %w", q, err)
+		}
+	}
+	return nil
+}
+
+// migrate1 creates the provider and settings tables.
+func migrate1(ctx context.Context, tx *sql.Tx) error {
+	return execAll(ctx, tx,
+		`CREATE TABLE providers (
+			id                            INTEGER PRIMARY KEY AUTOINCREMENT,
+			key                           TEXT NOT NULL UNIQUE,
+			name                          TEXT NOT NULL DEFAULT '',
+			type                          TEXT NOT NULL CHECK (type IN ('openai', 'anthropic')),
+			base_url                      TEXT NOT NULL,
+			api_key                       TEXT NOT NULL DEFAULT '',
+			enabled                       INTEGER NOT NULL DEFAULT 1,
+			models_json                   TEXT NOT NULL DEFAULT '[]',
+			headers_json                  TEXT NOT NULL DEFAULT '{}',
+			connect_timeout_secs          INTEGER NOT NULL,
+			response_header_timeout_secs  INTEGER NOT NULL,
+			stream_idle_timeout_secs      INTEGER NOT NULL,
+			health_check_interval_secs    INTEGER NOT NULL DEFAULT 0,
+			created_at                    TEXT NOT NULL,
+			updated_at                    TEXT NOT NULL
+		)`,
+		`CREATE TABLE settings (
+			name  TEXT PRIMARY KEY,
+			value TEXT NOT NULL
+		)`,
+	)
+}

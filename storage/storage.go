@@ -1,0 +1,87 @@
+// Package storage keeps Sluicegate's state in one SQLite file through
+// mattn/go-sqlite3: versioned migrations, providers, settings, health
+// history and request logs. It is the only package that speaks SQL.
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+
+	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+)
+
+// FileName is the database file inside the data directory.
+const FileName = "sluicegate.db"
+
+// dsnParams are per-connection settings. They live in the DSN, not in a
+// db.Exec, because database/sql opens several connections and a PRAGMA run
+// through Exec reaches only one of them.
+const dsnParams = "_journal_mode=WAL" +
+	"&_busy_timeout=5000" + // writers wait for each other instead of failing with SQLITE_BUSY
+	"&_foreign_keys=on" + // provider deletes cascade to their history
+	"&_synchronous=NORMAL" + // safe with WAL; a power cut loses at most the last commits
+	"&_txlock=immediate" // take the write lock at BEGIN so upgrades never deadlock
+
+// Store is an open Sluicegate database.
+type Store struct {
+	db   *sql.DB
+	path string
+}
+
+// Open creates dir (0700) if needed, opens or creates dir/sluicegate.db
+// (0600) and migrates it to the current schema. It refuses a database
+// written by a newer Sluicegate.
+func Open(ctx context.Context, dir string) (*Store, error) {
+	return open(ctx, dir, migrations)
+}
+
+func open(ctx context.Context, dir string, steps []migration) (*Store, error) {
+	if dir == "" {
+		return nil, errors.New("storage: no data directory given")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("storage: create data directory %s: %w", dir, err)
+	}
+	path := filepath.Join(dir, FileName)
+	// Create the file ourselves so it is 0600 whatever the umask; SQLite
+	// gives its -wal and -shm files the same mode as the database file.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("storage: open %s: %w", path, err)
+	}
+	_ = f.Close()
+	if err := os.Chmod(path, 0o600); err != nil {
+		return nil, fmt.Errorf("storage: restrict %s to its owner: %w", path, err)
+	}
+
+	db, err := sql.Open("sqlite3", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+dsnParams)
+	if err != nil {
+		return nil, fmt.Errorf("storage: open %s: %w", path, err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("storage: open %s: %w", path, err)
+	}
+	s := &Store{db: db, path: path}
+	if err := s.migrate(ctx, steps); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Path is the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the database.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("storage: close: %w", err)
+	}
+	return nil
+}
