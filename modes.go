@@ -61,17 +61,29 @@ func runDesktop(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	in := newInstance(opts, newLogger(stderr))
+	startErr := false
 	err := app.Run(app.Config{
 		Title:     "Sluicegate",
 		Dashboard: dashboardFS(),
 		Handler:   in.InProcess(),
 		Icon:      appIcon,
 		DataDir:   opts.dataDir,
-		Start:     in.Start,
-		Stop:      in.Stop,
+		// The terminal gets the reason at once; the window shows it in a
+		// dialog until the user dismisses it.
+		Start: func(ctx context.Context) error {
+			err := in.Start(ctx)
+			if err != nil {
+				startErr = true
+				fmt.Fprintf(stderr, "sluicegate: %v\n", err)
+			}
+			return err
+		},
+		Stop: in.Stop,
 	})
 	if err != nil {
-		fmt.Fprintf(stderr, "sluicegate: %v\n", err)
+		if !startErr {
+			fmt.Fprintf(stderr, "sluicegate: %v\n", err)
+		}
 		return exitError
 	}
 	return exitOK

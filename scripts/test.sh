@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Runs every suite of `make test` and ends with one plain line,
+# "N passed, N failed", summing all of them. Exits non-zero if any failed.
+# Reports land in out/reports, screenshots in out/screenshots.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+out=out
+reports=$out/reports
+rm -rf "$reports" && mkdir -p "$reports" "$out/screenshots"
+export SLUICEGATE_BIN=$PWD/build/bin/sluicegate
+export DESKTOP_TAGS=desktop,production,webkit2_41
+FUZZTIME=${FUZZTIME:-10s}
+
+total_p=0 total_f=0 total_s=0
+summary=()
+
+record() { # suite passed failed skipped
+  total_p=$((total_p + $2)) total_f=$((total_f + $3)) total_s=$((total_s + $4))
+  summary+=("$(printf '%-22s %4d passed, %d failed, %d skipped' "$1" "$2" "$3" "$4")")
+}
+
+# step NAME CMD...: a check that is one test; its log is shown on failure.
+step() {
+  local name=$1; shift
+  echo "==> $name"
+  if "$@" >"$reports/$name.log" 2>&1; then
+    record "$name" 1 0 0
+  else
+    echo "FAILED: $name" >&2
+    tail -n 60 "$reports/$name.log" >&2
+    record "$name" 0 1 0
+  fi
+}
+
+# counted NAME KIND REPORT CMD...: a runner whose report is counted.
+counted() {
+  local name=$1 kind=$2 report=$3; shift 3
+  echo "==> $name"
+  "$@"
+  local rc=$?
+  read -r p f s < <(node scripts/count.mjs "$kind" "$report")
+  # A runner that failed without a failing test (compile error, crash)
+  # is still a failure.
+  if ((rc != 0 && f == 0)); then f=1; echo "FAILED: $name exited $rc" >&2; fi
+  record "$name" "$p" "$f" "$s"
+}
+
+gofmt_check() {
+  local bad
+  bad=$(find . -name '*.go' -not -path '*/node_modules/*' -not -path './.git/*' -print0 | xargs -0 gofmt -l)
+  [[ -z "$bad" ]] || { echo "gofmt would change:"; echo "$bad"; return 1; }
+}
+
+step gofmt gofmt_check
+step go-vet go vet ./...
+step go-vet-desktop go vet -tags "$DESKTOP_TAGS" ./...
+counted go-test go "$reports/go-test.json" \
+  bash -c "go test -race -json ./... > '$reports/go-test.json'"
+if grep -q 'func FuzzSpliceModel' proxy/*_test.go 2>/dev/null; then
+  step fuzz-splice go test -run '^$' -fuzz '^FuzzSpliceModel$' -fuzztime "$FUZZTIME" ./proxy
+fi
+counted frontend-unit vitest "$reports/vitest.json" \
+  bash -c "cd frontend && npx vitest run --reporter=default --reporter=json --outputFile.json='../$reports/vitest.json'"
+step build make --no-print-directory build
+counted e2e-dashboard playwright "$reports/playwright.json" \
+  bash -c "cd e2e && npx playwright test"
+counted desktop-smoke go "$reports/desktop-smoke.json" \
+  bash -c "go test -tags smoke -count=1 -json -timeout 5m ./smoke > '$reports/desktop-smoke.json'"
+
+echo
+echo "Summary"
+printf '  %s\n' "${summary[@]}"
+echo "$total_p passed, $total_f failed"
+((total_f == 0))

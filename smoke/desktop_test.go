@@ -1,0 +1,366 @@
+//go:build smoke
+
+package smoke
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"image"
+	"image/png"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// bin is the binary under test.
+func bin(t *testing.T) string {
+	t.Helper()
+	b := os.Getenv("SLUICEGATE_BIN")
+	if b == "" {
+		t.Fatal("SLUICEGATE_BIN is not set: build the desktop binary (make build) and point SLUICEGATE_BIN at it")
+	}
+	if _, err := os.Stat(b); err != nil {
+		t.Fatalf("SLUICEGATE_BIN: %v", err)
+	}
+	return b
+}
+
+// startXvfb starts a private X server and returns its DISPLAY value.
+// -displayfd lets Xvfb pick a free display number and tell us which.
+func startXvfb(t *testing.T) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+	cmd.ExtraFiles = []*os.File{w}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start Xvfb (apt package xvfb): %v", err)
+	}
+	_ = w.Close()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	line := make(chan string, 1)
+	go func() {
+		s, _ := bufio.NewReader(r).ReadString('\n')
+		line <- strings.TrimSpace(s)
+	}()
+	select {
+	case n := <-line:
+		if n == "" {
+			t.Fatal("Xvfb did not report a display")
+		}
+		return ":" + n
+	case <-time.After(15 * time.Second):
+		t.Fatal("Xvfb did not start within 15s")
+	}
+	return ""
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// syncBuffer is a bytes.Buffer the process writes while the test reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// app is a running desktop process.
+type app struct {
+	cmd    *exec.Cmd
+	stderr *syncBuffer
+	done   chan error
+}
+
+func launch(t *testing.T, display, addr string) *app {
+	t.Helper()
+	cmd := exec.Command(bin(t), "--addr", addr, "--data-dir", filepath.Join(t.TempDir(), "data"))
+	cmd.Env = append(os.Environ(),
+		"DISPLAY="+display,
+		// No session bus: keeps GLib from spawning dbus daemons that would
+		// outlive the test.
+		"DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent",
+	)
+	a := &app{cmd: cmd, stderr: &syncBuffer{}, done: make(chan error, 1)}
+	cmd.Stderr = a.stderr
+	cmd.Stdout = a.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { a.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-a.done
+		if t.Failed() {
+			t.Logf("app output:\n%s", a.stderr)
+		}
+	})
+	return a
+}
+
+func waitHealthy(t *testing.T, a *app, addr string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-a.done:
+			a.done <- err
+			t.Fatalf("app exited before /healthz answered: %v", err)
+		default:
+		}
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("/healthz did not answer within 30s")
+}
+
+// findWindow returns the id of a visible (mapped) window whose title
+// matches name.
+func findWindow(t *testing.T, display, name string, within time.Duration) string {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", name)
+		cmd.Env = append(os.Environ(), "DISPLAY="+display)
+		out, _ := cmd.Output()
+		if ids := strings.Fields(string(out)); len(ids) > 0 {
+			return ids[len(ids)-1]
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("no visible window named %q within %s", name, within)
+	return ""
+}
+
+// geometry returns a window's position and size.
+func geometry(t *testing.T, display, win string) (x, y, w, h int) {
+	t.Helper()
+	out := xdo(t, display, "getwindowgeometry", "--shell", win)
+	vals := map[string]int{}
+	for _, line := range strings.Fields(out) {
+		if k, v, ok := strings.Cut(line, "="); ok {
+			vals[k], _ = strconv.Atoi(v)
+		}
+	}
+	return vals["X"], vals["Y"], vals["WIDTH"], vals["HEIGHT"]
+}
+
+func xdo(t *testing.T, display string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("xdotool", args...)
+	cmd.Env = append(os.Environ(), "DISPLAY="+display)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("xdotool %v: %v %s", args, err, out)
+	}
+	return string(out)
+}
+
+// waitFor polls cond until it holds or within passes.
+func waitFor(t *testing.T, within time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met within %s", within)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// screenshot captures the whole screen as a PNG.
+func screenshot(t *testing.T, display string) ([]byte, image.Image) {
+	t.Helper()
+	cmd := exec.Command("import", "-window", "root", "png:-")
+	cmd.Env = append(os.Environ(), "DISPLAY="+display)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("import (apt package imagemagick): %v", err)
+	}
+	img, err := png.Decode(bytes.NewReader(out))
+	if err != nil {
+		t.Fatalf("decode screenshot: %v", err)
+	}
+	return out, img
+}
+
+// colours counts the distinct colours in img; a blank or half-painted
+// window has very few, a rendered dashboard with text has hundreds.
+func colours(img image.Image) int {
+	seen := map[uint32]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 2 {
+		for x := b.Min.X; x < b.Max.X; x += 2 {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			seen[(r>>8)<<16|(g>>8)<<8|bl>>8] = true
+		}
+	}
+	return len(seen)
+}
+
+func saveShot(t *testing.T, name string, data []byte) {
+	dir := os.Getenv("SCREENSHOT_DIR")
+	if dir == "" {
+		dir = filepath.Join("..", "out", "screenshots")
+	}
+	if err := os.MkdirAll(dir, 0o755); err == nil {
+		_ = os.WriteFile(filepath.Join(dir, name), data, 0o644)
+	}
+}
+
+// TestDesktopWindowPaintsDashboard launches the real app, waits for the
+// proxy, and checks that the window is mapped and painted with the
+// dashboard (not blank); then SIGTERM shuts it down cleanly.
+func TestDesktopWindowPaintsDashboard(t *testing.T) {
+	display := startXvfb(t)
+	addr := freeAddr(t)
+	a := launch(t, display, addr)
+	waitHealthy(t, a, addr)
+	findWindow(t, display, "^Sluicegate$", 20*time.Second)
+
+	// First paint comes a second or so after the window maps; the
+	// dashboard is painted once the status bar has loaded its data.
+	var shot []byte
+	var n int
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		var img image.Image
+		shot, img = screenshot(t, display)
+		if n = colours(img); n >= 200 {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	saveShot(t, "desktop.png", shot)
+	if n < 200 {
+		t.Fatalf("window looks blank: %d distinct colours in the screenshot (want ≥ 200)", n)
+	}
+
+	// The proxy in the same process answers on the real listener.
+	resp, err := http.Get("http://" + addr + "/admin/v1/status")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("status over the network: %v %v", resp, err)
+	}
+	resp.Body.Close()
+
+	if err := a.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-a.done:
+		a.done <- err
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("app did not exit within 15s of SIGTERM")
+	}
+	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		c.Close()
+		t.Error("port still open after exit")
+	}
+}
+
+// TestDesktopPortInUseShowsDialog occupies the port first: the app must
+// explain it in a dialog (and on stderr) and exit 1 when it is dismissed.
+func TestDesktopPortInUseShowsDialog(t *testing.T) {
+	display := startXvfb(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	addr := l.Addr().String()
+	_, port, _ := net.SplitHostPort(addr)
+
+	a := launch(t, display, addr)
+	win := findWindow(t, display, "Sluicegate cannot start", 30*time.Second)
+	shot, _ := screenshot(t, display)
+	saveShot(t, "desktop-port-in-use.png", shot)
+
+	// The reason is on stderr at once, while the dialog is still up.
+	waitFor(t, 10*time.Second, func() bool { return strings.Contains(a.stderr.String(), "already in use") })
+
+	// Dismiss the dialog the way a user would: click its OK button, which
+	// spans the bottom of the dialog. (Xvfb has no window manager, so
+	// keyboard focus cannot be requested.)
+	x, y, w, h := geometry(t, display, win)
+	xdo(t, display, "mousemove", strconv.Itoa(x+w/2), strconv.Itoa(y+h-12), "click", "1")
+	select {
+	case err := <-a.done:
+		a.done <- err
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+			t.Fatalf("exit: %v, want exit status 1", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("app did not exit after the dialog was dismissed")
+	}
+	msg := a.stderr.String()
+	if !strings.Contains(msg, "port "+port+" is already in use") || !strings.Contains(msg, "--addr") {
+		t.Errorf("stderr does not name the port and the flag:\n%s", msg)
+	}
+	if strings.Contains(msg, "panic") || strings.Contains(msg, "goroutine ") {
+		t.Errorf("stderr has a stack trace:\n%s", msg)
+	}
+}
+
+// TestDesktopWithoutDisplay: no DISPLAY is a one-line error pointing to
+// `sluicegate serve`, never a GTK panic.
+func TestDesktopWithoutDisplay(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin(t), "--addr", freeAddr(t), "--data-dir", t.TempDir())
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "DISPLAY=") && !strings.HasPrefix(kv, "WAYLAND_DISPLAY=") {
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+		t.Fatalf("exit: %v, want exit status 2; output:\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], "sluicegate serve") {
+		t.Errorf("want one line suggesting `sluicegate serve`, got:\n%s", out)
+	}
+}
