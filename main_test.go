@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/sluicegate/sluicegate/model"
+)
+
+func TestRunCommands(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		args       []string
+		env        map[string]string
+		code       int
+		wantOut    string
+		wantErr    string
+		notWantOut string
+	}{
+		{name: "version", args: []string{"version"}, code: 0, wantOut: "sluicegate " + version},
+		{name: "help", args: []string{"help"}, code: 0, wantOut: "sluicegate serve [flags]"},
+		{name: "--help", args: []string{"--help"}, code: 0, wantOut: "--data-dir DATA_DIR"},
+		{name: "serve --help", args: []string{"serve", "--help"}, code: 0, wantOut: "--admin-token"},
+		{name: "help hides a token", args: []string{"--help"}, env: map[string]string{envToken: "tok-secret"}, code: 0, notWantOut: "tok-secret"},
+		{name: "unknown command", args: []string{"frobnicate"}, code: 2, wantErr: `unknown command "frobnicate"`},
+		{name: "unknown flag", args: []string{"serve", "--nope"}, code: 2, wantErr: "-nope"},
+		{name: "stray argument", args: []string{"serve", "extra"}, code: 2, wantErr: `unexpected argument "extra"`},
+		{name: "bad addr", args: []string{"serve", "--addr", "8750"}, code: 2, wantErr: "not HOST:PORT"},
+		{name: "bad port", args: []string{"serve", "--addr", "127.0.0.1:http2x"}, code: 2, wantErr: "port"},
+		{name: "non-loopback needs token", args: []string{"serve", "--addr", "0.0.0.0:8750"}, code: 2, wantErr: "--admin-token"},
+		{name: "wildcard needs token", args: []string{"serve", "--addr", ":8750"}, code: 2, wantErr: "--admin-token"},
+		{name: "env addr is read", args: []string{"serve"}, env: map[string]string{envAddr: "192.168.7.7:1"}, code: 2, wantErr: "192.168.7.7:1 listens beyond"},
+		{name: "desktop without window build", args: []string{}, code: 2, wantErr: "sluicegate serve"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			var out, errOut bytes.Buffer
+			code := run(tc.args, &out, &errOut)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d; stderr: %s", code, tc.code, errOut.String())
+			}
+			if !strings.Contains(out.String(), tc.wantOut) {
+				t.Errorf("stdout %q lacks %q", out.String(), tc.wantOut)
+			}
+			if !strings.Contains(errOut.String(), tc.wantErr) {
+				t.Errorf("stderr %q lacks %q", errOut.String(), tc.wantErr)
+			}
+			if tc.notWantOut != "" && strings.Contains(out.String()+errOut.String(), tc.notWantOut) {
+				t.Errorf("output shows %q", tc.notWantOut)
+			}
+			if tc.code == 2 && strings.Count(strings.TrimSpace(errOut.String()), "\n") > 0 {
+				t.Errorf("usage errors are one line; got:\n%s", errOut.String())
+			}
+		})
+	}
+}
+
+// buildBinary compiles this command (without the window) for tests that
+// need a real process.
+var buildBinary = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "sluicegate-bin")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "sluicegate")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		return "", errors.New(string(out))
+	}
+	return bin, nil
+})
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// TestServeProcess is issue 2's acceptance for `serve` against the real
+// binary: health and status answer, the guards refuse DNS rebinding and
+// cross-origin admin calls, the database is private, SIGTERM is clean.
+func TestServeProcess(t *testing.T) {
+	bin, err := buildBinary()
+	if err != nil {
+		t.Fatalf("build: %v", err)
+	}
+	addr := freePort(t)
+	dataDir := filepath.Join(t.TempDir(), "data")
+	var stderr bytes.Buffer
+	cmd := exec.Command(bin, "serve", "--addr", addr, "--data-dir", dataDir)
+	cmd.Env = append(os.Environ(), "DISPLAY=", "WAYLAND_DISPLAY=")
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	defer func() { _ = cmd.Process.Kill() }()
+
+	base := "http://" + addr
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if resp, err := http.Get(base + "/healthz"); err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || strings.TrimSpace(string(body)) != `{"status":"ok"}` {
+				t.Fatalf("/healthz: %d %s", resp.StatusCode, body)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not answer: %s", stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	resp, err := http.Get(base + "/admin/v1/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st model.Status
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if st.Addr != addr || st.OpenAIBaseURL != base+"/v1" || st.AnthropicBaseURL != base || st.DataDir != dataDir {
+		t.Errorf("status: %+v", st)
+	}
+
+	for _, tc := range []struct {
+		name, method, path string
+		header             map[string]string
+		host               string
+		want               int
+	}{
+		{"rebinding host", "GET", "/healthz", nil, "evil.example", 403},
+		{"rebinding host admin", "GET", "/admin/v1/status", nil, "evil.example:80", 403},
+		{"cross-origin admin POST", "POST", "/admin/v1/status", map[string]string{"Origin": "http://evil.example"}, "", 403},
+		{"dashboard", "GET", "/", nil, "", 200},
+	} {
+		req, _ := http.NewRequest(tc.method, base+tc.path, nil)
+		if tc.host != "" {
+			req.Host = tc.host
+		}
+		for k, v := range tc.header {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, resp.StatusCode, tc.want)
+		}
+	}
+
+	for path, want := range map[string]os.FileMode{dataDir: 0o700, filepath.Join(dataDir, "sluicegate.db"): 0o600} {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != want {
+			t.Errorf("%s: mode %o, want %o", path, fi.Mode().Perm(), want)
+		}
+	}
+
+	// A second instance on the same port: one line naming port and flag.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, bin, "serve", "--addr", addr, "--data-dir", t.TempDir()).CombinedOutput()
+	var ee *exec.ExitError
+	_, port, _ := net.SplitHostPort(addr)
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Errorf("second instance: %v, want exit 1", err)
+	}
+	if lines := strings.Split(strings.TrimSpace(string(out)), "\n"); len(lines) != 1 ||
+		!strings.Contains(lines[0], "port "+port+" is already in use") || !strings.Contains(lines[0], "--addr") {
+		t.Errorf("second instance output:\n%s", out)
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not exit after SIGTERM")
+	}
+	if !strings.Contains(stderr.String(), "shutting down") {
+		t.Errorf("no shutdown log:\n%s", stderr.String())
+	}
+}
