@@ -58,7 +58,7 @@ func Run(cfg Config) error {
 		Height:           820,
 		MinWidth:         900,
 		MinHeight:        560,
-		BackgroundColour: &options.RGBA{R: 24, G: 26, B: 31, A: 255},
+		BackgroundColour: &options.RGBA{R: 245, G: 247, B: 250, A: 255}, // the light theme's page colour, so the first frame does not flash
 		AssetServer: &assetserver.Options{
 			Assets:  cfg.Dashboard,
 			Handler: cfg.Handler,

@@ -1,0 +1,154 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { expect, test as base, type Page } from '@playwright/test'
+
+const port = Number(process.env.E2E_PORT ?? '18750')
+const origin = `http://127.0.0.1:${port}`
+const openAIURL = `${origin}/v1`
+const anthropicURL = origin
+const screenshotDir = path.resolve(__dirname, '..', process.env.SLUICEGATE_OUT ?? '../out', 'screenshots')
+
+// Every test fails on a console error or an uncaught page error, unless it
+// provokes one on purpose (allowConsoleErrors).
+const test = base.extend<{ allowConsoleErrors: boolean; consoleGuard: void }>({
+  allowConsoleErrors: [false, { option: true }],
+  consoleGuard: [
+    async ({ page, allowConsoleErrors }, use) => {
+      const errors: string[] = []
+      page.on('console', (msg) => {
+        if (msg.type() === 'error') errors.push(`console: ${msg.text()}`)
+      })
+      page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`))
+      await use()
+      if (!allowConsoleErrors) expect(errors, 'console errors').toEqual([])
+    },
+    { auto: true },
+  ],
+})
+
+function statusBar(page: Page) {
+  return page.getByRole('contentinfo', { name: 'Proxy status' })
+}
+
+function heading(page: Page) {
+  return page.getByRole('heading', { level: 1 })
+}
+
+test('the dashboard loads with the base URLs in the status bar', async ({ page }) => {
+  await page.goto('/')
+  await expect(page).toHaveTitle('Sluicegate')
+  await expect(heading(page)).toHaveText('Providers')
+  const bar = statusBar(page)
+  await expect(bar.getByTestId('statusbar-openai-url')).toHaveText(openAIURL)
+  await expect(bar.getByTestId('statusbar-anthropic-url')).toHaveText(anthropicURL)
+  await expect(bar.getByText(/^v\d+\.\d+\.\d+/)).toBeVisible()
+  await expect(bar.getByText('Running')).toBeVisible()
+  await expect(page.getByRole('main').getByText(`127.0.0.1:${port}`, { exact: true })).toBeVisible()
+})
+
+test('the navigation switches pages', async ({ page }) => {
+  await page.goto('/')
+  const nav = page.getByRole('navigation', { name: 'Main' })
+  for (const [link, hash] of [
+    ['Health', '#/health'],
+    ['Live logs', '#/logs'],
+    ['Connect', '#/connect'],
+    ['Settings', '#/settings'],
+    ['Providers', '#/providers'],
+  ] as const) {
+    await nav.getByRole('link', { name: link }).click()
+    await expect(heading(page)).toHaveText(link)
+    await expect(nav.getByRole('link', { name: link })).toHaveAttribute('aria-current', 'page')
+    expect(new URL(page.url()).hash).toBe(hash)
+  }
+  // Back goes to the previous page: the hash is real history.
+  await page.goBack()
+  await expect(heading(page)).toHaveText('Settings')
+})
+
+test('a deep link opens its page, and an unknown path falls back to the dashboard', async ({ page }) => {
+  await page.goto('/#/connect')
+  await expect(heading(page)).toHaveText('Connect')
+  await page.goto('/no/such/page')
+  await expect(heading(page)).toHaveText('Providers')
+  await expect(statusBar(page).getByTestId('statusbar-openai-url')).toHaveText(openAIURL)
+})
+
+test('Connect shows the base URLs and ready-to-paste snippets', async ({ page }) => {
+  await page.goto('/#/connect')
+  const main = page.getByRole('main')
+  await expect(main.locator('.urls__value')).toHaveText([openAIURL, anthropicURL])
+  await expect(main.getByText(`base_url="${openAIURL}"`)).toBeVisible()
+  await expect(main.getByText(`ANTHROPIC_BASE_URL=${anthropicURL} claude`)).toBeVisible()
+
+  const openaiTabs = main.getByRole('tablist', { name: 'OpenAI SDK examples' })
+  await openaiTabs.getByRole('tab', { name: 'TypeScript' }).click()
+  await expect(main.getByText(`baseURL: "${openAIURL}"`)).toBeVisible()
+})
+
+test('copy puts a base URL on the clipboard and says "Copied"', async ({ page, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin })
+  await page.goto('/')
+  const button = statusBar(page).getByRole('button', { name: 'Copy OpenAI base URL' })
+  await button.click()
+  await expect(button).toHaveAttribute('data-state', 'copied')
+  await expect(button).toContainText('Copied')
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(openAIURL)
+
+  await page.goto('/#/connect')
+  await page.getByRole('button', { name: 'Copy Claude Code command' }).click()
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(
+    `ANTHROPIC_BASE_URL=${anthropicURL} claude`,
+  )
+})
+
+test.describe('when the status call fails', () => {
+  // The aborted request is logged by Chromium as a failed resource load.
+  test.use({ allowConsoleErrors: true })
+
+  test('the status bar shows the error and Retry recovers', async ({ page }) => {
+    await page.route('**/admin/v1/status', (route) => route.abort('connectionrefused'))
+    await page.goto('/#/connect')
+    const alert = statusBar(page).getByRole('alert')
+    await expect(alert).toContainText('Proxy status unavailable')
+    await expect(page.getByRole('main').getByRole('alert')).toContainText('addresses are unavailable')
+    fs.mkdirSync(screenshotDir, { recursive: true })
+    await page.screenshot({ path: path.join(screenshotDir, 'status-error.png') })
+
+    await page.unroute('**/admin/v1/status')
+    await alert.getByRole('button', { name: 'Retry' }).click()
+    await expect(statusBar(page).getByTestId('statusbar-openai-url')).toHaveText(openAIURL)
+    await expect(page.getByRole('main').locator('.urls__value').first()).toHaveText(openAIURL)
+  })
+})
+
+test.describe('screenshots', () => {
+  async function shoot(page: Page, route: string, file: string) {
+    await page.goto(route)
+    await expect(statusBar(page).getByTestId('statusbar-openai-url')).toHaveText(openAIURL)
+    // The dashboard is an app shell: <main> scrolls, not the document. Grow the
+    // viewport to the page's content so the "full page" shows all of it.
+    const height = await page.evaluate(() => {
+      const main = document.querySelector('main')
+      const bar = document.querySelector('footer')
+      return (main?.scrollHeight ?? 0) + (bar?.getBoundingClientRect().height ?? 0)
+    })
+    await page.setViewportSize({ width: 1280, height: Math.max(800, Math.ceil(height)) })
+    fs.mkdirSync(screenshotDir, { recursive: true })
+    await page.screenshot({ path: path.join(screenshotDir, file), fullPage: true })
+    await page.setViewportSize({ width: 1280, height: 800 })
+  }
+
+  test('light', async ({ page }) => {
+    await page.emulateMedia({ colorScheme: 'light' })
+    await shoot(page, '/', 'dashboard.png')
+    await shoot(page, '/#/connect', 'connect.png')
+    await shoot(page, '/#/settings', 'settings.png')
+  })
+
+  test('dark', async ({ page }) => {
+    await page.emulateMedia({ colorScheme: 'dark' })
+    await shoot(page, '/', 'dashboard-dark.png')
+    await shoot(page, '/#/connect', 'connect-dark.png')
+  })
+})

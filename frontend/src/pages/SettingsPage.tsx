@@ -1,0 +1,84 @@
+import { useState } from 'react'
+import type { Status } from '../api/types'
+import { isDesktop, openDataDir } from '../api/wails'
+import { ComingSoon } from '../components/ComingSoon'
+import { CopyButton } from '../components/CopyButton'
+import { Icon } from '../components/Icon'
+import { PageHeader } from '../components/PageHeader'
+import { StatusGate } from '../components/StatusGate'
+import type { StatusState } from '../hooks/useStatus'
+import { formatDateTime } from '../lib/format'
+
+interface SettingsPageProps {
+  state: StatusState
+  onRetry: () => void
+}
+
+export function SettingsPage({ state, onRetry }: SettingsPageProps) {
+  return (
+    <>
+      <PageHeader title="Settings" lead="How this Sluicegate instance runs and where it keeps its data." />
+      <div className="stack">
+        <StatusGate state={state} onRetry={onRetry}>
+          {(status) => <InstanceCard status={status} />}
+        </StatusGate>
+        <ComingSoon icon="settings" title="Proxy settings">
+          <p>
+            Here you will set local access keys, allowed CORS origins, the request size limit and
+            how long request logs and health history are kept, and export or import the whole
+            configuration.
+          </p>
+        </ComingSoon>
+      </div>
+    </>
+  )
+}
+
+function InstanceCard({ status }: { status: Status }) {
+  return (
+    <section className="card" aria-labelledby="settings-instance">
+      <h2 id="settings-instance" className="card__title">This instance</h2>
+      <dl className="facts">
+        <dt>Version</dt>
+        <dd>{status.version}</dd>
+        <dt>Listening on</dt>
+        <dd>
+          <code>{status.addr}</code>
+        </dd>
+        <dt>Running since</dt>
+        <dd>{formatDateTime(status.started_at)}</dd>
+        <dt>Data folder</dt>
+        <dd className="facts__row">
+          <code>{status.data_dir}</code>
+          <CopyButton text={status.data_dir} label="Copy data folder path" className="copy-btn--ghost" />
+          {isDesktop() && <OpenDataDirButton />}
+        </dd>
+      </dl>
+    </section>
+  )
+}
+
+function OpenDataDirButton() {
+  const [error, setError] = useState<string | null>(null)
+  async function onClick() {
+    setError(null)
+    try {
+      await openDataDir()
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err))
+    }
+  }
+  return (
+    <>
+      <button type="button" className="btn btn--small" onClick={onClick}>
+        <Icon name="folder" size={15} />
+        Open data folder
+      </button>
+      {error && (
+        <span className="error-text" role="alert">
+          {error}
+        </span>
+      )}
+    </>
+  )
+}

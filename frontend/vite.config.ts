@@ -1,0 +1,31 @@
+/// <reference types="vitest/config" />
+import { defineConfig } from 'vite'
+import react from '@vitejs/plugin-react'
+
+// The dashboard is embedded into the Go binary (go:embed all:frontend/dist).
+// `public/.gitkeep` is copied into dist on every build, so the committed
+// frontend/dist/.gitkeep survives emptyOutDir and a fresh clone still embeds.
+export default defineConfig({
+  plugins: [react()],
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    // The desktop webview and the browser both load from the same origin; no
+    // need for a modulepreload polyfill.
+    modulePreload: { polyfill: false },
+  },
+  server: {
+    // `npm run dev` against a running `sluicegate serve` on the default port.
+    proxy: {
+      '/admin': 'http://127.0.0.1:8750',
+      '/healthz': 'http://127.0.0.1:8750',
+    },
+  },
+  test: {
+    environment: 'jsdom',
+    include: ['src/**/*.test.{ts,tsx}'],
+    restoreMocks: true,
+    setupFiles: ['src/test/setup.ts'],
+  },
+})
