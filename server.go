@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sluicegate/sluicegate/api"
+	"github.com/sluicegate/sluicegate/proxy"
 	"github.com/sluicegate/sluicegate/service"
 )
 
@@ -68,12 +69,15 @@ func (in *instance) Start(ctx context.Context) error {
 		_ = ln.Close()
 		return err
 	}
+	px := proxy.New(svc.Routes(), svc, proxy.WithLogger(in.log))
 	root, err := api.New(api.Config{
-		Service:    svc,
-		Dashboard:  dashboardFS(),
-		Addr:       addr,
-		AdminToken: in.opts.adminToken,
-		Logger:     in.log,
+		Service:     svc,
+		Proxy:       px,
+		Dashboard:   dashboardFS(),
+		Addr:        addr,
+		AdminToken:  in.opts.adminToken,
+		CORSOrigins: svc.CORSOrigins,
+		Logger:      in.log,
 	})
 	if err != nil {
 		_ = ln.Close()

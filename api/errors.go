@@ -53,10 +53,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
 	var ae *apiError
 	var ve *model.ValidationError
+	var ce *model.ConflictError
 	switch {
 	case errors.As(err, &ae):
 	case errors.As(err, &ve):
 		ae = &apiError{HTTPStatus: http.StatusBadRequest, Code: "invalid_field", Message: ve.Error(), Field: ve.Field}
+	case errors.As(err, &ce):
+		ae = &apiError{HTTPStatus: http.StatusConflict, Code: "conflict", Message: ce.Message, Field: ce.Field}
 	case errors.Is(err, model.ErrNotFound):
 		ae = errNotFound.with(err.Error())
 	case errors.Is(err, model.ErrConflict):

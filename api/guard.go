@@ -95,7 +95,7 @@ func (g *guard) proxyOrigin(origin string) bool {
 	}
 	if g.corsOrigins != nil {
 		for _, o := range g.corsOrigins() {
-			if o == "*" || strings.EqualFold(strings.TrimSuffix(o, "/"), origin) {
+			if strings.EqualFold(strings.TrimSuffix(o, "/"), origin) {
 				return true
 			}
 		}

@@ -21,6 +21,56 @@ const wsPath = "/admin/v1/ws"
 type Service interface {
 	// Status describes the running instance.
 	Status(ctx context.Context) (model.Status, error)
+
+	// ListProviders returns every provider, keys masked.
+	ListProviders(ctx context.Context) ([]model.Provider, error)
+	// GetProvider returns one provider, key masked.
+	GetProvider(ctx context.Context, id int64) (model.Provider, error)
+	// CreateProvider validates and stores a new provider.
+	CreateProvider(ctx context.Context, in model.ProviderInput) (model.Provider, error)
+	// ReplaceProvider replaces a provider (absent api_key keeps the key).
+	ReplaceProvider(ctx context.Context, id int64, in model.ProviderInput) (model.Provider, error)
+	// PatchProvider changes the present fields of a provider.
+	PatchProvider(ctx context.Context, id int64, in model.ProviderInput) (model.Provider, error)
+	// DeleteProvider removes a provider and its history.
+	DeleteProvider(ctx context.Context, id int64) error
+	// Presets lists provider templates.
+	Presets() []model.Preset
+
+	// Settings returns the settings, proxy keys masked.
+	Settings(ctx context.Context) (model.Settings, error)
+	// UpdateSettings changes the present settings.
+	UpdateSettings(ctx context.Context, in model.SettingsInput) (model.Settings, error)
+	// Export returns the whole configuration.
+	Export(ctx context.Context, includeKeys bool) (model.Config, error)
+	// Import validates and then replaces the whole configuration.
+	Import(ctx context.Context, in model.ConfigInput) (model.Config, error)
+}
+
+// adminRoutes is every admin endpoint. It drives both the mux and the
+// test that holds openapi.json to the truth.
+func (h *handlers) adminRoutes() []adminRoute {
+	return []adminRoute{
+		{"GET", "/admin/v1/status", h.status},
+		{"GET", "/admin/v1/providers", h.listProviders},
+		{"POST", "/admin/v1/providers", h.createProvider},
+		{"GET", "/admin/v1/providers/{id}", h.getProvider},
+		{"PUT", "/admin/v1/providers/{id}", h.changeProvider},
+		{"PATCH", "/admin/v1/providers/{id}", h.changeProvider},
+		{"DELETE", "/admin/v1/providers/{id}", h.deleteProvider},
+		{"GET", "/admin/v1/presets", h.presets},
+		{"GET", "/admin/v1/settings", h.getSettings},
+		{"PUT", "/admin/v1/settings", h.putSettings},
+		{"GET", "/admin/v1/export", h.export},
+		{"POST", "/admin/v1/import", h.importConfig},
+		{"GET", "/admin/v1/openapi.json", serveOpenAPI},
+	}
+}
+
+// adminRoute is one admin endpoint.
+type adminRoute struct {
+	method, pattern string
+	handler         http.HandlerFunc
 }
 
 // Config wires the root handler.
@@ -60,7 +110,9 @@ func New(cfg Config) (*Server, error) {
 	h := &handlers{svc: cfg.Service, log: log}
 
 	admin := http.NewServeMux()
-	admin.HandleFunc("GET /admin/v1/status", h.status)
+	for _, rt := range h.adminRoutes() {
+		admin.HandleFunc(rt.method+" "+rt.pattern, rt.handler)
+	}
 	admin.HandleFunc("/admin/v1/", func(w http.ResponseWriter, r *http.Request) {
 		notFoundOrNotAllowed(admin, w, r, log)
 	})

@@ -14,7 +14,11 @@ import (
 	"github.com/sluicegate/sluicegate/model"
 )
 
-type fakeService struct{ err error }
+// fakeService answers Status only; the guard tests need nothing else.
+type fakeService struct {
+	Service
+	err error
+}
 
 func (f fakeService) Status(context.Context) (model.Status, error) {
 	if f.err != nil {

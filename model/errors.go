@@ -31,3 +31,15 @@ func (e *ValidationError) Error() string {
 func Invalid(field, format string, args ...any) error {
 	return &ValidationError{Field: field, Message: fmt.Sprintf(format, args...)}
 }
+
+// ConflictError is a write that would break a uniqueness rule (409),
+// naming the field at fault. errors.Is(err, ErrConflict) holds for it.
+type ConflictError struct {
+	Field   string
+	Message string
+}
+
+func (e *ConflictError) Error() string { return e.Message }
+
+// Is makes a ConflictError match ErrConflict.
+func (e *ConflictError) Is(target error) bool { return target == ErrConflict }

@@ -11,9 +11,11 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sluicegate/sluicegate/model"
+	"github.com/sluicegate/sluicegate/proxy"
 	"github.com/sluicegate/sluicegate/storage"
 )
 
@@ -28,6 +30,14 @@ type Config struct {
 	Addr string
 	// Logger receives operational logs; nil discards them.
 	Logger *slog.Logger
+	// Events receives every event the service publishes (request, health
+	// and provider events); nil drops them. It must not block.
+	Events Publisher
+}
+
+// Publisher receives events; implementations must not block.
+type Publisher interface {
+	Publish(ev model.Event)
 }
 
 // Service is the one instance of Sluicegate's use cases in a process.
@@ -36,10 +46,25 @@ type Service struct {
 	log       *slog.Logger
 	startedAt time.Time
 
-	mu     sync.Mutex // guards store and closed across Start/Close
-	store  *storage.Store
-	closed bool
+	mu      sync.Mutex // guards store, started and closed across Start/Close
+	store   *storage.Store
+	started bool
+	closed  bool
+
+	// writeMu serialises configuration writes, so that the conflict checks
+	// and the write they guard see the same state.
+	writeMu sync.Mutex
+	// routes is the proxy's route table, swapped whole on every change.
+	routes proxy.LiveRoutes
+	// corsOrigins is the cors_origins setting for the /v1 guard.
+	corsOrigins atomic.Pointer[[]string]
 }
+
+// compile-time checks: the service is the proxy's route source and sink.
+var (
+	_ proxy.Routes = (*proxy.LiveRoutes)(nil)
+	_ proxy.Sink   = (*Service)(nil)
+)
 
 // New returns an unstarted service; it has no side effects.
 func New(cfg Config) *Service {
@@ -53,20 +78,71 @@ func New(cfg Config) *Service {
 // ErrNotStarted is returned by use cases called before Start.
 var ErrNotStarted = errors.New("service not started")
 
-// Start opens the database. It may be called once.
+// Start opens the database and loads the route table. It may be called
+// once.
 func (s *Service) Start(ctx context.Context) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.store != nil || s.closed {
+	if s.started || s.closed {
+		s.mu.Unlock()
 		return errors.New("service: Start called twice")
 	}
+	s.started = true
+	s.mu.Unlock()
+
 	st, err := storage.Open(ctx, s.cfg.DataDir)
 	if err != nil {
 		return err
 	}
-	s.store = st
-	s.startedAt = time.Now().UTC()
+	s.mu.Lock()
+	s.store, s.startedAt = st, s.now()
+	s.mu.Unlock()
+	if err := s.refreshRoutes(ctx); err != nil {
+		_ = s.Close(ctx)
+		return err
+	}
 	s.log.Info("database open", "path", st.Path())
+	return nil
+}
+
+func (s *Service) now() time.Time { return time.Now().UTC() }
+
+// Routes is the live route table for the proxy.
+func (s *Service) Routes() proxy.Routes { return &s.routes }
+
+// CORSOrigins returns the cors_origins setting (for the /v1 guard).
+func (s *Service) CORSOrigins() []string {
+	if p := s.corsOrigins.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// Publish forwards an event to the configured publisher. The proxy calls
+// it on every request, so it must stay cheap and never block.
+func (s *Service) Publish(ev model.Event) {
+	if s.cfg.Events != nil {
+		s.cfg.Events.Publish(ev)
+	}
+}
+
+// refreshRoutes rebuilds the route table from the stored providers and
+// settings and swaps it in for the next request.
+func (s *Service) refreshRoutes(ctx context.Context) error {
+	st, err := s.storage()
+	if err != nil {
+		return err
+	}
+	ps, err := st.ListProviders(ctx)
+	if err != nil {
+		return err
+	}
+	set, err := s.loadSettings(ctx)
+	if err != nil {
+		return err
+	}
+	s.routes.Store(proxy.NewTable(ps, proxy.Settings{ProxyKeys: set.ProxyKeys, MaxBodyBytes: set.MaxBodyBytes}))
+	origins := set.CORSOrigins
+	s.corsOrigins.Store(&origins)
 	return nil
 }
 

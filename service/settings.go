@@ -1,0 +1,231 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/sluicegate/sluicegate/model"
+)
+
+// Setting defaults and ranges (API.md §3 settings).
+const (
+	defaultMaxBodyBytes         = 50 << 20 // several base64 images fit; a runaway client does not
+	minMaxBodyBytes             = 1 << 10
+	maxMaxBodyBytes             = 1 << 30
+	defaultLogRetentionDays     = 7
+	defaultLogRetentionRows     = 100_000 // about 100 MB with captured bodies
+	minLogRetentionRows         = 100
+	maxLogRetentionRows         = 10_000_000
+	defaultHistoryRetentionDays = 30 // the health chart looks back 24h; a month shows trends
+	maxRetentionDays            = 3650
+	maxProxyKeys                = 100
+	maxCORSOrigins              = 100
+)
+
+// DefaultSettings are the settings of a new installation.
+func DefaultSettings() model.Settings {
+	return model.Settings{
+		ProxyKeys:            []string{},
+		CORSOrigins:          []string{},
+		MaxBodyBytes:         defaultMaxBodyBytes,
+		LogRetentionDays:     defaultLogRetentionDays,
+		LogRetentionRows:     defaultLogRetentionRows,
+		HistoryRetentionDays: defaultHistoryRetentionDays,
+	}
+}
+
+// loadSettings reads the stored settings over the defaults, so a setting
+// added by a newer version has its default until written.
+func (s *Service) loadSettings(ctx context.Context) (model.Settings, error) {
+	st, err := s.storage()
+	if err != nil {
+		return model.Settings{}, err
+	}
+	raw, err := st.Settings(ctx)
+	if err != nil {
+		return model.Settings{}, err
+	}
+	out := DefaultSettings()
+	for name, dst := range settingFields(&out) {
+		if v, ok := raw[name]; ok {
+			if err := json.Unmarshal([]byte(v), dst); err != nil {
+				return model.Settings{}, fmt.Errorf("stored setting %s is unreadable: %w", name, err)
+			}
+		}
+	}
+	return out, nil
+}
+
+// settingFields maps each stored setting name to its field in s.
+func settingFields(s *model.Settings) map[string]any {
+	return map[string]any{
+		"proxy_keys":             &s.ProxyKeys,
+		"cors_origins":           &s.CORSOrigins,
+		"max_body_bytes":         &s.MaxBodyBytes,
+		"log_retention_days":     &s.LogRetentionDays,
+		"log_retention_rows":     &s.LogRetentionRows,
+		"history_retention_days": &s.HistoryRetentionDays,
+	}
+}
+
+// encodeSettings is the stored form of s.
+func encodeSettings(s model.Settings) (map[string]string, error) {
+	out := map[string]string{}
+	for name, v := range settingFields(&s) {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = string(b)
+	}
+	return out, nil
+}
+
+// Settings returns the settings with proxy keys masked.
+func (s *Service) Settings(ctx context.Context) (model.Settings, error) {
+	cur, err := s.loadSettings(ctx)
+	if err != nil {
+		return cur, err
+	}
+	return maskSettings(cur), nil
+}
+
+func maskSettings(st model.Settings) model.Settings {
+	keys := make([]string, len(st.ProxyKeys))
+	for i, k := range st.ProxyKeys {
+		keys[i] = mask(k)
+	}
+	st.ProxyKeys = keys
+	return st
+}
+
+// applySettings copies the present fields of in onto cur. A proxy key sent
+// back in its masked form keeps the stored key it masks.
+func applySettings(cur model.Settings, in model.SettingsInput) model.Settings {
+	if in.ProxyKeys != nil {
+		byMask := map[string]string{}
+		for _, k := range cur.ProxyKeys {
+			byMask[mask(k)] = k
+		}
+		keys := make([]string, 0, len(*in.ProxyKeys))
+		for _, k := range *in.ProxyKeys {
+			if real, ok := byMask[k]; ok && strings.HasPrefix(k, maskPrefix) {
+				k = real
+			}
+			keys = append(keys, k)
+		}
+		cur.ProxyKeys = keys
+	}
+	if in.CORSOrigins != nil {
+		cur.CORSOrigins = *in.CORSOrigins
+	}
+	if in.MaxBodyBytes != nil {
+		cur.MaxBodyBytes = *in.MaxBodyBytes
+	}
+	if in.LogRetentionDays != nil {
+		cur.LogRetentionDays = *in.LogRetentionDays
+	}
+	if in.LogRetentionRows != nil {
+		cur.LogRetentionRows = *in.LogRetentionRows
+	}
+	if in.HistoryRetentionDays != nil {
+		cur.HistoryRetentionDays = *in.HistoryRetentionDays
+	}
+	if cur.ProxyKeys == nil {
+		cur.ProxyKeys = []string{}
+	}
+	if cur.CORSOrigins == nil {
+		cur.CORSOrigins = []string{}
+	}
+	return cur
+}
+
+func validateSettings(st model.Settings, prefix string) error {
+	if len(st.ProxyKeys) > maxProxyKeys {
+		return model.Invalid(prefix+"proxy_keys", "at most %d keys, got %d", maxProxyKeys, len(st.ProxyKeys))
+	}
+	seen := map[string]bool{}
+	for i, k := range st.ProxyKeys {
+		field := fmt.Sprintf("%sproxy_keys[%d]", prefix, i)
+		if k == "" {
+			return model.Invalid(field, "must not be empty")
+		}
+		if err := validateSecret(field, k); err != nil {
+			return err
+		}
+		if seen[k] {
+			return model.Invalid(field, "is listed twice")
+		}
+		seen[k] = true
+	}
+	if len(st.CORSOrigins) > maxCORSOrigins {
+		return model.Invalid(prefix+"cors_origins", "at most %d origins, got %d", maxCORSOrigins, len(st.CORSOrigins))
+	}
+	for i, o := range st.CORSOrigins {
+		if err := validateOrigin(o); err != nil {
+			return model.Invalid(fmt.Sprintf("%scors_origins[%d]", prefix, i), "%v", err)
+		}
+	}
+	for _, r := range []struct {
+		field     string
+		v, lo, hi int64
+	}{
+		{"max_body_bytes", st.MaxBodyBytes, minMaxBodyBytes, maxMaxBodyBytes},
+		{"log_retention_days", int64(st.LogRetentionDays), 1, maxRetentionDays},
+		{"log_retention_rows", int64(st.LogRetentionRows), minLogRetentionRows, maxLogRetentionRows},
+		{"history_retention_days", int64(st.HistoryRetentionDays), 1, maxRetentionDays},
+	} {
+		if r.v < r.lo || r.v > r.hi {
+			return model.Invalid(prefix+r.field, "must be %d..%d, got %d", r.lo, r.hi, r.v)
+		}
+	}
+	return nil
+}
+
+// validateOrigin accepts a browser origin: scheme://host[:port] and
+// nothing else. A wildcard is refused: any web page could then spend the
+// user's provider keys through the proxy.
+func validateOrigin(o string) error {
+	if o == "*" {
+		return fmt.Errorf("\"*\" is not allowed (any web page could then use your providers through Sluicegate); list each origin")
+	}
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+		return fmt.Errorf("must be an origin like https://app.example.com or http://localhost:3000, got %q", o)
+	}
+	return nil
+}
+
+// UpdateSettings validates and stores a settings change; absent fields
+// keep their values.
+func (s *Service) UpdateSettings(ctx context.Context, in model.SettingsInput) (model.Settings, error) {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	cur, err := s.loadSettings(ctx)
+	if err != nil {
+		return cur, err
+	}
+	next := applySettings(cur, in)
+	if err := validateSettings(next, ""); err != nil {
+		return model.Settings{}, err
+	}
+	enc, err := encodeSettings(next)
+	if err != nil {
+		return model.Settings{}, err
+	}
+	st, err := s.storage()
+	if err != nil {
+		return model.Settings{}, err
+	}
+	if err := st.PutSettings(ctx, enc); err != nil {
+		return model.Settings{}, err
+	}
+	if err := s.refreshRoutes(ctx); err != nil {
+		s.log.Error("route table not refreshed after a settings change", "err", err)
+	}
+	return maskSettings(next), nil
+}

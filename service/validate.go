@@ -1,0 +1,197 @@
+package service
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/sluicegate/sluicegate/model"
+)
+
+// Ranges of provider fields (API.md §3 "Providers").
+const (
+	maxKeyLen        = 64
+	maxNameLen       = 200
+	maxAPIKeyLen     = 4096
+	maxModelNameLen  = 256
+	maxModels        = 1000
+	maxHeaders       = 50
+	maxHeaderValLen  = 4096
+	minConnectSecs   = 1
+	maxConnectSecs   = 300
+	minHeaderSecs    = 1
+	maxHeaderSecs    = 3600
+	minIdleSecs      = 1
+	maxIdleSecs      = 3600
+	minIntervalSecs  = 30 // more often would spend the user's quota on probes
+	maxIntervalSecs  = 86400
+	maskPrefix       = "…"
+	maskedKeyMessage = "looks like a masked key (it starts with …); send the real key, or leave the field out to keep the stored one"
+)
+
+// headerNotAllowed are headers a provider may not set: they belong to the
+// connection or to the body framing the proxy controls.
+var headerNotAllowed = map[string]bool{
+	"Host": true, "Content-Length": true, "Transfer-Encoding": true, "Connection": true,
+	"Keep-Alive": true, "Upgrade": true, "Te": true, "Trailer": true, "Proxy-Connection": true,
+	"Proxy-Authorization": true, "Content-Type": true,
+}
+
+// validateProvider checks every field of p; the error names the first
+// field at fault and what is allowed.
+func validateProvider(p *model.Provider) error {
+	if err := validateKey(p.Key); err != nil {
+		return err
+	}
+	if utf8.RuneCountInString(p.Name) > maxNameLen || hasControl(p.Name) {
+		return model.Invalid("name", "must be at most %d characters without control characters", maxNameLen)
+	}
+	if p.Type != model.TypeOpenAI && p.Type != model.TypeAnthropic {
+		return model.Invalid("type", "must be \"openai\" or \"anthropic\", got %q", p.Type)
+	}
+	if err := validateBaseURL(p.BaseURL); err != nil {
+		return err
+	}
+	if err := validateSecret("api_key", p.APIKey); err != nil {
+		return err
+	}
+	if err := validateModels(p.Models); err != nil {
+		return err
+	}
+	if err := validateHeaders(p.Headers); err != nil {
+		return err
+	}
+	for _, r := range []struct {
+		field     string
+		v, lo, hi int
+	}{
+		{"connect_timeout_secs", p.ConnectTimeoutSecs, minConnectSecs, maxConnectSecs},
+		{"response_header_timeout_secs", p.ResponseHeaderTimeoutSecs, minHeaderSecs, maxHeaderSecs},
+		{"stream_idle_timeout_secs", p.StreamIdleTimeoutSecs, minIdleSecs, maxIdleSecs},
+	} {
+		if r.v < r.lo || r.v > r.hi {
+			return model.Invalid(r.field, "must be %d..%d seconds, got %d", r.lo, r.hi, r.v)
+		}
+	}
+	if v := p.HealthCheckIntervalSecs; v != 0 && (v < minIntervalSecs || v > maxIntervalSecs) {
+		return model.Invalid("health_check_interval_secs", "must be 0 (off) or %d..%d seconds, got %d", minIntervalSecs, maxIntervalSecs, v)
+	}
+	return nil
+}
+
+func validateKey(k string) error {
+	const rule = "must be 1..64 characters of a-z, 0-9, - and _, starting with a letter or digit"
+	if k == "" || len(k) > maxKeyLen {
+		return model.Invalid("key", "%s; got %q", rule, k)
+	}
+	for i, c := range k {
+		ok := c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || (i > 0 && (c == '-' || c == '_'))
+		if !ok {
+			return model.Invalid("key", "%s; got %q", rule, k)
+		}
+	}
+	return nil
+}
+
+func validateBaseURL(raw string) error {
+	const what = "must be an absolute http:// or https:// URL such as https://api.openai.com/v1"
+	u, err := url.Parse(raw)
+	if raw == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" {
+		return model.Invalid("base_url", "%s; got %q", what, raw)
+	}
+	if u.User != nil {
+		// Credentials in a URL end up in logs; they belong in api_key.
+		return model.Invalid("base_url", "must not contain credentials (user:password@); put the key in api_key")
+	}
+	if u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(raw, "?") {
+		return model.Invalid("base_url", "must not have a query or fragment; got %q", raw)
+	}
+	return nil
+}
+
+// validateSecret checks a key that will travel in a header.
+func validateSecret(field, v string) error {
+	if len(v) > maxAPIKeyLen {
+		return model.Invalid(field, "must be at most %d characters", maxAPIKeyLen)
+	}
+	if strings.HasPrefix(v, maskPrefix) {
+		return model.Invalid(field, maskedKeyMessage)
+	}
+	for _, c := range v {
+		if c <= ' ' || c == 0x7f {
+			return model.Invalid(field, "must not contain spaces, line breaks or control characters")
+		}
+	}
+	return nil
+}
+
+func validateModels(ms []model.ModelMapping) error {
+	if len(ms) > maxModels {
+		return model.Invalid("models", "at most %d models per provider, got %d", maxModels, len(ms))
+	}
+	seen := make(map[string]int, len(ms))
+	for i, m := range ms {
+		if err := validateModelName(m.Alias); err != nil {
+			return model.Invalid(fmt.Sprintf("models[%d].alias", i), "%v", err)
+		}
+		if err := validateModelName(m.Upstream); err != nil {
+			return model.Invalid(fmt.Sprintf("models[%d].upstream", i), "%v", err)
+		}
+		if j, dup := seen[m.Alias]; dup {
+			return model.Invalid(fmt.Sprintf("models[%d].alias", i), "alias %q is already used by models[%d]; each alias maps to one upstream model", m.Alias, j)
+		}
+		seen[m.Alias] = i
+	}
+	return nil
+}
+
+func validateModelName(s string) error {
+	if s == "" || len(s) > maxModelNameLen {
+		return fmt.Errorf("must be 1..%d characters, got %d", maxModelNameLen, len(s))
+	}
+	if strings.IndexFunc(s, unicode.IsSpace) >= 0 || hasControl(s) {
+		return fmt.Errorf("must not contain spaces or control characters, got %q", s)
+	}
+	return nil
+}
+
+func validateHeaders(h map[string]string) error {
+	if len(h) > maxHeaders {
+		return model.Invalid("headers", "at most %d headers, got %d", maxHeaders, len(h))
+	}
+	for name, v := range h {
+		field := "headers." + name
+		if name == "" || strings.IndexFunc(name, func(r rune) bool { return !isTokenChar(r) }) >= 0 {
+			return model.Invalid(field, "%q is not a valid header name (letters, digits and !#$%%&'*+-.^_`|~)", name)
+		}
+		if headerNotAllowed[http.CanonicalHeaderKey(name)] {
+			return model.Invalid(field, "%s is set by the proxy itself and cannot be overridden", http.CanonicalHeaderKey(name))
+		}
+		if len(v) > maxHeaderValLen || strings.ContainsAny(v, "\r\n\x00") {
+			return model.Invalid(field, "value must be at most %d characters on one line", maxHeaderValLen)
+		}
+	}
+	return nil
+}
+
+func isTokenChar(r rune) bool {
+	return r < 127 && r > ' ' && !strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r)
+}
+
+func hasControl(s string) bool {
+	return strings.IndexFunc(s, unicode.IsControl) >= 0
+}
+
+// mask shows at most the last four characters of a secret, fewer for a
+// short one, so a user can tell keys apart without revealing them.
+func mask(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	r := []rune(secret)
+	show := min(4, len(r)/3)
+	return maskPrefix + string(r[len(r)-show:])
+}
