@@ -95,45 +95,104 @@ func freePort(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// TestServeProcess is issue 2's acceptance for `serve` against the real
-// binary: health and status answer, the guards refuse DNS rebinding and
-// cross-origin admin calls, the database is private, SIGTERM is clean.
-func TestServeProcess(t *testing.T) {
+// serveProc is a running `sluicegate serve` child process.
+type serveProc struct {
+	cmd    *exec.Cmd
+	base   string // http://127.0.0.1:PORT
+	stderr *lockedBuffer
+	done   chan error
+}
+
+// lockedBuffer collects a child's output while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// startServe runs the real binary on a free loopback port and waits until
+// /healthz answers.
+func startServe(t *testing.T, dataDir string, args ...string) *serveProc {
+	t.Helper()
 	bin, err := buildBinary()
 	if err != nil {
 		t.Fatalf("build: %v", err)
 	}
 	addr := freePort(t)
-	dataDir := filepath.Join(t.TempDir(), "data")
-	var stderr bytes.Buffer
-	cmd := exec.Command(bin, "serve", "--addr", addr, "--data-dir", dataDir)
-	cmd.Env = append(os.Environ(), "DISPLAY=", "WAYLAND_DISPLAY=")
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
+	p := &serveProc{base: "http://" + addr, stderr: &lockedBuffer{}, done: make(chan error, 1)}
+	p.cmd = exec.Command(bin, append([]string{"serve", "--addr", addr, "--data-dir", dataDir}, args...)...)
+	p.cmd.Env = append(os.Environ(), "DISPLAY=", "WAYLAND_DISPLAY=")
+	p.cmd.Stderr = p.stderr
+	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	defer func() { _ = cmd.Process.Kill() }()
-
-	base := "http://" + addr
+	go func() { p.done <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		p.done <- nil
+	})
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		if resp, err := http.Get(base + "/healthz"); err == nil {
-			body, _ := io.ReadAll(resp.Body)
+		if resp, err := http.Get(p.base + "/healthz"); err == nil {
 			resp.Body.Close()
-			if resp.StatusCode != 200 || strings.TrimSpace(string(body)) != `{"status":"ok"}` {
-				t.Fatalf("/healthz: %d %s", resp.StatusCode, body)
-			}
-			break
+			return p
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("serve did not answer: %s", stderr.String())
+			t.Fatalf("serve did not answer: %s", p.stderr.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
 
-	resp, err := http.Get(base + "/admin/v1/status")
+// stop sends SIGTERM and waits for a clean exit.
+func (p *serveProc) stop(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-p.done:
+		p.done <- err
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, p.stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not exit after SIGTERM")
+	}
+}
+
+// TestServeProcess is issue 2's acceptance for `serve` against the real
+// binary: health and status answer, the guards refuse DNS rebinding and
+// cross-origin admin calls, the database is private, SIGTERM is clean.
+func TestServeProcess(t *testing.T) {
+	dataDir := filepath.Join(t.TempDir(), "data")
+	p := startServe(t, dataDir)
+	base := p.base
+	addr := strings.TrimPrefix(base, "http://")
+
+	resp, err := http.Get(base + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || strings.TrimSpace(string(body)) != `{"status":"ok"}` {
+		t.Fatalf("/healthz: %d %s", resp.StatusCode, body)
+	}
+
+	resp, err = http.Get(base + "/admin/v1/status")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,6 +246,7 @@ func TestServeProcess(t *testing.T) {
 	// A second instance on the same port: one line naming port and flag.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	bin, _ := buildBinary()
 	out, err := exec.CommandContext(ctx, bin, "serve", "--addr", addr, "--data-dir", t.TempDir()).CombinedOutput()
 	var ee *exec.ExitError
 	_, port, _ := net.SplitHostPort(addr)
@@ -198,18 +258,8 @@ func TestServeProcess(t *testing.T) {
 		t.Errorf("second instance output:\n%s", out)
 	}
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v\n%s", err, stderr.String())
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not exit after SIGTERM")
-	}
-	if !strings.Contains(stderr.String(), "shutting down") {
-		t.Errorf("no shutdown log:\n%s", stderr.String())
+	p.stop(t)
+	if !strings.Contains(p.stderr.String(), "shutting down") {
+		t.Errorf("no shutdown log:\n%s", p.stderr.String())
 	}
 }

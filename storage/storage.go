@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
 )
@@ -82,6 +83,33 @@ func (s *Store) Path() string { return s.path }
 func (s *Store) Close() error {
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("storage: close: %w", err)
+	}
+	return nil
+}
+
+// IntegrityCheck runs SQLite's PRAGMA integrity_check and returns an error
+// describing the first problems when the file is damaged.
+func (s *Store) IntegrityCheck(ctx context.Context) error {
+	rows, err := s.db.QueryContext(ctx, `PRAGMA integrity_check`)
+	if err != nil {
+		return fmt.Errorf("storage: integrity check: %w", err)
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return fmt.Errorf("storage: integrity check: %w", err)
+		}
+		if line != "ok" {
+			problems = append(problems, line)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("storage: integrity check: %w", err)
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("storage: %s is damaged: %s", s.path, strings.Join(problems, "; "))
 	}
 	return nil
 }
