@@ -59,6 +59,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runDesktop(args, stdout, stderr)
 	case "serve":
 		return runServe(args, stdout, stderr)
+	case "check":
+		return runCheck(args, stdout, stderr)
 	case "version":
 		fmt.Fprintf(stdout, "sluicegate %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 		return exitOK
@@ -66,7 +68,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		_, code, _ := parseFlags("help", []string{"--help"}, stdout, stderr)
 		return code
 	default:
-		fmt.Fprintf(stderr, "sluicegate: unknown command %q; commands are serve, version and help (none opens the desktop app)\n", cmd)
+		fmt.Fprintf(stderr, "sluicegate: unknown command %q; commands are serve, check, version and help (none opens the desktop app)\n", cmd)
 		return exitUsage
 	}
 }
@@ -76,6 +78,7 @@ const mainUsage = `Sluicegate: a local proxy for the OpenAI and Anthropic APIs, 
 Usage:
   sluicegate [flags]          open the desktop app (window + proxy)
   sluicegate serve [flags]    run headless: proxy + dashboard at http://ADDR/, no window
+  sluicegate check [flags]    run provider health checks now (see sluicegate check --help)
   sluicegate version          print the version
   sluicegate help             show this help
 
@@ -101,14 +104,14 @@ func parseFlags(name string, args []string, stdout, stderr io.Writer) (options, 
 	// The flag package's own messages and usage are replaced by ours.
 	fl.SetOutput(io.Discard)
 	fl.StringVar(&o.addr, "addr", envOr(envAddr, defaultAddr),
-		"HOST:PORT to listen on ("+envAddr+"); a non-loopback host needs --admin-token")
+		"`HOST:PORT` to listen on ("+envAddr+"); a non-loopback host needs --admin-token")
 	fl.StringVar(&o.dataDir, "data-dir", envOr(envDataDir, defaultDataDir()),
-		"folder for sluicegate.db, created 0700 ("+envDataDir+")")
+		"`DIR` for sluicegate.db, created 0700 ("+envDataDir+")")
 	fl.StringVar(&o.adminToken, "admin-token", os.Getenv(envToken),
-		"required as 'Authorization: Bearer TOKEN' on the admin API ("+envToken+")")
+		"`TOKEN` required as 'Authorization: Bearer TOKEN' on the admin API ("+envToken+")")
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			printUsage(stdout, fl)
+			printUsage(stdout, mainUsage, fl)
 			return o, exitOK, false
 		}
 		fmt.Fprintf(stderr, "sluicegate: %v (see sluicegate --help)\n", err)
@@ -125,17 +128,16 @@ func parseFlags(name string, args []string, stdout, stderr io.Writer) (options, 
 	return o, exitOK, true
 }
 
-// printUsage prints the help with the common flags in --flag form.
-func printUsage(w io.Writer, fl *flag.FlagSet) {
-	fmt.Fprint(w, mainUsage)
+// printUsage prints header and then fl's flags in --flag form.
+func printUsage(w io.Writer, header string, fl *flag.FlagSet) {
+	fmt.Fprint(w, header)
 	fl.VisitAll(func(f *flag.Flag) {
-		def := f.DefValue
-		if f.Name == "admin-token" && def != "" {
-			def = "(set)" // never print a secret
-		}
-		fmt.Fprintf(w, "  --%s %s\n      %s", f.Name, strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_")), f.Usage)
-		if def != "" {
-			fmt.Fprintf(w, "\n      default: %s", def)
+		name, usage := flag.UnquoteUsage(f)
+		fmt.Fprintf(w, "  --%s %s\n      %s", f.Name, name, usage)
+		if f.Name == "admin-token" && f.DefValue != "" {
+			fmt.Fprint(w, "\n      currently set") // never print a secret
+		} else if f.DefValue != "" && f.DefValue != "false" {
+			fmt.Fprintf(w, "\n      default: %s", f.DefValue)
 		}
 		fmt.Fprintln(w)
 	})

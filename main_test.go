@@ -32,7 +32,7 @@ func TestRunCommands(t *testing.T) {
 	}{
 		{name: "version", args: []string{"version"}, code: 0, wantOut: "sluicegate " + version},
 		{name: "help", args: []string{"help"}, code: 0, wantOut: "sluicegate serve [flags]"},
-		{name: "--help", args: []string{"--help"}, code: 0, wantOut: "--data-dir DATA_DIR"},
+		{name: "--help", args: []string{"--help"}, code: 0, wantOut: "--data-dir DIR"},
 		{name: "serve --help", args: []string{"serve", "--help"}, code: 0, wantOut: "--admin-token"},
 		{name: "help hides a token", args: []string{"--help"}, env: map[string]string{envToken: "tok-secret"}, code: 0, notWantOut: "tok-secret"},
 		{name: "unknown command", args: []string{"frobnicate"}, code: 2, wantErr: `unknown command "frobnicate"`},

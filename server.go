@@ -64,12 +64,14 @@ func (in *instance) Start(ctx context.Context) error {
 		return err
 	}
 	addr := ln.Addr().String()
-	svc := service.New(service.Config{Version: version, DataDir: in.opts.dataDir, Addr: addr, Logger: in.log})
+	// One upstream client for proxied traffic and health probes alike.
+	up := proxy.NewUpstream(proxy.UpstreamConfig{})
+	svc := service.New(service.Config{Version: version, DataDir: in.opts.dataDir, Addr: addr, Logger: in.log, Upstream: up})
 	if err := svc.Start(ctx); err != nil {
 		_ = ln.Close()
 		return err
 	}
-	px := proxy.New(svc.Routes(), svc, proxy.WithLogger(in.log))
+	px := proxy.New(svc.Routes(), svc, proxy.WithLogger(in.log), proxy.WithUpstream(up))
 	root, err := api.New(api.Config{
 		Service:     svc,
 		Proxy:       px,

@@ -45,6 +45,15 @@ type Service interface {
 	Export(ctx context.Context, includeKeys bool) (model.Config, error)
 	// Import validates and then replaces the whole configuration.
 	Import(ctx context.Context, in model.ConfigInput) (model.Config, error)
+
+	// CheckProvider runs, stores and publishes one provider's health check.
+	CheckProvider(ctx context.Context, id int64, opts model.CheckOptions, trigger string) (model.CheckResult, error)
+	// CheckAll checks the given providers (all when none is given).
+	CheckAll(ctx context.Context, ids []int64, opts model.CheckOptions, trigger string) (model.CheckAllResult, error)
+	// HealthHistory returns a provider's checks, newest first.
+	HealthHistory(ctx context.Context, id int64, limit int, before string) ([]model.CheckResult, error)
+	// HealthSummary summarises a provider's probes per model over a window.
+	HealthSummary(ctx context.Context, id int64, window string) (model.HealthSummary, error)
 }
 
 // adminRoutes is every admin endpoint. It drives both the mux and the
@@ -58,6 +67,10 @@ func (h *handlers) adminRoutes() []adminRoute {
 		{"PUT", "/admin/v1/providers/{id}", h.changeProvider},
 		{"PATCH", "/admin/v1/providers/{id}", h.changeProvider},
 		{"DELETE", "/admin/v1/providers/{id}", h.deleteProvider},
+		{"POST", "/admin/v1/providers/{id}/health", h.checkProvider},
+		{"GET", "/admin/v1/providers/{id}/health/history", h.healthHistory},
+		{"GET", "/admin/v1/providers/{id}/health/summary", h.healthSummary},
+		{"POST", "/admin/v1/health/check", h.checkAll},
 		{"GET", "/admin/v1/presets", h.presets},
 		{"GET", "/admin/v1/settings", h.getSettings},
 		{"PUT", "/admin/v1/settings", h.putSettings},

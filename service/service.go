@@ -33,6 +33,15 @@ type Config struct {
 	// Events receives every event the service publishes (request, health
 	// and provider events); nil drops them. It must not block.
 	Events Publisher
+	// Upstream is the proxy's upstream client, shared so that health
+	// probes travel exactly the path proxied traffic does; nil makes one.
+	Upstream *proxy.Upstream
+	// ScheduleUnit is how long one "second" of health_check_interval_secs
+	// lasts; 0 means time.Second. Only tests shorten it.
+	ScheduleUnit time.Duration
+	// NoScheduler leaves scheduled health checks off (the CLI's one-shot
+	// service must not start probing on its own).
+	NoScheduler bool
 }
 
 // Publisher receives events; implementations must not block.
@@ -58,6 +67,16 @@ type Service struct {
 	routes proxy.LiveRoutes
 	// corsOrigins is the cors_origins setting for the /v1 guard.
 	corsOrigins atomic.Pointer[[]string]
+	// providers is the provider list the table was built from (with keys),
+	// read by the scheduler without a query.
+	providers atomic.Pointer[[]model.Provider]
+
+	upstream *proxy.Upstream
+	runMu    sync.Mutex
+	running  map[int64]int // provider → checks in flight
+
+	stop context.CancelFunc // ends the scheduler
+	wg   sync.WaitGroup     // scheduler and scheduled checks
 }
 
 // compile-time checks: the service is the proxy's route source and sink.
@@ -72,7 +91,11 @@ func New(cfg Config) *Service {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Service{cfg: cfg, log: log}
+	up := cfg.Upstream
+	if up == nil {
+		up = proxy.NewUpstream(proxy.UpstreamConfig{})
+	}
+	return &Service{cfg: cfg, log: log, upstream: up, running: map[int64]int{}}
 }
 
 // ErrNotStarted is returned by use cases called before Start.
@@ -101,6 +124,17 @@ func (s *Service) Start(ctx context.Context) error {
 		return err
 	}
 	s.log.Info("database open", "path", st.Path())
+	if !s.cfg.NoScheduler {
+		sctx, cancel := context.WithCancel(context.Background())
+		s.mu.Lock()
+		s.stop = cancel
+		s.mu.Unlock()
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.schedule(sctx)
+		}()
+	}
 	return nil
 }
 
@@ -141,6 +175,7 @@ func (s *Service) refreshRoutes(ctx context.Context) error {
 		return err
 	}
 	s.routes.Store(proxy.NewTable(ps, proxy.Settings{ProxyKeys: set.ProxyKeys, MaxBodyBytes: set.MaxBodyBytes}))
+	s.providers.Store(&ps)
 	origins := set.CORSOrigins
 	s.corsOrigins.Store(&origins)
 	return nil
@@ -150,15 +185,31 @@ func (s *Service) refreshRoutes(ctx context.Context) error {
 // once and concurrently; later calls return nil.
 func (s *Service) Close(ctx context.Context) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
 		return nil
 	}
 	s.closed = true
-	if s.store == nil {
+	stop, st := s.stop, s.store
+	s.mu.Unlock()
+	// Scheduled checks end (their probes are cancelled) before the
+	// database closes under them.
+	if stop != nil {
+		stop()
+	}
+	s.wg.Wait()
+	if st == nil {
 		return nil
 	}
-	return s.store.Close()
+	return st.Close()
+}
+
+// providerSnapshot is the provider list of the current route table.
+func (s *Service) providerSnapshot() []model.Provider {
+	if p := s.providers.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 func (s *Service) storage() (*storage.Store, error) {

@@ -18,6 +18,7 @@ type migration func(ctx context.Context, tx *sql.Tx) error
 // only: never edit a step that has shipped.
 var migrations = []migration{
 	migrate1,
+	migrate2,
 }
 
 const (
@@ -117,5 +118,32 @@ func migrate1(ctx context.Context, tx *sql.Tx) error {
 			name  TEXT PRIMARY KEY,
 			value TEXT NOT NULL
 		)`,
+	)
+}
+
+// migrate2 adds the health-check history: one row per check (the whole
+// result as JSON, as the API answers it) and one per model for the
+// summary queries. Both go with their provider.
+func migrate2(ctx context.Context, tx *sql.Tx) error {
+	return execAll(ctx, tx,
+		`CREATE TABLE health_checks (
+			check_id    TEXT PRIMARY KEY,
+			provider_id INTEGER NOT NULL REFERENCES providers(id) ON DELETE CASCADE,
+			checked_at  TEXT NOT NULL,
+			status      TEXT NOT NULL,
+			result_json TEXT NOT NULL
+		)`,
+		`CREATE INDEX health_checks_by_provider ON health_checks (provider_id, check_id)`,
+		`CREATE INDEX health_checks_by_time ON health_checks (checked_at)`,
+		`CREATE TABLE health_model_results (
+			check_id         TEXT NOT NULL REFERENCES health_checks(check_id) ON DELETE CASCADE,
+			provider_id      INTEGER NOT NULL,
+			model            TEXT NOT NULL,
+			status           TEXT NOT NULL,
+			response_time_ms INTEGER NOT NULL,
+			checked_at       TEXT NOT NULL
+		)`,
+		`CREATE INDEX health_model_results_by_provider ON health_model_results (provider_id, checked_at)`,
+		`CREATE INDEX health_model_results_by_check ON health_model_results (check_id)`,
 	)
 }

@@ -1,0 +1,339 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sluicegate/sluicegate/health"
+	"github.com/sluicegate/sluicegate/model"
+)
+
+// Health-check option ranges (API.md §3 "Health checks").
+const (
+	defaultMaxConcurrent = 2
+	maxMaxConcurrent     = 10
+	defaultCheckTimeout  = 30
+	maxCheckTimeout      = 120
+	maxCheckModels       = 200
+	defaultHistoryLimit  = 50
+	maxHistoryLimit      = 500
+	maxSummaryWindow     = 30 * 24 * time.Hour
+)
+
+// checkIDs makes time-sortable check IDs: fixed-width hex of the start
+// time plus a counter, so "newest first" is "largest ID first".
+var checkSeq atomic.Uint32
+
+func newCheckID(t time.Time) string {
+	return fmt.Sprintf("hc_%016x%04x", t.UnixNano(), checkSeq.Add(1)&0xffff)
+}
+
+// normalizeCheckOptions validates o and fills in defaults. It is the one
+// place the options are checked, whichever front door they came through.
+func normalizeCheckOptions(o model.CheckOptions) (model.CheckOptions, error) {
+	if o.MaxConcurrent == 0 {
+		o.MaxConcurrent = defaultMaxConcurrent
+	}
+	if o.MaxConcurrent < 1 || o.MaxConcurrent > maxMaxConcurrent {
+		return o, model.Invalid("max_concurrent", "must be 1..%d, got %d", maxMaxConcurrent, o.MaxConcurrent)
+	}
+	if o.TimeoutSecs == 0 {
+		o.TimeoutSecs = defaultCheckTimeout
+	}
+	if o.TimeoutSecs < 1 || o.TimeoutSecs > maxCheckTimeout {
+		return o, model.Invalid("timeout_secs", "must be 1..%d seconds, got %d", maxCheckTimeout, o.TimeoutSecs)
+	}
+	if len(o.Models) > maxCheckModels {
+		return o, model.Invalid("models", "at most %d models per check, got %d", maxCheckModels, len(o.Models))
+	}
+	for i, m := range o.Models {
+		if err := validateModelName(m); err != nil {
+			return o, model.Invalid(fmt.Sprintf("models[%d]", i), "%v", err)
+		}
+	}
+	return o, nil
+}
+
+// targets resolves the models to probe: every mapped model, or the given
+// names (an alias of this provider, else a raw upstream name).
+func targets(p *model.Provider, names []string) []health.Target {
+	if len(names) == 0 {
+		out := make([]health.Target, 0, len(p.Models))
+		for _, m := range p.Models {
+			out = append(out, health.Target{Model: m.Alias, Upstream: m.Upstream})
+		}
+		return out
+	}
+	byAlias := make(map[string]string, len(p.Models))
+	for _, m := range p.Models {
+		byAlias[m.Alias] = m.Upstream
+	}
+	out := make([]health.Target, 0, len(names))
+	seen := map[string]bool{}
+	for _, n := range names {
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		up, ok := byAlias[n]
+		if !ok {
+			up = n
+		}
+		out = append(out, health.Target{Model: n, Upstream: up})
+	}
+	return out
+}
+
+// aggregate sets the provider status and the summary from the models.
+func aggregate(r *model.CheckResult, enabled bool) {
+	r.Summary = model.CheckSummary{TotalModels: len(r.Models)}
+	var total int64
+	for _, m := range r.Models {
+		total += m.ResponseTimeMs
+		if m.Status == model.HealthHealthy {
+			r.Summary.HealthyModels++
+		} else {
+			r.Summary.UnhealthyModels++
+		}
+	}
+	if n := len(r.Models); n > 0 {
+		r.AvgResponseTimeMs = total / int64(n)
+	}
+	switch {
+	case !enabled:
+		r.Status = model.HealthDisabled
+	case len(r.Models) == 0:
+		r.Status = model.HealthUnknown
+	case r.Summary.UnhealthyModels == 0:
+		r.Status = model.HealthHealthy
+	case r.Summary.HealthyModels == 0:
+		r.Status = model.HealthUnhealthy
+	default:
+		r.Status = model.HealthDegraded
+	}
+}
+
+// CheckProvider runs a health check of one provider, stores it in the
+// provider's history and publishes health.model and health.finished.
+func (s *Service) CheckProvider(ctx context.Context, id int64, opts model.CheckOptions, trigger string) (model.CheckResult, error) {
+	opts, err := normalizeCheckOptions(opts)
+	if err != nil {
+		return model.CheckResult{}, err
+	}
+	st, err := s.storage()
+	if err != nil {
+		return model.CheckResult{}, err
+	}
+	p, err := st.GetProvider(ctx, id)
+	if err != nil {
+		return model.CheckResult{}, err
+	}
+	return s.check(ctx, &p, opts, trigger)
+}
+
+// check runs, aggregates, stores and publishes one provider's check.
+func (s *Service) check(ctx context.Context, p *model.Provider, opts model.CheckOptions, trigger string) (model.CheckResult, error) {
+	release := s.markRunning(p.ID)
+	defer release()
+	start := s.now()
+	r := model.CheckResult{
+		CheckID: newCheckID(start), ProviderID: p.ID, ProviderKey: p.Key, ProviderType: p.Type,
+		CheckedAt: start, Trigger: trigger, Models: []model.ModelResult{},
+	}
+	// A disabled provider is reported, not called.
+	if p.Enabled {
+		var mu sync.Mutex // onResult runs on the probes' goroutines
+		r.Models = health.Run(ctx, s.upstream, p, targets(p, opts.Models),
+			health.Options{MaxConcurrent: opts.MaxConcurrent, Timeout: time.Duration(opts.TimeoutSecs) * time.Second},
+			func(m model.ModelResult) {
+				mu.Lock()
+				defer mu.Unlock()
+				s.Publish(model.Event{Type: model.EventHealthModel, TS: s.now(),
+					Data: model.HealthModelEvent{CheckID: r.CheckID, ProviderID: p.ID, ModelResult: m}})
+			})
+	}
+	aggregate(&r, p.Enabled)
+	r.DurationMs = time.Since(start).Milliseconds()
+
+	set, err := s.loadSettings(ctx)
+	if err != nil {
+		return r, err
+	}
+	st, err := s.storage()
+	if err != nil {
+		return r, err
+	}
+	// Store even when the caller has gone: the work was done, and the
+	// history is what the dashboard shows.
+	saveCtx := context.WithoutCancel(ctx)
+	if err := st.SaveCheck(saveCtx, r, time.Duration(set.HistoryRetentionDays)*24*time.Hour); err != nil {
+		return r, err
+	}
+	s.Publish(model.Event{Type: model.EventHealthFinished, TS: s.now(), Data: r})
+	s.log.Info("health check finished", "provider", p.Key, "status", r.Status, "trigger", trigger,
+		"healthy", r.Summary.HealthyModels, "total", r.Summary.TotalModels, "duration_ms", r.DurationMs)
+	return r, nil
+}
+
+// CheckAll checks the given providers (every provider when ids is empty)
+// one after another, each with opts.
+func (s *Service) CheckAll(ctx context.Context, ids []int64, opts model.CheckOptions, trigger string) (model.CheckAllResult, error) {
+	opts, err := normalizeCheckOptions(opts)
+	if err != nil {
+		return model.CheckAllResult{}, err
+	}
+	st, err := s.storage()
+	if err != nil {
+		return model.CheckAllResult{}, err
+	}
+	var ps []model.Provider
+	if len(ids) == 0 {
+		if ps, err = st.ListProviders(ctx); err != nil {
+			return model.CheckAllResult{}, err
+		}
+	}
+	for i, id := range ids {
+		p, err := st.GetProvider(ctx, id)
+		if err != nil {
+			return model.CheckAllResult{}, fmt.Errorf("provider_ids[%d]: %w", i, err)
+		}
+		ps = append(ps, p)
+	}
+	out := model.CheckAllResult{Providers: []model.CheckResult{}}
+	for i := range ps {
+		r, err := s.check(ctx, &ps[i], opts, trigger)
+		if err != nil {
+			return out, err
+		}
+		out.Providers = append(out.Providers, r)
+		switch r.Status {
+		case model.HealthHealthy:
+			out.HealthyProviders++
+		case model.HealthUnhealthy:
+			out.UnhealthyProviders++
+		}
+	}
+	out.TotalProviders = len(out.Providers)
+	return out, nil
+}
+
+// markRunning records a running check of provider id; the scheduler skips
+// providers that are being checked.
+func (s *Service) markRunning(id int64) (release func()) {
+	s.runMu.Lock()
+	s.running[id]++
+	s.runMu.Unlock()
+	return func() {
+		s.runMu.Lock()
+		if s.running[id]--; s.running[id] <= 0 {
+			delete(s.running, id)
+		}
+		s.runMu.Unlock()
+	}
+}
+
+func (s *Service) isRunning(id int64) bool {
+	s.runMu.Lock()
+	defer s.runMu.Unlock()
+	return s.running[id] > 0
+}
+
+// HealthHistory returns a provider's checks, newest first.
+func (s *Service) HealthHistory(ctx context.Context, id int64, limit int, before string) ([]model.CheckResult, error) {
+	if limit == 0 {
+		limit = defaultHistoryLimit
+	}
+	if limit < 1 || limit > maxHistoryLimit {
+		return nil, model.Invalid("limit", "must be 1..%d, got %d", maxHistoryLimit, limit)
+	}
+	if before != "" && !strings.HasPrefix(before, "hc_") {
+		return nil, model.Invalid("before", "must be a check_id from an earlier page (hc_…), got %q", before)
+	}
+	st, err := s.storage()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := st.GetProvider(ctx, id); err != nil {
+		return nil, err
+	}
+	return st.CheckHistory(ctx, id, limit, before)
+}
+
+// LastChecks returns the newest check of every provider that has one.
+func (s *Service) LastChecks(ctx context.Context) ([]model.CheckResult, error) {
+	st, err := s.storage()
+	if err != nil {
+		return nil, err
+	}
+	return st.LastChecks(ctx)
+}
+
+// HealthSummary summarises a provider's probes per model over a window
+// such as "24h" (1m..720h).
+func (s *Service) HealthSummary(ctx context.Context, id int64, window string) (model.HealthSummary, error) {
+	if window == "" {
+		window = "24h"
+	}
+	d, err := time.ParseDuration(window)
+	if err != nil || d < time.Minute || d > maxSummaryWindow {
+		return model.HealthSummary{}, model.Invalid("window", "must be a duration from 1m to 720h such as 1h, 24h or 168h, got %q", window)
+	}
+	st, err := s.storage()
+	if err != nil {
+		return model.HealthSummary{}, err
+	}
+	if _, err := st.GetProvider(ctx, id); err != nil {
+		return model.HealthSummary{}, err
+	}
+	to := s.now()
+	from := to.Add(-d)
+	rows, err := st.ModelResults(ctx, id, from)
+	if err != nil {
+		return model.HealthSummary{}, err
+	}
+	byModel := map[string]*model.ModelHealthSummary{}
+	var order []string
+	lat := map[string][]int64{}
+	ok := map[string]int{}
+	for _, r := range rows {
+		m := byModel[r.Model]
+		if m == nil {
+			m = &model.ModelHealthSummary{Model: r.Model, Series: []model.LatencyPoint{}}
+			byModel[r.Model] = m
+			order = append(order, r.Model)
+		}
+		m.Checks++
+		m.LastStatus, m.LastCheckedAt = r.Status, r.CheckedAt
+		m.Series = append(m.Series, model.LatencyPoint{At: r.CheckedAt, ResponseTimeMs: r.ResponseTimeMs, Status: r.Status})
+		lat[r.Model] = append(lat[r.Model], r.ResponseTimeMs)
+		if r.Status == model.HealthHealthy {
+			ok[r.Model]++
+		}
+	}
+	out := model.HealthSummary{ProviderID: id, Window: window, From: from, To: to, Models: []model.ModelHealthSummary{}}
+	sort.Strings(order)
+	for _, name := range order {
+		m := byModel[name]
+		m.UptimePercent = math.Round(float64(ok[name])*10000/float64(m.Checks)) / 100
+		m.P50Ms, m.P95Ms = percentile(lat[name], 50), percentile(lat[name], 95)
+		out.Models = append(out.Models, *m)
+	}
+	return out, nil
+}
+
+// percentile is the nearest-rank percentile of vs.
+func percentile(vs []int64, p int) int64 {
+	if len(vs) == 0 {
+		return 0
+	}
+	s := append([]int64(nil), vs...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	rank := int(math.Ceil(float64(p) / 100 * float64(len(s))))
+	return s[max(0, rank-1)]
+}
