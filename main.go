@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -94,6 +95,9 @@ type options struct {
 	addr       string
 	dataDir    string
 	adminToken string
+	// scheduleUnit shortens the health scheduler's second in tests; never
+	// set from the command line.
+	scheduleUnit time.Duration
 }
 
 // parseFlags parses the common flags; env vars give the defaults, flags

@@ -44,9 +44,10 @@ type instance struct {
 	opts options
 	log  *slog.Logger
 
-	mu  sync.Mutex
-	svc *service.Service
-	srv *http.Server
+	mu   sync.Mutex
+	addr string // the listener's address once started
+	svc  *service.Service
+	srv  *http.Server
 	// inProcess is the trusted handler for the desktop webview, set once
 	// Start has built it.
 	inProcess atomic.Pointer[http.Handler]
@@ -66,7 +67,8 @@ func (in *instance) Start(ctx context.Context) error {
 	addr := ln.Addr().String()
 	// One upstream client for proxied traffic and health probes alike.
 	up := proxy.NewUpstream(proxy.UpstreamConfig{})
-	svc := service.New(service.Config{Version: version, DataDir: in.opts.dataDir, Addr: addr, Logger: in.log, Upstream: up})
+	svc := service.New(service.Config{Version: version, DataDir: in.opts.dataDir, Addr: addr, Logger: in.log,
+		Upstream: up, ScheduleUnit: in.opts.scheduleUnit})
 	if err := svc.Start(ctx); err != nil {
 		_ = ln.Close()
 		return err
@@ -95,7 +97,7 @@ func (in *instance) Start(ctx context.Context) error {
 		ErrorLog:          slog.NewLogLogger(in.log.Handler(), slog.LevelDebug),
 	}
 	in.mu.Lock()
-	in.svc, in.srv = svc, srv
+	in.svc, in.srv, in.addr = svc, srv, addr
 	in.mu.Unlock()
 	go func() { in.served <- srv.Serve(ln) }()
 
