@@ -1,7 +1,7 @@
 import { act, fireEvent, render, screen, within } from '@testing-library/react'
 import { describe, expect, it, vi } from 'vitest'
 import { App } from './App'
-import { STATUS, jsonResponse, removeClipboard, stubClipboard, stubExecCommand, stubFetch } from './test/helpers'
+import { STATUS, jsonResponse, removeClipboard, stubApi, stubClipboard, stubExecCommand, stubFetch } from './test/helpers'
 
 function statusBar() {
   return screen.getByRole('contentinfo', { name: 'Proxy status' })
@@ -62,10 +62,9 @@ describe('status bar', () => {
   })
 
   it('shows an error with Retry when the status call fails, and recovers on retry', async () => {
-    const fetchMock = stubFetch(
-      () => Promise.reject(new TypeError('Failed to fetch')),
-      async () => jsonResponse(STATUS),
-    )
+    const fetchMock = stubApi({
+      'GET /admin/v1/status': [() => Promise.reject(new TypeError('Failed to fetch')), () => jsonResponse(STATUS)],
+    })
     render(<App />)
     const alert = await within(statusBar()).findByRole('alert')
     expect(alert.textContent).toMatch(/Proxy status unavailable/)
@@ -74,7 +73,7 @@ describe('status bar', () => {
     fireEvent.click(within(alert).getByRole('button', { name: 'Retry' }))
     expect(await within(statusBar()).findByText('http://127.0.0.1:8750/v1')).toBeTruthy()
     expect(within(statusBar()).queryByRole('alert')).toBeNull()
-    expect(fetchMock).toHaveBeenCalledTimes(2)
+    expect(fetchMock.mock.calls.filter(([url]) => url === '/admin/v1/status')).toHaveLength(2)
   })
 
   it('shows the admin API message for an error response', async () => {

@@ -29,7 +29,7 @@ export function App() {
 function Page({ route, status }: { route: RouteId; status: UseStatus }) {
   switch (route) {
     case 'providers':
-      return <ProvidersPage state={status.state} />
+      return <ProvidersPage state={status.state} onChanged={status.refresh} />
     case 'health':
       return <HealthPage />
     case 'logs':

@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest'
-import { ApiError, getStatus, request } from './client'
-import { STATUS, jsonResponse, stubFetch } from '../test/helpers'
+import {
+  ApiError,
+  createProvider,
+  deleteProvider,
+  getProvider,
+  getStatus,
+  listPresets,
+  listProviders,
+  patchProvider,
+  replaceProvider,
+  request,
+} from './client'
+import { PRESETS, PROVIDER, STATUS, jsonResponse, sentBody, stubFetch } from '../test/helpers'
 
 describe('getStatus', () => {
   it('returns the typed status from GET /admin/v1/status', async () => {
@@ -64,5 +75,72 @@ describe('request', () => {
   it('returns undefined for an empty success body (204)', async () => {
     stubFetch(async () => new Response(null, { status: 204 }))
     await expect(request('/logs', { method: 'DELETE' })).resolves.toBeUndefined()
+  })
+})
+
+describe('providers API', () => {
+  it('lists providers, filling absent key hints, models and headers', async () => {
+    const { api_key: _omitted, ...noKey } = PROVIDER
+    const fetchMock = stubFetch(async () => jsonResponse({ data: [PROVIDER, { ...noKey, id: 8, models: null, headers: null }] }))
+    const list = await listProviders()
+    expect(fetchMock.mock.calls[0]?.[0]).toBe('/admin/v1/providers')
+    expect(list[0]).toEqual(PROVIDER)
+    expect(list[1]).toMatchObject({ id: 8, api_key: '', models: [], headers: {} })
+  })
+
+  it('rejects a list without data', async () => {
+    stubFetch(async () => jsonResponse({ providers: [] }))
+    await expect(listProviders()).rejects.toMatchObject({ code: 'invalid_response' })
+  })
+
+  it('creates with POST and a JSON body, returning the created provider', async () => {
+    const fetchMock = stubFetch(async () => jsonResponse(PROVIDER, 201))
+    const body = { key: 'openai', type: 'openai' as const, base_url: 'https://api.openai.com/v1', api_key: 'sk-x' }
+    await expect(createProvider(body)).resolves.toEqual(PROVIDER)
+    const [url, init] = fetchMock.mock.calls[0] ?? []
+    expect(url).toBe('/admin/v1/providers')
+    expect(init?.method).toBe('POST')
+    expect(new Headers(init?.headers).get('Content-Type')).toBe('application/json')
+    expect(sentBody(fetchMock.mock.calls[0])).toEqual(body)
+  })
+
+  it('replaces with PUT, patches with PATCH, deletes with DELETE on /providers/{id}', async () => {
+    const fetchMock = stubFetch(
+      async () => jsonResponse(PROVIDER),
+      async () => jsonResponse({ ...PROVIDER, enabled: false }),
+      async () => new Response(null, { status: 204 }),
+    )
+    await replaceProvider(7, { key: 'openai', type: 'openai', base_url: 'https://x/v1' })
+    await expect(patchProvider(7, { enabled: false })).resolves.toMatchObject({ enabled: false })
+    await expect(deleteProvider(7)).resolves.toBeUndefined()
+    const calls = fetchMock.mock.calls.map(([url, init]) => `${init?.method} ${url}`)
+    expect(calls).toEqual(['PUT /admin/v1/providers/7', 'PATCH /admin/v1/providers/7', 'DELETE /admin/v1/providers/7'])
+    expect(sentBody(fetchMock.mock.calls[1])).toEqual({ enabled: false })
+  })
+
+  it('a 400 naming a field becomes an ApiError with that field', async () => {
+    stubFetch(async () =>
+      jsonResponse({ error: { code: 'invalid_field', message: 'models[1].alias: must be 1..256 characters', field: 'models[1].alias' } }, 400),
+    )
+    const err = await createProvider({ key: 'x' }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ApiError)
+    expect(err).toMatchObject({ status: 400, code: 'invalid_field', field: 'models[1].alias' })
+  })
+
+  it('a 409 for a duplicate key becomes an ApiError with code conflict and field key', async () => {
+    stubFetch(async () => jsonResponse({ error: { code: 'conflict', message: 'a provider with key "openai" already exists', field: 'key' } }, 409))
+    const err = await createProvider({ key: 'openai' }).catch((e: unknown) => e)
+    expect(err).toMatchObject({ status: 409, code: 'conflict', field: 'key' })
+  })
+
+  it('a 404 for an unknown id', async () => {
+    stubFetch(async () => jsonResponse({ error: { code: 'not_found', message: 'no provider with id 99' } }, 404))
+    await expect(getProvider(99)).rejects.toMatchObject({ status: 404, code: 'not_found' })
+  })
+
+  it('lists presets, keeping only well-formed ones', async () => {
+    const fetchMock = stubFetch(async () => jsonResponse({ data: [...PRESETS, { id: 'broken' }] }))
+    await expect(listPresets()).resolves.toEqual(PRESETS)
+    expect(fetchMock.mock.calls[0]?.[0]).toBe('/admin/v1/presets')
   })
 })

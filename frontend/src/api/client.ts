@@ -1,4 +1,4 @@
-import type { AdminErrorBody, Status } from './types'
+import type { AdminErrorBody, Preset, Provider, ProviderWrite, Status } from './types'
 
 /**
  * An admin API failure. `status` is the HTTP status, or 0 when the server
@@ -94,4 +94,96 @@ export async function getStatus(signal?: AbortSignal): Promise<Status> {
     throw new ApiError(200, 'invalid_response', 'The status response did not have the expected fields.')
   }
   return body
+}
+
+function isProvider(v: unknown): v is Provider {
+  return (
+    isRecord(v) &&
+    typeof v.id === 'number' &&
+    typeof v.key === 'string' &&
+    typeof v.base_url === 'string' &&
+    (v.type === 'openai' || v.type === 'anthropic') &&
+    typeof v.enabled === 'boolean' &&
+    (v.api_key === undefined || v.api_key === null || typeof v.api_key === 'string')
+  )
+}
+
+/** Fills what a reader may rely on (arrays and maps never null, name set). */
+function normalizeProvider(p: Provider): Provider {
+  return {
+    ...p,
+    name: typeof p.name === 'string' ? p.name : '',
+    api_key: typeof p.api_key === 'string' ? p.api_key : '',
+    models: Array.isArray(p.models) ? p.models : [],
+    headers: isRecord(p.headers) ? (p.headers as Record<string, string>) : {},
+  }
+}
+
+function expectProvider(body: unknown, what: string): Provider {
+  if (!isProvider(body)) {
+    throw new ApiError(200, 'invalid_response', `The ${what} response did not have the expected fields.`)
+  }
+  return normalizeProvider(body)
+}
+
+function dataArray(body: unknown, what: string): unknown[] {
+  if (!isRecord(body) || !Array.isArray(body.data)) {
+    throw new ApiError(200, 'invalid_response', `The ${what} response did not have the expected fields.`)
+  }
+  return body.data
+}
+
+function jsonInit(method: string, body: unknown): RequestInit {
+  return { method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }
+}
+
+function providerPath(id: number): string {
+  return `/providers/${encodeURIComponent(String(id))}`
+}
+
+/** GET /admin/v1/providers. */
+export async function listProviders(signal?: AbortSignal): Promise<Provider[]> {
+  const data = dataArray(await request('/providers', signal ? { signal } : undefined), 'providers')
+  return data.map((p) => expectProvider(p, 'providers'))
+}
+
+/** GET /admin/v1/providers/{id}. */
+export async function getProvider(id: number): Promise<Provider> {
+  return expectProvider(await request(providerPath(id)), 'provider')
+}
+
+/** POST /admin/v1/providers → the created provider (201). */
+export async function createProvider(body: ProviderWrite): Promise<Provider> {
+  return expectProvider(await request('/providers', jsonInit('POST', body)), 'provider')
+}
+
+/** PUT /admin/v1/providers/{id}: replaces it; an omitted api_key keeps the stored key. */
+export async function replaceProvider(id: number, body: ProviderWrite): Promise<Provider> {
+  return expectProvider(await request(providerPath(id), jsonInit('PUT', body)), 'provider')
+}
+
+/** PATCH /admin/v1/providers/{id}: changes the given fields only. */
+export async function patchProvider(id: number, body: ProviderWrite): Promise<Provider> {
+  return expectProvider(await request(providerPath(id), jsonInit('PATCH', body)), 'provider')
+}
+
+/** DELETE /admin/v1/providers/{id} (204); its health history goes with it. */
+export async function deleteProvider(id: number): Promise<void> {
+  await request(providerPath(id), { method: 'DELETE' })
+}
+
+function isPreset(v: unknown): v is Preset {
+  return (
+    isRecord(v) &&
+    typeof v.id === 'string' &&
+    typeof v.name === 'string' &&
+    (v.type === 'openai' || v.type === 'anthropic') &&
+    typeof v.base_url === 'string'
+  )
+}
+
+/** GET /admin/v1/presets: provider templates for "Add provider". */
+export async function listPresets(signal?: AbortSignal): Promise<Preset[]> {
+  const data = dataArray(await request('/presets', signal ? { signal } : undefined), 'presets')
+  return data.filter(isPreset).map((p) => ({ ...p, local: p.local === true }))
 }

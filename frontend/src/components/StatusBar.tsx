@@ -1,6 +1,7 @@
 import type { StatusState } from '../hooks/useStatus'
 import { CopyButton } from './CopyButton'
 import { Icon } from './Icon'
+import { hrefFor } from '../lib/routes'
 
 interface StatusBarProps {
   state: StatusState
@@ -37,6 +38,9 @@ export function StatusBar({ state, onRetry }: StatusBarProps) {
             <span className="dot dot--ok" aria-hidden="true" />
             Running
           </span>
+          <a className="statusbar__count" href={hrefFor('providers')} data-testid="statusbar-providers">
+            {state.status.providers === 1 ? '1 provider' : `${state.status.providers} providers`}
+          </a>
           <UrlChip label="OpenAI" url={state.status.openai_base_url} />
           <UrlChip label="Anthropic" url={state.status.anthropic_base_url} />
           <span className="statusbar__version">v{state.status.version}</span>

@@ -11,6 +11,9 @@ export interface UseStatus {
   state: StatusState
   /** Fetches the status again (the error state's Retry button). */
   reload: () => void
+  /** Fetches the status again in the background, keeping what is shown until
+   * the answer arrives (e.g. after a provider was added). */
+  refresh: () => void
 }
 
 function toApiError(err: unknown): ApiError {
@@ -40,5 +43,7 @@ export function useStatus(): UseStatus {
     setAttempt((n) => n + 1)
   }, [])
 
-  return { state, reload }
+  const refresh = useCallback(() => setAttempt((n) => n + 1), [])
+
+  return { state, reload, refresh }
 }

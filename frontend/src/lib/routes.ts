@@ -22,3 +22,6 @@ export function routeFromHash(hash: string): RouteId {
 export function hrefFor(id: RouteId): string {
   return `#/${id}`
 }
+
+/** Opens the Providers page with "Add provider" already open. */
+export const ADD_PROVIDER_HREF = '#/providers/new'

@@ -5,7 +5,7 @@ import { PageHeader } from '../components/PageHeader'
 import { SnippetTabs } from '../components/SnippetTabs'
 import { StatusGate } from '../components/StatusGate'
 import type { StatusState } from '../hooks/useStatus'
-import { hrefFor } from '../lib/routes'
+import { ADD_PROVIDER_HREF } from '../lib/routes'
 import { anthropicSnippets, claudeCodeSnippet, envSnippet, openAISnippets } from '../lib/snippets'
 
 interface ConnectPageProps {
@@ -34,8 +34,8 @@ function ConnectGuide({ status }: { status: Status }) {
     <div className="stack">
       {status.providers === 0 && (
         <p className="callout callout--info">
-          No providers are configured yet, so requests will not route anywhere until you add one
-          under <a href={hrefFor('providers')}>Providers</a>.
+          No providers are configured yet, so requests will not route anywhere until you add one.{' '}
+          <a href={ADD_PROVIDER_HREF}>Add a provider →</a>
         </p>
       )}
 

@@ -1,35 +1,185 @@
-import { ComingSoon } from '../components/ComingSoon'
+import { useCallback, useEffect, useState } from 'react'
+import type { Provider } from '../api/types'
 import { Icon } from '../components/Icon'
 import { PageHeader } from '../components/PageHeader'
+import { DeleteProviderDialog } from '../components/providers/DeleteProviderDialog'
+import { ProviderForm } from '../components/providers/ProviderForm'
+import { ProviderTable } from '../components/providers/ProviderTable'
 import type { StatusState } from '../hooks/useStatus'
-import { hrefFor } from '../lib/routes'
+import { toApiError, useProviders } from '../hooks/useProviders'
+import { ADD_PROVIDER_HREF, hrefFor } from '../lib/routes'
 
 interface ProvidersPageProps {
   state: StatusState
+  /** Called after a provider was added, changed or deleted. */
+  onChanged?: () => void
 }
 
-export function ProvidersPage({ state }: ProvidersPageProps) {
+type Dialog = { kind: 'add' } | { kind: 'edit'; provider: Provider } | { kind: 'delete'; provider: Provider } | null
+
+type Notice = { kind: 'ok' | 'error'; text: string } | null
+
+/** `#/providers/new` (e.g. from Connect) opens "Add provider" directly. */
+function dialogFromHash(): Dialog {
+  return window.location.hash === ADD_PROVIDER_HREF ? { kind: 'add' } : null
+}
+
+export function ProvidersPage({ state, onChanged }: ProvidersPageProps) {
+  const providers = useProviders(onChanged)
+  const [dialog, setDialog] = useState<Dialog>(dialogFromHash)
+  const [pending, setPending] = useState<ReadonlySet<number>>(new Set())
+  const [notice, setNotice] = useState<Notice>(null)
+  const close = useCallback(() => setDialog(null), [])
+
+  useEffect(() => {
+    // Back to the page's own address, so a reload does not reopen the dialog.
+    if (window.location.hash === ADD_PROVIDER_HREF) window.history.replaceState(null, '', hrefFor('providers'))
+  }, [])
+
+  const list = providers.state.kind === 'ready' ? providers.state.providers : []
+  const label = (p: Provider) => p.name || p.key
+
+  async function toggle(p: Provider, enabled: boolean) {
+    setPending((s) => new Set(s).add(p.id))
+    setNotice(null)
+    try {
+      await providers.setEnabled(p.id, enabled)
+    } catch (err) {
+      setNotice({ kind: 'error', text: `Could not ${enabled ? 'enable' : 'disable'} ${label(p)}: ${toApiError(err).message}` })
+    } finally {
+      setPending((s) => {
+        const next = new Set(s)
+        next.delete(p.id)
+        return next
+      })
+    }
+  }
+
+  const addButton = (
+    <button type="button" className="btn btn--primary" onClick={() => setDialog({ kind: 'add' })}>
+      <Icon name="plus" size={15} />
+      Add provider
+    </button>
+  )
+
   return (
     <>
       <PageHeader
         title="Providers"
         lead="The upstream APIs Sluicegate routes to, and the model aliases that pick them."
+        actions={providers.state.kind === 'ready' && list.length > 0 ? addButton : undefined}
       />
       <div className="stack">
-        <ComingSoon icon="providers" title="Provider management">
-          <p>
-            Here you will add OpenAI, Anthropic, OpenRouter, Ollama and other OpenAI- or
-            Anthropic-compatible endpoints from presets, store their keys locally, and map model
-            aliases to upstream models.
+        {notice && (
+          <p
+            className={notice.kind === 'error' ? 'callout callout--error callout--inline' : 'callout callout--ok callout--inline'}
+            role={notice.kind === 'error' ? 'alert' : 'status'}
+          >
+            <Icon name={notice.kind === 'error' ? 'alert' : 'check'} size={16} />
+            <span>{notice.text}</span>
+            <button type="button" className="icon-btn callout__close" aria-label="Dismiss" onClick={() => setNotice(null)}>
+              <Icon name="close" size={14} />
+            </button>
           </p>
-        </ComingSoon>
-        <GetStarted state={state} />
+        )}
+
+        {providers.state.kind === 'loading' && (
+          <p className="muted" aria-busy="true">
+            Loading providers…
+          </p>
+        )}
+
+        {providers.state.kind === 'error' && (
+          <section className="card callout callout--error" role="alert">
+            <Icon name="alert" size={20} />
+            <div>
+              <h2 className="callout__title">The providers could not be loaded</h2>
+              <p>{providers.state.error.message}</p>
+              <button type="button" className="btn" onClick={providers.reload}>
+                <Icon name="retry" size={15} />
+                Retry
+              </button>
+            </div>
+          </section>
+        )}
+
+        {providers.state.kind === 'ready' && list.length > 0 && (
+          <ProviderTable
+            providers={list}
+            pending={pending}
+            onToggle={toggle}
+            onEdit={(p) => setDialog({ kind: 'edit', provider: p })}
+            onDelete={(p) => setDialog({ kind: 'delete', provider: p })}
+          />
+        )}
+        {providers.state.kind === 'ready' && list.length > 0 && (
+          <p className="table-note">
+            Clients pick a provider by sending one of its aliases as <code>model</code>, or{' '}
+            <code>key/upstream-model</code>. Changes apply to the next request.{' '}
+            <a href={hrefFor('connect')}>Connect a client →</a>
+          </p>
+        )}
+
+        {providers.state.kind === 'ready' && list.length === 0 && (
+          <>
+            <section className="card empty" aria-labelledby="providers-empty">
+              <div className="empty__icon">
+                <Icon name="providers" size={22} />
+              </div>
+              <h2 id="providers-empty" className="empty__title">No providers yet</h2>
+              <div className="empty__body">
+                <p>
+                  Add OpenAI, Anthropic, OpenRouter, a local Ollama or any OpenAI- or Anthropic-compatible
+                  API. Its key is stored on this computer only.
+                </p>
+                <div>{addButton}</div>
+              </div>
+            </section>
+            <GetStarted state={state} onAdd={() => setDialog({ kind: 'add' })} />
+          </>
+        )}
       </div>
+
+      {dialog?.kind === 'add' && (
+        <ProviderForm
+          mode="create"
+          presets={providers.presets}
+          takenKeys={list.map((p) => p.key)}
+          save={providers.create}
+          onClose={close}
+          onSaved={(p) => {
+            setNotice({ kind: 'ok', text: `Added ${label(p)}.` })
+            close()
+          }}
+        />
+      )}
+      {dialog?.kind === 'edit' && (
+        <ProviderForm
+          mode="edit"
+          provider={dialog.provider}
+          save={(body) => providers.replace(dialog.provider.id, body)}
+          onClose={close}
+          onSaved={(p) => {
+            setNotice({ kind: 'ok', text: `Saved ${label(p)}.` })
+            close()
+          }}
+        />
+      )}
+      {dialog?.kind === 'delete' && (
+        <DeleteProviderDialog
+          provider={dialog.provider}
+          remove={async (id) => {
+            await providers.remove(id)
+            setNotice({ kind: 'ok', text: `Deleted ${label(dialog.provider)}.` })
+          }}
+          onClose={close}
+        />
+      )}
     </>
   )
 }
 
-function GetStarted({ state }: { state: StatusState }) {
+function GetStarted({ state, onAdd }: { state: StatusState; onAdd: () => void }) {
   const running = state.kind === 'ready'
   return (
     <section className="card" aria-labelledby="get-started">
@@ -57,8 +207,10 @@ function GetStarted({ state }: { state: StatusState }) {
           <div>
             <p className="steps__title">Add a provider</p>
             <p className="steps__text">
-              Its base URL, its API key and the model aliases it serves. This page will do it in
-              the next release.
+              Its base URL, its API key and the model aliases it serves.{' '}
+              <button type="button" className="linkish" onClick={onAdd}>
+                Add provider →
+              </button>
             </p>
           </div>
         </li>

@@ -1,5 +1,5 @@
 import { vi } from 'vitest'
-import type { Status } from '../api/types'
+import type { Preset, Provider, Status } from '../api/types'
 
 export const STATUS: Status = {
   version: '0.1.0',
@@ -51,3 +51,62 @@ export function stubExecCommand(result: boolean) {
   Object.defineProperty(document, 'execCommand', { value: mock, configurable: true, writable: true })
   return mock
 }
+
+type Answer = (init: RequestInit | undefined, url: string) => Promise<Response> | Response
+
+/**
+ * Stubs global fetch with answers by "METHOD /path" (query ignored). A list
+ * answers in order, then repeats its last entry. The providers list and the
+ * presets default to empty; any other unknown route is a 404.
+ */
+export function stubApi(routes: Record<string, Answer | Answer[]>) {
+  const calls = new Map<string, number>()
+  const fn = vi.fn(async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+    const route = `${(init?.method ?? 'GET').toUpperCase()} ${url.split('?')[0]}`
+    const entry = routes[route]
+    const n = calls.get(route) ?? 0
+    calls.set(route, n + 1)
+    const answer = Array.isArray(entry) ? entry[Math.min(n, entry.length - 1)] : entry
+    if (answer) return answer(init, url)
+    if (route === 'GET /admin/v1/providers' || route === 'GET /admin/v1/presets') return jsonResponse({ data: [] })
+    if (route === 'GET /admin/v1/status') return jsonResponse(STATUS)
+    return jsonResponse({ error: { code: 'not_found', message: `no stub for ${route}` } }, 404)
+  })
+  vi.stubGlobal('fetch', fn)
+  return fn
+}
+
+/** The JSON body a fetch mock call sent. */
+export function sentBody(call: unknown[] | undefined): unknown {
+  const init = call?.[1] as RequestInit | undefined
+  return typeof init?.body === 'string' ? (JSON.parse(init.body) as unknown) : undefined
+}
+
+/** A stored provider as GET returns it (the key masked). */
+export const PROVIDER: Provider = {
+  id: 7,
+  key: 'openai',
+  name: 'OpenAI',
+  type: 'openai',
+  base_url: 'https://api.openai.com/v1',
+  api_key: '…abcd',
+  enabled: true,
+  models: [
+    { alias: 'gpt-4o', upstream: 'gpt-4o-2024-08-06' },
+    { alias: 'mini', upstream: 'gpt-4o-mini' },
+  ],
+  headers: { 'OpenAI-Organization': 'org-1' },
+  connect_timeout_secs: 10,
+  response_header_timeout_secs: 600,
+  stream_idle_timeout_secs: 300,
+  health_check_interval_secs: 0,
+  created_at: '2026-11-25T21:00:00Z',
+  updated_at: '2026-11-25T21:00:00Z',
+}
+
+export const PRESETS: Preset[] = [
+  { id: 'openai', name: 'OpenAI', type: 'openai', base_url: 'https://api.openai.com/v1', local: false, key_hint: 'sk-…' },
+  { id: 'anthropic', name: 'Anthropic', type: 'anthropic', base_url: 'https://api.anthropic.com', local: false },
+  { id: 'ollama', name: 'Ollama (local)', type: 'openai', base_url: 'http://127.0.0.1:11434/v1', local: true },
+]

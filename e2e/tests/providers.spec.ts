@@ -1,0 +1,350 @@
+import fs from 'node:fs'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+import { expect, test as base, type APIRequestContext, type Locator, type Page } from '@playwright/test'
+
+// The Providers page against the real `sluicegate serve` (playwright.config.ts
+// starts it on a fresh data dir), with a fake OpenAI upstream that this file
+// starts in Node. The tests run in order and share the server's state.
+
+const port = Number(process.env.E2E_PORT ?? '18750')
+const origin = `http://127.0.0.1:${port}`
+const screenshotDir = path.resolve(__dirname, '..', process.env.SLUICEGATE_OUT ?? '../out', 'screenshots')
+
+const KEY = 'fake-openai'
+const NAME = 'Fake OpenAI'
+const ALIAS = 'e2e-gpt'
+const UPSTREAM = 'fake-model-2024-11'
+const API_KEY = 'sk-e2e-typed-in-the-form-7f3a'
+
+// ---- Fake upstream -----------------------------------------------------------
+
+interface Seen {
+  method: string
+  url: string
+  authorization: string | undefined
+  headers: http.IncomingHttpHeaders
+  body: Record<string, unknown>
+}
+
+const seen: Seen[] = []
+let fake: http.Server
+let fakeURL = ''
+
+function startFake(): Promise<void> {
+  fake = http.createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      let body: Record<string, unknown> = {}
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>
+      } catch {
+        /* recorded as {} */
+      }
+      seen.push({ method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization, headers: req.headers, body })
+      if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
+        res.writeHead(404, { 'Content-Type': 'application/json' })
+        res.end(JSON.stringify({ error: { message: `fake upstream: no route ${req.method} ${req.url}`, type: 'invalid_request_error' } }))
+        return
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json' })
+      res.end(
+        JSON.stringify({
+          id: 'chatcmpl-fake-1',
+          object: 'chat.completion',
+          created: 1764100000,
+          model: String(body.model ?? ''),
+          choices: [{ index: 0, message: { role: 'assistant', content: 'Hello from the fake upstream.' }, finish_reason: 'stop' }],
+          usage: { prompt_tokens: 5, completion_tokens: 6, total_tokens: 11 },
+        }),
+      )
+    })
+  })
+  return new Promise((resolve) => {
+    fake.listen(0, '127.0.0.1', () => {
+      fakeURL = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`
+      resolve()
+    })
+  })
+}
+
+// ---- Fixtures and helpers ----------------------------------------------------
+
+// Fail on console errors, except Chromium's "Failed to load resource" line for
+// the 4xx answers these tests provoke on purpose (the page shows them itself).
+const test = base.extend<{ consoleGuard: void }>({
+  consoleGuard: [
+    async ({ page }, use) => {
+      const errors: string[] = []
+      page.on('console', (msg) => {
+        if (msg.type() !== 'error') return
+        if (/Failed to load resource: the server responded with a status of 4(00|09)/.test(msg.text())) return
+        errors.push(`console: ${msg.text()}`)
+      })
+      page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`))
+      await use()
+      expect(errors, 'console errors').toEqual([])
+    },
+    { auto: true },
+  ],
+})
+
+test.describe.configure({ mode: 'serial' })
+
+test.beforeAll(async () => {
+  await startFake()
+})
+
+test.afterAll(async () => {
+  await new Promise<void>((resolve) => fake.close(() => resolve()))
+})
+
+async function chat(request: APIRequestContext, model: string, authorization = 'Bearer sluicegate') {
+  return request.post(`${origin}/v1/chat/completions`, {
+    headers: { Authorization: authorization, 'Content-Type': 'application/json' },
+    data: { model, messages: [{ role: 'user', content: 'Say hello.' }] },
+  })
+}
+
+function main(page: Page) {
+  return page.getByRole('main')
+}
+
+function row(page: Page, key: string) {
+  return page.getByTestId(`provider-${key}`)
+}
+
+function statusCount(page: Page) {
+  return page.getByRole('contentinfo', { name: 'Proxy status' }).getByTestId('statusbar-providers')
+}
+
+async function expectFieldError(input: Locator, message: RegExp) {
+  await expect(input).toHaveAttribute('aria-invalid', 'true')
+  const id = await input.getAttribute('aria-describedby')
+  expect(id).toBeTruthy()
+  await expect(input.page().locator(`[id="${id}"]`)).toHaveText(message)
+}
+
+async function shoot(page: Page, file: string, opts: { grow?: boolean } = {}) {
+  fs.mkdirSync(screenshotDir, { recursive: true })
+  if (opts.grow) {
+    const height = await page.evaluate(() => {
+      const m = document.querySelector('main')
+      const bar = document.querySelector('footer')
+      return (m?.scrollHeight ?? 0) + (bar?.getBoundingClientRect().height ?? 0)
+    })
+    await page.setViewportSize({ width: 1280, height: Math.max(800, Math.ceil(height)) })
+  }
+  await page.screenshot({ path: path.join(screenshotDir, file) })
+  await page.setViewportSize({ width: 1280, height: 800 })
+}
+
+// ---- Tests ---------------------------------------------------------------------
+
+test('adds a provider from a preset, then the proxy routes its alias to it with the typed key', async ({ page, request }) => {
+  await page.goto('/#/providers')
+  await expect(main(page).getByRole('heading', { name: 'No providers yet' })).toBeVisible()
+  await main(page).getByRole('button', { name: 'Add provider' }).first().click()
+
+  const picker = page.getByRole('dialog', { name: 'Add provider' })
+  await expect(picker.getByRole('button', { name: /^Ollama/ })).toBeVisible()
+  await expect(picker.getByRole('button', { name: /Custom/ })).toBeVisible()
+  await picker.getByRole('button', { name: /^OpenAI,/ }).click()
+
+  const dialog = page.getByRole('dialog', { name: 'Add OpenAI' })
+  // The preset prefilled type, base URL, key and name.
+  await expect(dialog.getByLabel('Key', { exact: true })).toHaveValue('openai')
+  await expect(dialog.getByLabel('Name', { exact: true })).toHaveValue('OpenAI')
+  await expect(dialog.getByLabel('Base URL', { exact: true })).toHaveValue('https://api.openai.com/v1')
+  await expect(dialog.getByRole('radio', { name: 'OpenAI-compatible' })).toBeChecked()
+  await expect(dialog.getByLabel('API key', { exact: true })).toHaveAttribute('type', 'password')
+
+  await dialog.getByLabel('Name', { exact: true }).fill(NAME)
+  await dialog.getByLabel('Key', { exact: true }).fill(KEY)
+  await dialog.getByLabel('Base URL', { exact: true }).fill(`${fakeURL}/v1`)
+  await dialog.getByLabel('API key', { exact: true }).fill(API_KEY)
+  await dialog.getByLabel('Model 1 alias', { exact: true }).fill(ALIAS)
+  await dialog.getByLabel('Model 1 upstream model', { exact: true }).fill(UPSTREAM)
+  await dialog.getByRole('button', { name: 'Add header' }).click()
+  await dialog.getByLabel('Header 1 name', { exact: true }).fill('X-E2E-Run')
+  await dialog.getByLabel('Header 1 value', { exact: true }).fill('providers-spec')
+  await dialog.getByRole('button', { name: 'Add provider' }).click()
+
+  await expect(dialog).toBeHidden()
+  const r = row(page, KEY)
+  await expect(r).toContainText(NAME)
+  await expect(r).toContainText('OpenAI-compatible')
+  await expect(r).toContainText(`${fakeURL}/v1`)
+  await expect(r).toContainText('1 model')
+  await expect(r).toContainText(ALIAS)
+  // Only the masked hint is shown, never the key.
+  await expect(r).toContainText(/…\w{1,4}$/)
+  await expect(page.getByText(API_KEY)).toHaveCount(0)
+  await expect(r.getByRole('switch', { name: `Enable ${NAME}` })).toHaveAttribute('aria-checked', 'true')
+  await expect(statusCount(page)).toHaveText('1 provider')
+
+  // The key is not readable back through the admin API either.
+  const listed = await (await request.get(`${origin}/admin/v1/providers`)).text()
+  expect(listed).not.toContain(API_KEY)
+
+  seen.length = 0
+  const res = await chat(request, ALIAS)
+  expect(res.status(), await res.text()).toBe(200)
+  const body = (await res.json()) as { object: string; choices: Array<{ message: { content: string } }> }
+  expect(body.object).toBe('chat.completion')
+  expect(body.choices[0]?.message.content).toBe('Hello from the fake upstream.')
+  expect(seen).toHaveLength(1)
+  expect(seen[0]?.url).toBe('/v1/chat/completions')
+  expect(seen[0]?.body.model).toBe(UPSTREAM)
+  expect(seen[0]?.body.messages).toEqual([{ role: 'user', content: 'Say hello.' }])
+  expect(seen[0]?.authorization).toBe(`Bearer ${API_KEY}`)
+  expect(seen[0]?.headers['x-e2e-run']).toBe('providers-spec')
+})
+
+test('validation errors appear at the field the API names, and nothing typed is lost', async ({ page }) => {
+  await page.goto('/#/providers')
+  await page.getByRole('button', { name: 'Add provider' }).click()
+  await page.getByRole('dialog', { name: 'Add provider' }).getByRole('button', { name: /Custom/ }).click()
+  const dialog = page.getByRole('dialog', { name: 'Add a custom provider' })
+  await dialog.getByLabel('Name', { exact: true }).fill('Broken')
+  await dialog.getByLabel('Key', { exact: true }).fill('broken')
+  await dialog.getByLabel('Base URL', { exact: true }).fill('ftp://x')
+  await dialog.getByLabel('Model 1 alias', { exact: true }).fill(ALIAS)
+  await dialog.getByLabel('Model 1 upstream model', { exact: true }).fill('whatever')
+  await dialog.getByRole('button', { name: 'Add provider' }).click()
+
+  await expectFieldError(dialog.getByLabel('Base URL', { exact: true }), /http/)
+  await expect(dialog.getByLabel('Base URL', { exact: true })).toHaveValue('ftp://x')
+  await expect(dialog.getByLabel('Key', { exact: true })).toHaveValue('broken')
+  await expect(dialog.getByLabel('Model 1 alias', { exact: true })).toHaveValue(ALIAS)
+  await shoot(page, 'providers-form.png')
+
+  // Fixed URL: now the alias is taken by the enabled provider → 409 at that row.
+  await dialog.getByLabel('Base URL', { exact: true }).fill(`${fakeURL}/v1`)
+  await expect(dialog.getByLabel('Base URL', { exact: true })).not.toHaveAttribute('aria-invalid', 'true')
+  await dialog.getByRole('button', { name: 'Add model' }).click()
+  await dialog.getByLabel('Model 2 alias', { exact: true }).fill('e2e-other')
+  await dialog.getByLabel('Model 2 upstream model', { exact: true }).fill('other')
+  // Put the taken alias second, so the row mapping is tested on index 1.
+  await dialog.getByLabel('Model 1 alias', { exact: true }).fill('e2e-free')
+  await dialog.getByLabel('Model 2 alias', { exact: true }).fill(ALIAS)
+  await dialog.getByRole('button', { name: 'Add provider' }).click()
+  await expectFieldError(dialog.getByLabel('Model 2 alias', { exact: true }), new RegExp(`${ALIAS}.*already served`))
+  await expect(dialog.getByLabel('Model 1 alias', { exact: true })).not.toHaveAttribute('aria-invalid', 'true')
+
+  // A duplicate key is a 409 at the Key field.
+  await dialog.getByLabel('Model 2 alias', { exact: true }).fill('e2e-free-2')
+  await dialog.getByLabel('Key', { exact: true }).fill(KEY)
+  await dialog.getByRole('button', { name: 'Add provider' }).click()
+  await expectFieldError(dialog.getByLabel('Key', { exact: true }), /already exists/)
+
+  await dialog.getByRole('button', { name: 'Cancel' }).click()
+  await expect(dialog).toBeHidden()
+  await expect(page.getByTestId('provider-broken')).toHaveCount(0)
+})
+
+test('disable and enable take effect on the next proxied request', async ({ page, request }) => {
+  await page.goto('/#/providers')
+  const sw = row(page, KEY).getByRole('switch', { name: `Enable ${NAME}` })
+  await sw.click()
+  await expect(sw).toHaveAttribute('aria-checked', 'false')
+  expect((await chat(request, ALIAS)).status()).toBe(404)
+
+  await page.reload()
+  await expect(sw).toHaveAttribute('aria-checked', 'false')
+  await sw.click()
+  await expect(sw).toHaveAttribute('aria-checked', 'true')
+  expect((await chat(request, ALIAS)).status()).toBe(200)
+})
+
+test('edit keeps the stored key unless changed, and "Remove key" clears it', async ({ page, request }) => {
+  await page.goto('/#/providers')
+  await row(page, KEY).getByRole('button', { name: `Edit ${NAME}` }).click()
+  const dialog = page.getByRole('dialog', { name: `Edit ${NAME}` })
+  await expect(dialog.getByLabel('API key', { exact: true })).toHaveValue('')
+  await expect(dialog.getByText(/Stored key …\w{1,4} — leave empty to keep/)).toBeVisible()
+  await expect(dialog.getByLabel('Model 1 upstream model', { exact: true })).toHaveValue(UPSTREAM)
+  await expect(dialog.getByLabel('Header 1 name', { exact: true })).toHaveValue('X-E2E-Run')
+
+  await dialog.getByLabel('Model 1 upstream model', { exact: true }).fill('fake-model-v2')
+  await dialog.getByRole('button', { name: 'Add model' }).click()
+  await dialog.getByLabel('Model 2 alias', { exact: true }).fill('e2e-mini')
+  await dialog.getByLabel('Model 2 upstream model', { exact: true }).fill('fake-mini')
+  await dialog.getByRole('button', { name: 'Save changes' }).click()
+  await expect(dialog).toBeHidden()
+  await expect(row(page, KEY)).toContainText('2 models')
+
+  seen.length = 0
+  expect((await chat(request, ALIAS)).status()).toBe(200)
+  expect((await chat(request, 'e2e-mini')).status()).toBe(200)
+  expect(seen.map((s) => s.body.model)).toEqual(['fake-model-v2', 'fake-mini'])
+  // Saved without typing a key: the stored key is still used.
+  expect(seen.map((s) => s.authorization)).toEqual([`Bearer ${API_KEY}`, `Bearer ${API_KEY}`])
+
+  // Light screenshot of the list with a second, disabled, Anthropic provider.
+  const second = await request.post(`${origin}/admin/v1/providers`, {
+    data: {
+      key: 'anthropic',
+      name: 'Anthropic',
+      type: 'anthropic',
+      base_url: 'https://api.anthropic.com',
+      api_key: 'sk-ant-e2e-not-real-0000',
+      enabled: false,
+      models: [
+        { alias: 'claude-sonnet', upstream: 'claude-sonnet-4-5' },
+        { alias: 'claude-haiku', upstream: 'claude-haiku-4-5' },
+        { alias: 'claude-opus', upstream: 'claude-opus-4-1' },
+      ],
+    },
+  })
+  expect(second.status(), await second.text()).toBe(201)
+  await page.emulateMedia({ colorScheme: 'light' })
+  await page.reload()
+  await expect(row(page, 'anthropic')).toBeVisible()
+  await shoot(page, 'providers.png', { grow: true })
+  await page.emulateMedia({ colorScheme: 'dark' })
+  await shoot(page, 'providers-dark.png', { grow: true })
+  await page.emulateMedia({ colorScheme: 'light' })
+  const cleanup = await request.delete(`${origin}/admin/v1/providers/${((await second.json()) as { id: number }).id}`)
+  expect(cleanup.status()).toBe(204)
+  await page.reload()
+
+  // Remove the stored key: the client's own key passes through from now on.
+  await row(page, KEY).getByRole('button', { name: `Edit ${NAME}` }).click()
+  await dialog.getByRole('button', { name: 'Remove key' }).click()
+  await expect(dialog.getByText(/will be removed when you save/)).toBeVisible()
+  await dialog.getByRole('button', { name: 'Save changes' }).click()
+  await expect(dialog).toBeHidden()
+  await expect(row(page, KEY).locator('td').nth(3)).toHaveText('None')
+  seen.length = 0
+  expect((await chat(request, ALIAS, 'Bearer client-own-key')).status()).toBe(200)
+  expect(seen[0]?.authorization).toBe('Bearer client-own-key')
+})
+
+test('delete asks for confirmation in the page, naming the provider', async ({ page, request }) => {
+  await page.goto('/#/providers')
+  await row(page, KEY).getByRole('button', { name: `Delete ${NAME}` }).click()
+  const confirm = page.getByRole('alertdialog', { name: `Delete ${NAME}?` })
+  await expect(confirm).toContainText('health history goes with it')
+  await expect(confirm).toContainText(KEY)
+  await confirm.getByRole('button', { name: 'Cancel' }).click()
+  await expect(confirm).toBeHidden()
+  await expect(row(page, KEY)).toBeVisible()
+
+  await row(page, KEY).getByRole('button', { name: `Delete ${NAME}` }).click()
+  await confirm.getByRole('button', { name: 'Delete provider' }).click()
+  await expect(confirm).toBeHidden()
+  await expect(row(page, KEY)).toHaveCount(0)
+  await expect(main(page).getByRole('heading', { name: 'No providers yet' })).toBeVisible()
+  await expect(statusCount(page)).toHaveText('0 providers')
+  expect((await chat(request, ALIAS)).status()).toBe(404)
+})
+
+test('Connect links to "Add provider" while none is configured', async ({ page }) => {
+  await page.goto('/#/connect')
+  await main(page).getByRole('link', { name: 'Add a provider →' }).click()
+  await expect(page.getByRole('dialog', { name: 'Add provider' })).toBeVisible()
+  await expect(page).toHaveURL(/#\/providers$/)
+})

@@ -1,0 +1,296 @@
+import { useId, useState, type FormEvent } from 'react'
+import type { Preset, Provider, ProviderType, ProviderWrite } from '../../api/types'
+import { PROVIDER_TYPES } from '../../api/types'
+import { useProviderForm } from '../../hooks/useProviderForm'
+import {
+  TYPE_LABEL,
+  emptyForm,
+  formFromPreset,
+  formFromProvider,
+  type FormErrors,
+  type ProviderFormAction,
+  type ProviderFormValues,
+} from '../../lib/providerForm'
+import { Field } from '../Field'
+import { Icon } from '../Icon'
+import { Modal } from '../Modal'
+import { Switch } from '../Switch'
+import { PairRowsEditor } from './PairRowsEditor'
+import { PresetPicker } from './PresetPicker'
+
+type ProviderFormProps = {
+  onClose: () => void
+  onSaved: (p: Provider) => void
+} & (
+  | { mode: 'create'; presets: Preset[]; takenKeys: string[]; save: (body: ProviderWrite) => Promise<Provider> }
+  | { mode: 'edit'; provider: Provider; save: (body: ProviderWrite) => Promise<Provider> }
+)
+
+const ADVANCED = ['connectTimeout', 'responseHeaderTimeout', 'streamIdleTimeout', 'healthInterval'] as const
+
+/** "Add provider" (preset picker, then the form) and "Edit provider", in a dialog. */
+export function ProviderForm(props: ProviderFormProps) {
+  const editing = props.mode === 'edit'
+  const [step, setStep] = useState<'pick' | 'form'>(editing ? 'form' : 'pick')
+  const [preset, setPreset] = useState<Preset | null>(null)
+  const { form, dispatch, saving, submit } = useProviderForm(
+    () => (props.mode === 'edit' ? formFromProvider(props.provider) : emptyForm()),
+    props.save,
+  )
+  const formId = useId()
+
+  function pick(p: Preset | null) {
+    if (props.mode !== 'create') return
+    setPreset(p)
+    dispatch({ type: 'reset', state: formFromPreset(p, props.takenKeys) })
+    setStep('form')
+  }
+
+  async function onSubmit(e: FormEvent) {
+    e.preventDefault()
+    if (saving) return
+    const saved = await submit()
+    if (saved) props.onSaved(saved)
+  }
+
+  if (step === 'pick') {
+    return (
+      <Modal
+        title="Add provider"
+        description="Start from a preset — its type and base URL are filled in — or set up any compatible API."
+        onClose={props.onClose}
+        footer={
+          <button type="button" className="btn" onClick={props.onClose}>
+            Cancel
+          </button>
+        }
+      >
+        <PresetPicker presets={props.mode === 'create' ? props.presets : []} onPick={pick} />
+      </Modal>
+    )
+  }
+
+  const title = editing ? `Edit ${props.provider.name || props.provider.key}` : preset ? `Add ${preset.name}` : 'Add a custom provider'
+  return (
+    <Modal
+      title={title}
+      description={
+        editing
+          ? 'Changes apply to the next request; no restart needed.'
+          : 'Requests for the aliases below will be routed to this API.'
+      }
+      onClose={props.onClose}
+      busy={saving}
+      footer={
+        <>
+          {!editing && (
+            <button type="button" className="btn btn--ghost modal__back" onClick={() => setStep('pick')} disabled={saving}>
+              ← Presets
+            </button>
+          )}
+          <button type="button" className="btn" onClick={props.onClose} disabled={saving}>
+            Cancel
+          </button>
+          <button type="submit" form={formId} className="btn btn--primary" disabled={saving}>
+            {saving ? 'Saving…' : editing ? 'Save changes' : 'Add provider'}
+          </button>
+        </>
+      }
+    >
+      <form id={formId} className="pform" onSubmit={onSubmit} noValidate aria-label={title}>
+        {form.errors.form && (
+          <p className="callout callout--error callout--inline" role="alert">
+            <Icon name="alert" size={16} />
+            <span>{form.errors.form}</span>
+          </p>
+        )}
+        <ConnectionSection values={form.values} errors={form.errors} dispatch={dispatch} preset={preset} editing={editing} />
+        <section className="pform__section" aria-labelledby={`${formId}-models`}>
+          <h3 id={`${formId}-models`} className="pform__title">Models</h3>
+          <p className="pform__lead">
+            Clients send the alias as <code>model</code>; Sluicegate sends the upstream name. Any model
+            is also reachable as <code>{form.values.key || 'key'}/model-name</code>.
+          </p>
+          <PairRowsEditor
+            list="models"
+            rows={form.values.models}
+            errors={form.errors}
+            dispatch={dispatch}
+            labels={['Alias', 'Upstream model']}
+            placeholders={['gpt-4o', 'gpt-4o-2024-08-06']}
+            noun="Model"
+            addLabel="Add model"
+          />
+        </section>
+        <section className="pform__section" aria-labelledby={`${formId}-headers`}>
+          <h3 id={`${formId}-headers`} className="pform__title">Custom headers</h3>
+          <p className="pform__lead">Sent with every request to this provider; values are never logged.</p>
+          <PairRowsEditor
+            list="headers"
+            rows={form.values.headers}
+            errors={form.errors}
+            dispatch={dispatch}
+            labels={['Name', 'Value']}
+            placeholders={['OpenAI-Organization', 'org-…']}
+            noun="Header"
+            addLabel="Add header"
+          />
+        </section>
+        <AdvancedSection values={form.values} errors={form.errors} dispatch={dispatch} />
+      </form>
+    </Modal>
+  )
+}
+
+interface SectionProps {
+  values: ProviderFormValues
+  errors: FormErrors
+  dispatch: (a: ProviderFormAction) => void
+}
+
+function ConnectionSection({ values, errors, dispatch, preset, editing }: SectionProps & { preset: Preset | null; editing: boolean }) {
+  const typeName = useId()
+  return (
+    <section className="pform__section pform__grid" aria-label="Connection">
+      <Field
+        label="Name"
+        value={values.name}
+        placeholder="OpenAI"
+        error={errors.name}
+        onChange={(value) => dispatch({ type: 'set', field: 'name', value })}
+        data-autofocus
+      />
+      <Field
+        label="Key"
+        mono
+        value={values.key}
+        placeholder="openai"
+        hint="Lowercase letters, digits, - and _."
+        error={errors.key}
+        onChange={(value) => dispatch({ type: 'set', field: 'key', value })}
+      />
+      <fieldset className={errors.type ? 'field field--error segmented-field' : 'field segmented-field'}>
+        <legend className="field__label">Type</legend>
+        <div className="segmented">
+          {PROVIDER_TYPES.map((t: ProviderType) => (
+            <label key={t} className="segmented__opt">
+              <input
+                type="radio"
+                name={typeName}
+                value={t}
+                checked={values.type === t}
+                onChange={() => dispatch({ type: 'setType', value: t })}
+              />
+              <span>{TYPE_LABEL[t]}</span>
+            </label>
+          ))}
+        </div>
+        {errors.type && <p className="field__error">{errors.type}</p>}
+      </fieldset>
+      <div className="field">
+        <span className="field__label" aria-hidden="true">Status</span>
+        <Switch
+          checked={values.enabled}
+          onChange={(value) => dispatch({ type: 'setEnabled', value })}
+          label="Enabled"
+          text={values.enabled ? 'Enabled — routes requests' : 'Disabled — routes nothing'}
+        />
+      </div>
+      <Field
+        className="pform__wide"
+        label="Base URL"
+        mono
+        value={values.baseUrl}
+        placeholder={values.type === 'anthropic' ? 'https://api.anthropic.com' : 'https://api.example.com/v1'}
+        hint={
+          values.type === 'anthropic'
+            ? 'Requests go to BASE_URL/v1/messages.'
+            : 'Including /v1 when the API has it: requests go to BASE_URL/chat/completions.'
+        }
+        error={errors.baseUrl}
+        onChange={(value) => dispatch({ type: 'set', field: 'baseUrl', value })}
+      />
+      <ApiKeyField values={values} errors={errors} dispatch={dispatch} preset={preset} editing={editing} />
+    </section>
+  )
+}
+
+function ApiKeyField({ values, errors, dispatch, preset, editing }: SectionProps & { preset: Preset | null; editing: boolean }) {
+  const stored = editing && values.storedKey !== ''
+  let hint: React.ReactNode
+  if (stored && values.removeKey) {
+    hint = (
+      <>
+        The stored key will be removed when you save; clients’ own keys will pass through.{' '}
+        <button type="button" className="linkish" onClick={() => dispatch({ type: 'keepKey' })}>
+          Keep it
+        </button>
+      </>
+    )
+  } else if (stored) {
+    hint = (
+      <>
+        Stored key <code>{values.storedKey}</code> — leave empty to keep.{' '}
+        <button type="button" className="linkish linkish--danger" onClick={() => dispatch({ type: 'removeKey' })}>
+          Remove key
+        </button>
+      </>
+    )
+  } else if (preset?.local) {
+    hint = 'Usually not needed for a server on this computer. Without a key, clients’ own keys pass through.'
+  } else {
+    hint = `Stored on this computer and sent upstream instead of the client’s key${preset?.key_hint ? ` (looks like ${preset.key_hint})` : ''}. Never shown again.`
+  }
+  return (
+    <Field
+      className="pform__wide"
+      label="API key"
+      type="password"
+      mono
+      autoComplete="new-password"
+      value={values.apiKey}
+      placeholder={stored ? (values.removeKey ? 'Will be removed' : 'Leave empty to keep the stored key') : 'Optional'}
+      hint={hint}
+      error={errors.apiKey}
+      onChange={(value) => dispatch({ type: 'set', field: 'apiKey', value })}
+    />
+  )
+}
+
+const ADVANCED_FIELDS: Array<{ field: (typeof ADVANCED)[number]; label: string; hint: string }> = [
+  { field: 'connectTimeout', label: 'Connect timeout (s)', hint: '1–300. Default 10.' },
+  { field: 'responseHeaderTimeout', label: 'Response header timeout (s)', hint: '1–3600. Default 600.' },
+  { field: 'streamIdleTimeout', label: 'Stream idle timeout (s)', hint: '1–3600. Default 300.' },
+  { field: 'healthInterval', label: 'Health check every (s)', hint: '0 = off, or 30–86400.' },
+]
+
+function AdvancedSection({ values, errors, dispatch }: SectionProps) {
+  const hasError = ADVANCED.some((f) => errors[f])
+  const [open, setOpen] = useState(false)
+  return (
+    <details
+      className="pform__advanced"
+      open={open || hasError}
+      onToggle={(e) => setOpen(e.currentTarget.open)}
+    >
+      <summary>
+        <Icon name="chevron" size={14} className="pform__chev" />
+        Advanced
+        <span className="muted"> — timeouts and health checks</span>
+      </summary>
+      <div className="pform__grid pform__grid--4">
+        {ADVANCED_FIELDS.map(({ field, label, hint }) => (
+          <Field
+            key={field}
+            label={label}
+            inputMode="numeric"
+            value={values[field]}
+            hint={hint}
+            error={errors[field]}
+            onChange={(value) => dispatch({ type: 'set', field, value })}
+          />
+        ))}
+      </div>
+    </details>
+  )
+}

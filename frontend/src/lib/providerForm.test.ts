@@ -1,0 +1,208 @@
+import { describe, expect, it } from 'vitest'
+import type { Preset } from '../api/types'
+import { PROVIDER } from '../test/helpers'
+import {
+  apiKeyField,
+  buildProviderBody,
+  emptyForm,
+  errorTarget,
+  errorsFromApi,
+  formFromPreset,
+  formFromProvider,
+  providerFormReducer,
+  rowTarget,
+  suggestKey,
+  type ProviderFormState,
+} from './providerForm'
+
+const OPENAI: Preset = {
+  id: 'openai',
+  name: 'OpenAI',
+  type: 'openai',
+  base_url: 'https://api.openai.com/v1',
+  local: false,
+  key_hint: 'sk-…',
+}
+const ANTHROPIC: Preset = { id: 'anthropic', name: 'Anthropic', type: 'anthropic', base_url: 'https://api.anthropic.com', local: false }
+
+function apply(s: ProviderFormState, ...actions: Parameters<typeof providerFormReducer>[1][]): ProviderFormState {
+  return actions.reduce(providerFormReducer, s)
+}
+
+function built(s: ProviderFormState) {
+  const r = buildProviderBody(s.values)
+  if (!r.ok) throw new Error(`not ok: ${JSON.stringify(r.errors)}`)
+  return r
+}
+
+describe('preset prefill', () => {
+  it('fills type, base URL, name and the preset id as key', () => {
+    const v = formFromPreset(ANTHROPIC, []).values
+    expect(v).toMatchObject({ key: 'anthropic', name: 'Anthropic', type: 'anthropic', baseUrl: 'https://api.anthropic.com' })
+    expect(v.enabled).toBe(true)
+    expect(v.apiKey).toBe('')
+    expect(v.models).toHaveLength(1)
+    expect(v).toMatchObject({ connectTimeout: '10', responseHeaderTimeout: '600', streamIdleTimeout: '300', healthInterval: '0' })
+  })
+
+  it('suggests a key that is not taken yet', () => {
+    expect(formFromPreset(OPENAI, ['openai']).values.key).toBe('openai-2')
+    expect(suggestKey('openai', ['openai', 'openai-2'])).toBe('openai-3')
+    expect(suggestKey('LM Studio', [])).toBe('lm-studio')
+    expect(suggestKey('!!!', [])).toBe('provider')
+  })
+
+  it('"Custom" (null) starts empty and OpenAI-compatible', () => {
+    const v = formFromPreset(null, ['openai']).values
+    expect(v).toMatchObject({ key: '', name: '', type: 'openai', baseUrl: '' })
+  })
+})
+
+describe('buildProviderBody', () => {
+  it('sends every field of a new provider, without blank rows, and the typed key', () => {
+    const s = apply(
+      formFromPreset(OPENAI, []),
+      { type: 'set', field: 'apiKey', value: 'sk-test-1234' },
+      { type: 'setRow', list: 'models', id: 1, side: 'left', value: ' gpt-4o ' },
+      { type: 'setRow', list: 'models', id: 1, side: 'right', value: 'gpt-4o-2024-08-06' },
+      { type: 'addRow', list: 'models' },
+      { type: 'addRow', list: 'headers' },
+      { type: 'setRow', list: 'headers', id: 3, side: 'left', value: 'OpenAI-Organization' },
+      { type: 'setRow', list: 'headers', id: 3, side: 'right', value: 'org-1' },
+    )
+    const r = built(s)
+    expect(r.body).toEqual({
+      key: 'openai',
+      name: 'OpenAI',
+      type: 'openai',
+      base_url: 'https://api.openai.com/v1',
+      api_key: 'sk-test-1234',
+      enabled: true,
+      models: [{ alias: 'gpt-4o', upstream: 'gpt-4o-2024-08-06' }],
+      headers: { 'OpenAI-Organization': 'org-1' },
+      connect_timeout_secs: 10,
+      response_header_timeout_secs: 600,
+      stream_idle_timeout_secs: 300,
+      health_check_interval_secs: 0,
+    })
+    expect(r.sent).toEqual({ models: [1], headers: { 'OpenAI-Organization': 3 } })
+  })
+
+  it('reports a non-numeric timeout and a header without a name locally', () => {
+    const s = apply(
+      emptyForm(),
+      { type: 'set', field: 'connectTimeout', value: '10s' },
+      { type: 'addRow', list: 'headers' },
+      { type: 'setRow', list: 'headers', id: 2, side: 'right', value: 'x' },
+    )
+    const r = buildProviderBody(s.values)
+    expect(r.ok).toBe(false)
+    if (r.ok) return
+    expect(Object.keys(r.errors).sort()).toEqual(['connectTimeout', rowTarget('headers', 2, 'left')])
+  })
+})
+
+describe('api_key is write-only', () => {
+  it('is omitted when editing and nothing was typed', () => {
+    const r = built(formFromProvider(PROVIDER))
+    expect(r.body).not.toHaveProperty('api_key')
+    expect(r.body.models).toEqual(PROVIDER.models)
+    expect(r.body.headers).toEqual(PROVIDER.headers)
+  })
+
+  it('the edit form never holds the masked value, only shows it as the stored hint', () => {
+    const v = formFromProvider(PROVIDER).values
+    expect(v.apiKey).toBe('')
+    expect(v.storedKey).toBe('…abcd')
+  })
+
+  it('is the new key when one was typed', () => {
+    const r = built(apply(formFromProvider(PROVIDER), { type: 'set', field: 'apiKey', value: 'sk-new' }))
+    expect(r.body.api_key).toBe('sk-new')
+  })
+
+  it('is "" after "Remove key", and omitted again after "Keep it"', () => {
+    const removed = apply(formFromProvider(PROVIDER), { type: 'removeKey' })
+    expect(built(removed).body.api_key).toBe('')
+    expect(built(apply(removed, { type: 'keepKey' })).body).not.toHaveProperty('api_key')
+  })
+
+  it('typing a key after "Remove key" sends the typed key', () => {
+    const s = apply(formFromProvider(PROVIDER), { type: 'removeKey' }, { type: 'set', field: 'apiKey', value: 'sk-2' })
+    expect(s.values.removeKey).toBe(false)
+    expect(apiKeyField(s.values)).toBe('sk-2')
+  })
+
+  it('is omitted for a new provider without a key', () => {
+    expect(built(formFromPreset(OPENAI, [])).body).not.toHaveProperty('api_key')
+  })
+})
+
+describe('API errors land on the field they name', () => {
+  const sent = { models: [4, 9, 12], headers: { 'X-One': 5, 'X-Two': 6 } }
+
+  it('maps top-level fields to their inputs', () => {
+    expect(errorTarget('base_url', sent)).toBe('baseUrl')
+    expect(errorTarget('key', sent)).toBe('key')
+    expect(errorTarget('api_key', sent)).toBe('apiKey')
+    expect(errorTarget('connect_timeout_secs', sent)).toBe('connectTimeout')
+    expect(errorTarget('response_header_timeout_secs', sent)).toBe('responseHeaderTimeout')
+    expect(errorTarget('stream_idle_timeout_secs', sent)).toBe('streamIdleTimeout')
+    expect(errorTarget('health_check_interval_secs', sent)).toBe('healthInterval')
+    expect(errorTarget('models', sent)).toBe('models')
+    expect(errorTarget('headers', sent)).toBe('headers')
+  })
+
+  it('maps models[i].alias / .upstream to the row that was sent at index i', () => {
+    expect(errorTarget('models[1].alias', sent)).toBe('models.9.left')
+    expect(errorTarget('models[2].upstream', sent)).toBe('models.12.right')
+    expect(errorTarget('models[0]', sent)).toBe('models.4.left')
+    expect(errorTarget('models[7].alias', sent)).toBe('models')
+  })
+
+  it('maps headers.NAME to that header row, case-insensitively', () => {
+    expect(errorTarget('headers.X-Two', sent)).toBe('headers.6.left')
+    expect(errorTarget('headers.x-one', sent)).toBe('headers.5.left')
+    expect(errorTarget('headers.Bad Name', sent)).toBe('headers')
+  })
+
+  it('puts an error without a known field on the form', () => {
+    expect(errorTarget(undefined, sent)).toBe('form')
+    expect(errorTarget('surprise', sent)).toBe('form')
+  })
+
+  it('drops the "field: " prefix of the message shown at the field', () => {
+    expect(errorsFromApi({ field: 'base_url', message: 'base_url: must be an absolute http(s) URL' }, sent)).toEqual({
+      baseUrl: 'Must be an absolute http(s) URL',
+    })
+    expect(errorsFromApi({ message: 'database is busy' }, sent)).toEqual({ form: 'database is busy' })
+  })
+
+  it('a 409 on an alias after a blank row was skipped still lands on the right row', () => {
+    // Rows: 1 blank (dropped), 2 "a", 3 "b" → sent models[1] is row 3.
+    const s = apply(
+      emptyForm(),
+      { type: 'addRow', list: 'models' },
+      { type: 'addRow', list: 'models' },
+      { type: 'setRow', list: 'models', id: 2, side: 'left', value: 'a' },
+      { type: 'setRow', list: 'models', id: 2, side: 'right', value: 'a-up' },
+      { type: 'setRow', list: 'models', id: 3, side: 'left', value: 'b' },
+      { type: 'setRow', list: 'models', id: 3, side: 'right', value: 'b-up' },
+    )
+    const r = built(s)
+    expect(errorsFromApi({ field: 'models[1].alias', message: 'alias "b" is already served' }, r.sent)).toEqual({
+      'models.3.left': 'alias "b" is already served',
+    })
+  })
+
+  it('editing a field clears its error and keeps the others; the input is kept', () => {
+    let s = apply(emptyForm(), { type: 'set', field: 'baseUrl', value: 'ftp://x' }, { type: 'set', field: 'key', value: 'k' })
+    s = apply(s, { type: 'errors', errors: { baseUrl: 'bad', 'models.1.left': 'dup' } })
+    expect(s.values.baseUrl).toBe('ftp://x')
+    s = apply(s, { type: 'set', field: 'baseUrl', value: 'http://x' })
+    expect(s.errors).toEqual({ 'models.1.left': 'dup' })
+    s = apply(s, { type: 'removeRow', list: 'models', id: 1 })
+    expect(s.errors).toEqual({})
+    expect(s.values.key).toBe('k')
+  })
+})
