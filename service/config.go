@@ -53,8 +53,16 @@ func prefixed(err error, prefix string) error {
 // Providers are matched by key; one without api_key keeps the stored key.
 // Absent settings keep their values.
 func (s *Service) Import(ctx context.Context, in model.ConfigInput) (model.Config, error) {
-	if in.Version != nil && *in.Version != model.ConfigVersion {
+	if in.Version == nil {
+		return model.Config{}, model.Invalid("version", "is required: %d for a document from GET /admin/v1/export", model.ConfigVersion)
+	}
+	if *in.Version != model.ConfigVersion {
 		return model.Config{}, model.Invalid("version", "must be %d (this Sluicegate's export format), got %d", model.ConfigVersion, *in.Version)
+	}
+	// An absent list would delete every provider; that must be asked for
+	// explicitly with "providers": [].
+	if in.Providers == nil {
+		return model.Config{}, model.Invalid("providers", "is required: the whole list of providers (send [] to remove them all)")
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()

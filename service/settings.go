@@ -106,14 +106,17 @@ func maskSettings(st model.Settings) model.Settings {
 // back in its masked form keeps the stored key it masks.
 func applySettings(cur model.Settings, in model.SettingsInput) model.Settings {
 	if in.ProxyKeys != nil {
-		byMask := map[string]string{}
+		// Several stored keys can share a mask (same last characters):
+		// each masked value sent back stands for the next of them in
+		// stored order, so a GET sent back unchanged keeps every key.
+		byMask := map[string][]string{}
 		for _, k := range cur.ProxyKeys {
-			byMask[mask(k)] = k
+			byMask[mask(k)] = append(byMask[mask(k)], k)
 		}
 		keys := make([]string, 0, len(*in.ProxyKeys))
 		for _, k := range *in.ProxyKeys {
-			if real, ok := byMask[k]; ok && strings.HasPrefix(k, maskPrefix) {
-				k = real
+			if reals := byMask[k]; len(reals) > 0 && strings.HasPrefix(k, maskPrefix) {
+				k, byMask[k] = reals[0], reals[1:]
 			}
 			keys = append(keys, k)
 		}

@@ -106,7 +106,8 @@ func validateBaseURL(raw string) error {
 		// Credentials in a URL end up in logs; they belong in api_key.
 		return model.Invalid("base_url", "must not contain credentials (user:password@); put the key in api_key")
 	}
-	if u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(raw, "?") {
+	// ContainsAny also catches an empty "?" or "#", which url.Parse drops.
+	if u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(raw, "?#") {
 		return model.Invalid("base_url", "must not have a query or fragment; got %q", raw)
 	}
 	return nil

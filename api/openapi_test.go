@@ -1,0 +1,151 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+)
+
+// loadOpenAPI fetches the document through the guarded handler, as a
+// client would, and validates it with kin-openapi.
+func loadOpenAPI(t *testing.T, s *stack) *openapi3.T {
+	t.Helper()
+	r := s.must(http.StatusOK, "GET", "/admin/v1/openapi.json", nil, nil)
+	if ct := r.header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(r.body)
+	if err != nil {
+		t.Fatalf("load openapi.json: %v", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("openapi.json is not a valid OpenAPI 3 document: %v", err)
+	}
+	return doc
+}
+
+// TestOpenAPIDocumentsEveryRoute: the document is valid OpenAPI 3, every
+// route in adminRoutes() is documented and every documented operation is
+// served.
+func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
+	doc := loadOpenAPI(t, newStack(t))
+	if !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Errorf("openapi %q, want 3.x", doc.OpenAPI)
+	}
+	var registered, documented []string
+	for _, rt := range (&handlers{}).adminRoutes() {
+		registered = append(registered, rt.method+" "+rt.pattern)
+	}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			documented = append(documented, method+" "+path)
+			if op.OperationID == "" || op.Responses == nil || op.Responses.Len() == 0 {
+				t.Errorf("%s %s: needs an operationId and responses", method, path)
+			}
+		}
+	}
+	slices.Sort(registered)
+	slices.Sort(documented)
+	for _, r := range registered {
+		if !slices.Contains(documented, r) {
+			t.Errorf("route %s is served but not in openapi.json", r)
+		}
+	}
+	for _, d := range documented {
+		if !slices.Contains(registered, d) {
+			t.Errorf("openapi.json documents %s, which adminRoutes() does not serve", d)
+		}
+	}
+	if len(registered) != len(documented) {
+		t.Errorf("%d routes served, %d documented", len(registered), len(documented))
+	}
+}
+
+// TestOpenAPIResponsesMatch validates real requests and responses against
+// the documented schemas with openapi3filter.
+func TestOpenAPIResponsesMatch(t *testing.T) {
+	s := newStack(t)
+	doc := loadOpenAPI(t, s)
+	ctx := context.Background()
+	p := s.create(providerBody("oa", map[string]any{"api_key": "sk-openapi-1234", "headers": map[string]string{"X-A": "1"}}))
+	id := fmt.Sprint(p.ID)
+
+	for _, tc := range []struct {
+		method, pattern, path string
+		body                  any
+		status                int
+	}{
+		{"GET", "/admin/v1/providers/{id}", "/admin/v1/providers/" + id, nil, 200},
+		{"GET", "/admin/v1/providers", "/admin/v1/providers", nil, 200},
+		{"POST", "/admin/v1/providers", "/admin/v1/providers", providerBody("oa2", map[string]any{"name": "Two", "enabled": false, "health_check_interval_secs": 60}), 201},
+		{"POST", "/admin/v1/providers", "/admin/v1/providers", providerBody("oa3", map[string]any{"connect_timeout_secs": 0}), 400},
+		{"POST", "/admin/v1/providers", "/admin/v1/providers", providerBody("oa", nil), 409},
+		{"PATCH", "/admin/v1/providers/{id}", "/admin/v1/providers/" + id, map[string]any{"name": "Renamed"}, 200},
+		{"PUT", "/admin/v1/providers/{id}", "/admin/v1/providers/" + id, providerBody("oa", nil), 200},
+		{"GET", "/admin/v1/providers/{id}", "/admin/v1/providers/999", nil, 404},
+		{"GET", "/admin/v1/settings", "/admin/v1/settings", nil, 200},
+		{"PUT", "/admin/v1/settings", "/admin/v1/settings", map[string]any{"proxy_keys": []string{"pk-123456"}, "max_body_bytes": 4096}, 200},
+		{"PUT", "/admin/v1/settings", "/admin/v1/settings", map[string]any{"max_body_bytes": 1}, 400},
+		{"GET", "/admin/v1/presets", "/admin/v1/presets", nil, 200},
+		{"GET", "/admin/v1/status", "/admin/v1/status", nil, 200},
+		{"GET", "/admin/v1/export", "/admin/v1/export?include_keys=1", nil, 200},
+		{"POST", "/admin/v1/import", "/admin/v1/import", map[string]any{"version": 1, "providers": []any{providerBody("oa", nil)}}, 200},
+		{"DELETE", "/admin/v1/providers/{id}", "/admin/v1/providers/" + id, nil, 204},
+	} {
+		t.Run(fmt.Sprintf("%s %s %d", tc.method, tc.path, tc.status), func(t *testing.T) {
+			item := doc.Paths.Value(tc.pattern)
+			if item == nil || item.GetOperation(tc.method) == nil {
+				t.Fatalf("%s %s not documented", tc.method, tc.pattern)
+			}
+			r := s.request(tc.method, tc.path, tc.body)
+			if r.status != tc.status {
+				t.Fatalf("status %d, want %d: %s", r.status, tc.status, r.body)
+			}
+			var reqBody []byte
+			if tc.body != nil {
+				reqBody = mustJSON(t, tc.body)
+			}
+			req, _ := http.NewRequest(tc.method, s.url+tc.path, bytes.NewReader(reqBody))
+			if tc.body != nil {
+				req.Header.Set("Content-Type", "application/json")
+			}
+			params := map[string]string{}
+			if strings.Contains(tc.pattern, "{id}") {
+				params["id"] = tc.path[strings.LastIndexByte(tc.path, '/')+1:]
+			}
+			in := &openapi3filter.RequestValidationInput{
+				Request:    req,
+				PathParams: params,
+				Route:      &routers.Route{Spec: doc, Path: tc.pattern, PathItem: item, Method: tc.method, Operation: item.GetOperation(tc.method)},
+				Options:    &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+			}
+			// Requests the server accepted must also satisfy the documented
+			// request schema.
+			if tc.status < 300 {
+				if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
+					t.Errorf("request does not match openapi.json: %v", err)
+				}
+			}
+			err := openapi3filter.ValidateResponse(ctx, &openapi3filter.ResponseValidationInput{
+				RequestValidationInput: in,
+				Status:                 r.status,
+				Header:                 r.header,
+				Body:                   io.NopCloser(bytes.NewReader(r.body)),
+				Options:                &openapi3filter.Options{IncludeResponseStatus: true},
+			})
+			if err != nil {
+				t.Errorf("response does not match openapi.json: %v\nbody %s", err, r.body)
+			}
+		})
+	}
+}

@@ -1,0 +1,293 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/sluicegate/sluicegate/model"
+)
+
+// changeRecorder is a Publisher that keeps every event.
+type changeRecorder struct {
+	mu  sync.Mutex
+	evs []model.Event
+}
+
+func (r *changeRecorder) Publish(ev model.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.evs = append(r.evs, ev)
+}
+
+// changes returns the provider.changed events so far and forgets all.
+func (r *changeRecorder) changes() []model.ProviderChanged {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []model.ProviderChanged
+	for _, ev := range r.evs {
+		if ev.Type == model.EventProviderChanged {
+			out = append(out, ev.Data.(model.ProviderChanged))
+		}
+	}
+	r.evs = nil
+	return out
+}
+
+func newRecordingService(t *testing.T) (*Service, *changeRecorder) {
+	t.Helper()
+	rec := &changeRecorder{}
+	s := New(Config{DataDir: t.TempDir(), Events: rec})
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close(context.Background()) })
+	return s, rec
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// input is a valid provider input for key.
+func input(key string) model.ProviderInput {
+	return model.ProviderInput{
+		Key: ptr(key), Type: ptr(model.TypeOpenAI), BaseURL: ptr("https://api.example.com/v1"),
+		Models: &[]model.ModelMapping{{Alias: key + "-m", Upstream: "up-" + key}},
+	}
+}
+
+// stored reads a provider straight from storage, real key included.
+func stored(t *testing.T, s *Service, id int64) model.Provider {
+	t.Helper()
+	st, err := s.storage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := st.GetProvider(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestProviderEvents: create, replace, patch and delete each publish
+// exactly one provider.changed with the provider's id and the action;
+// failed writes publish nothing.
+func TestProviderEvents(t *testing.T) {
+	s, rec := newRecordingService(t)
+	ctx := context.Background()
+	want := func(step string, evs ...model.ProviderChanged) {
+		t.Helper()
+		if got := rec.changes(); !slices.Equal(got, evs) {
+			t.Errorf("%s: %+v, want %+v", step, got, evs)
+		}
+	}
+	a, err := s.CreateProvider(ctx, input("a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want("create", model.ProviderChanged{ID: a.ID, Action: "created"})
+	b, _ := s.CreateProvider(ctx, input("b"))
+	want("create b", model.ProviderChanged{ID: b.ID, Action: "created"})
+	if _, err := s.ReplaceProvider(ctx, b.ID, input("b")); err != nil {
+		t.Fatal(err)
+	}
+	want("replace", model.ProviderChanged{ID: b.ID, Action: "updated"})
+	if _, err := s.PatchProvider(ctx, a.ID, model.ProviderInput{Enabled: ptr(false)}); err != nil {
+		t.Fatal(err)
+	}
+	want("patch", model.ProviderChanged{ID: a.ID, Action: "updated"})
+	if err := s.DeleteProvider(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	want("delete", model.ProviderChanged{ID: a.ID, Action: "deleted"})
+
+	// Failures publish nothing.
+	_, _ = s.CreateProvider(ctx, input("b"))                                                 // duplicate key
+	_, _ = s.PatchProvider(ctx, b.ID, model.ProviderInput{ConnectTimeoutSecs: ptr(0)})       // invalid
+	_, _ = s.PatchProvider(ctx, 999, model.ProviderInput{Name: ptr("x")})                    // unknown
+	_ = s.DeleteProvider(ctx, 999)                                                           // unknown
+	_, _ = s.ReplaceProvider(ctx, b.ID, model.ProviderInput{Key: ptr("b")})                  // incomplete
+	_, _ = s.PatchProvider(ctx, b.ID, model.ProviderInput{ID: ptr(b.ID + 1), Name: ptr("")}) // id mismatch
+	want("failures")
+}
+
+// TestAPIKeyWriteOnly: reads mask the key; absent, masked and empty
+// api_key values keep, keep and clear it.
+func TestAPIKeyWriteOnly(t *testing.T) {
+	s, _ := newRecordingService(t)
+	ctx := context.Background()
+	in := input("k")
+	in.APIKey = ptr("sk-live-0123456789")
+	p, err := s.CreateProvider(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const masked = "…6789"
+	check := func(step, wantRead, wantStored string, got model.Provider) {
+		t.Helper()
+		if got.APIKey != wantRead {
+			t.Errorf("%s: answered api_key %q, want %q", step, got.APIKey, wantRead)
+		}
+		g, _ := s.GetProvider(ctx, p.ID)
+		l, _ := s.ListProviders(ctx)
+		if g.APIKey != wantRead || l[0].APIKey != wantRead {
+			t.Errorf("%s: GET %q, list %q, want %q", step, g.APIKey, l[0].APIKey, wantRead)
+		}
+		if st := stored(t, s, p.ID).APIKey; st != wantStored {
+			t.Errorf("%s: stored %q, want %q", step, st, wantStored)
+		}
+	}
+	check("create", masked, "sk-live-0123456789", p)
+	got, err := s.ReplaceProvider(ctx, p.ID, input("k"))
+	check("replace without key", masked, "sk-live-0123456789", got)
+	got, _ = s.PatchProvider(ctx, p.ID, model.ProviderInput{Name: ptr("n")})
+	check("patch without key", masked, "sk-live-0123456789", got)
+	got, _ = s.PatchProvider(ctx, p.ID, model.ProviderInput{APIKey: ptr(masked)})
+	check("patch with own mask", masked, "sk-live-0123456789", got)
+	r := input("k")
+	r.APIKey = ptr(masked)
+	got, _ = s.ReplaceProvider(ctx, p.ID, r)
+	check("replace with own mask", masked, "sk-live-0123456789", got)
+	if _, err := s.PatchProvider(ctx, p.ID, model.ProviderInput{APIKey: ptr("…0000")}); !isField(err, "api_key") {
+		t.Errorf("another key's mask: %v, want a 400 on api_key", err)
+	}
+	got, _ = s.PatchProvider(ctx, p.ID, model.ProviderInput{APIKey: ptr("")})
+	check("clear", "", "", got)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func isField(err error, field string) bool {
+	var ve *model.ValidationError
+	return errors.As(err, &ve) && ve.Field == field
+}
+
+// TestMask: at most the last four characters, fewer for short keys, never
+// the whole key.
+func TestMask(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", ""},
+		{"a", "…"},
+		{"ab", "…"},
+		{"abc", "…c"},
+		{"abcdef", "…ef"},
+		{"sk-123456789012", "…9012"},
+		{"sk-" + strings.Repeat("x", 100) + "WXYZ", "…WXYZ"},
+		{"ключ-секрет-🔑🔑🔑🔑", "…🔑🔑🔑🔑"},
+	} {
+		if got := mask(tc.in); got != tc.want {
+			t.Errorf("mask(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestValidateProviderEdges: the documented range edges are accepted and
+// one step beyond them is refused, naming the field.
+func TestValidateProviderEdges(t *testing.T) {
+	base := func() model.Provider {
+		p := newProvider()
+		p.Key, p.Type, p.BaseURL = "k", model.TypeOpenAI, "http://localhost:11434/v1"
+		return p
+	}
+	for _, tc := range []struct {
+		name  string
+		edit  func(*model.Provider)
+		field string // "" = valid
+	}{
+		{"defaults", func(*model.Provider) {}, ""},
+		{"key 64", func(p *model.Provider) { p.Key = strings.Repeat("k", 64) }, ""},
+		{"key 65", func(p *model.Provider) { p.Key = strings.Repeat("k", 65) }, "key"},
+		{"key digit first", func(p *model.Provider) { p.Key = "0-a_b" }, ""},
+		{"key trailing dash", func(p *model.Provider) { p.Key = "a-" }, ""},
+		{"anthropic", func(p *model.Provider) { p.Type = model.TypeAnthropic }, ""},
+		{"https with port and path", func(p *model.Provider) { p.BaseURL = "https://h.example:8443/a/b/" }, ""},
+		{"ipv6 host", func(p *model.Provider) { p.BaseURL = "http://[::1]:8000/v1" }, ""},
+		{"connect 1", func(p *model.Provider) { p.ConnectTimeoutSecs = 1 }, ""},
+		{"connect 300", func(p *model.Provider) { p.ConnectTimeoutSecs = 300 }, ""},
+		{"connect 301", func(p *model.Provider) { p.ConnectTimeoutSecs = 301 }, "connect_timeout_secs"},
+		{"header 3600", func(p *model.Provider) { p.ResponseHeaderTimeoutSecs = 3600 }, ""},
+		{"header 3601", func(p *model.Provider) { p.ResponseHeaderTimeoutSecs = 3601 }, "response_header_timeout_secs"},
+		{"idle 1", func(p *model.Provider) { p.StreamIdleTimeoutSecs = 1 }, ""},
+		{"idle 0", func(p *model.Provider) { p.StreamIdleTimeoutSecs = 0 }, "stream_idle_timeout_secs"},
+		{"interval 0", func(p *model.Provider) { p.HealthCheckIntervalSecs = 0 }, ""},
+		{"interval 30", func(p *model.Provider) { p.HealthCheckIntervalSecs = 30 }, ""},
+		{"interval 86400", func(p *model.Provider) { p.HealthCheckIntervalSecs = 86400 }, ""},
+		{"interval 29", func(p *model.Provider) { p.HealthCheckIntervalSecs = 29 }, "health_check_interval_secs"},
+		{"alias with slash and colon", func(p *model.Provider) {
+			p.Models = []model.ModelMapping{{Alias: "meta/llama-3:8b", Upstream: "llama3:8b"}}
+		}, ""},
+		{"alias 256", func(p *model.Provider) {
+			p.Models = []model.ModelMapping{{Alias: strings.Repeat("a", 256), Upstream: "u"}}
+		}, ""},
+		{"1000 models", func(p *model.Provider) {
+			for i := range 1000 {
+				p.Models = append(p.Models, model.ModelMapping{Alias: fmt.Sprint("m", i), Upstream: "u"})
+			}
+		}, ""},
+		{"1001 models", func(p *model.Provider) {
+			for i := range 1001 {
+				p.Models = append(p.Models, model.ModelMapping{Alias: fmt.Sprint("m", i), Upstream: "u"})
+			}
+		}, "models"},
+		{"50 headers", func(p *model.Provider) {
+			for i := range 50 {
+				p.Headers[fmt.Sprint("X-H", i)] = "v"
+			}
+		}, ""},
+		{"51 headers", func(p *model.Provider) {
+			for i := range 51 {
+				p.Headers[fmt.Sprint("X-H", i)] = "v"
+			}
+		}, "headers"},
+		{"header value unicode", func(p *model.Provider) { p.Headers["X-Name"] = "Zoë 🚀" }, ""},
+		{"api key 4096", func(p *model.Provider) { p.APIKey = strings.Repeat("k", 4096) }, ""},
+		{"api key 4097", func(p *model.Provider) { p.APIKey = strings.Repeat("k", 4097) }, "api_key"},
+		{"api key DEL", func(p *model.Provider) { p.APIKey = "sk\x7f" }, "api_key"},
+		{"name 200 runes", func(p *model.Provider) { p.Name = strings.Repeat("é", 200) }, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := base()
+			tc.edit(&p)
+			err := validateProvider(&p)
+			switch {
+			case tc.field == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case tc.field != "" && !isField(err, tc.field):
+				t.Errorf("got %v, want a ValidationError on %s", err, tc.field)
+			}
+		})
+	}
+}
+
+// TestAliasConflicts at the service level: the ConflictError names the
+// field and errors.Is(err, model.ErrConflict) holds.
+func TestAliasConflicts(t *testing.T) {
+	s, _ := newRecordingService(t)
+	ctx := context.Background()
+	if _, err := s.CreateProvider(ctx, input("a")); err != nil {
+		t.Fatal(err)
+	}
+	in := input("b")
+	in.Models = &[]model.ModelMapping{{Alias: "b-m", Upstream: "x"}, {Alias: "a-m", Upstream: "y"}}
+	_, err := s.CreateProvider(ctx, in)
+	var ce *model.ConflictError
+	if !errors.Is(err, model.ErrConflict) || !errors.As(err, &ce) || ce.Field != "models[1].alias" {
+		t.Fatalf("alias conflict: %v", err)
+	}
+	in.Enabled = ptr(false)
+	b, err := s.CreateProvider(ctx, in)
+	if err != nil {
+		t.Fatalf("disabled provider sharing an alias: %v", err)
+	}
+	if _, err := s.PatchProvider(ctx, b.ID, model.ProviderInput{Enabled: ptr(true)}); !errors.Is(err, model.ErrConflict) {
+		t.Errorf("enabling into a collision: %v", err)
+	}
+	if _, err := s.CreateProvider(ctx, input("a")); !errors.As(err, &ce) || ce.Field != "key" {
+		t.Errorf("duplicate key: %v", err)
+	}
+}
