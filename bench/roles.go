@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"strconv"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/sluicegate/sluicegate/model"
+	"github.com/sluicegate/sluicegate/proxy"
+)
+
+// Stream shape of the mock: 20 chunks, 5 ms apart (the issue's scenario).
+const (
+	streamChunks = 20
+	streamGap    = 5 * time.Millisecond
+)
+
+// mockResponse is a realistic non-streaming chat completion.
+var mockResponse = []byte(`{"id":"chatcmpl-bench0001","object":"chat.completion","created":1735689600,"model":"mock-model","choices":[{"index":0,"message":{"role":"assistant","content":"Quaternions extend complex numbers with three imaginary units; they are handy for 3D rotations without gimbal lock.","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":42,"completion_tokens":24,"total_tokens":66},"system_fingerprint":"fp_bench"}`)
+
+// streamChunk is the i-th event of a mock stream.
+func streamChunk(i int) string {
+	return fmt.Sprintf("data: {\"id\":\"chatcmpl-bench0001\",\"object\":\"chat.completion.chunk\",\"created\":1735689600,\"model\":\"mock-model\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"tok%02d \"},\"finish_reason\":null}],\"i\":%d}\n\n", i, i)
+}
+
+// streamBody is everything a mock stream sends, to check chunks arrive
+// complete and in order.
+func streamBody() string {
+	var b bytes.Buffer
+	for i := 0; i < streamChunks; i++ {
+		b.WriteString(streamChunk(i))
+	}
+	b.WriteString("data: [DONE]\n\n")
+	return b.String()
+}
+
+var streamFlag = []byte(`"stream":true`)
+
+// mockHandler answers like an OpenAI-compatible server.
+func mockHandler() http.Handler {
+	chunks := make([][]byte, streamChunks)
+	for i := range chunks {
+		chunks[i] = []byte(streamChunk(i))
+	}
+	cl := strconv.Itoa(len(mockResponse))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if !bytes.Contains(body, streamFlag) {
+			h := w.Header()
+			h["Content-Type"] = []string{"application/json"}
+			h["Content-Length"] = []string{cl}
+			h["X-Request-Id"] = []string{"req_bench"}
+			_, _ = w.Write(mockResponse)
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Header().Set("Cache-Control", "no-cache")
+		w.WriteHeader(http.StatusOK)
+		f := w.(http.Flusher)
+		for i, c := range chunks {
+			if i > 0 {
+				time.Sleep(streamGap)
+			}
+			if _, err := w.Write(c); err != nil {
+				return
+			}
+			f.Flush()
+		}
+		_, _ = io.WriteString(w, "data: [DONE]\n\n")
+	})
+}
+
+// baselineHandler is the naive proxy the issue compares against: a
+// minimal httputil.ReverseProxy on http.DefaultTransport (2 idle
+// connections per host).
+func baselineHandler(upstream string) http.Handler {
+	u, err := url.Parse(upstream)
+	if err != nil {
+		panic(err)
+	}
+	return &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(u) }}
+}
+
+// countingSink is the event sink wired into Sluicegate for the benchmark:
+// it does what a non-blocking sink must (take the event, never wait) and
+// counts, so the events are really built and published.
+type countingSink struct{ n atomic.Int64 }
+
+func (s *countingSink) Publish(model.Event) { s.n.Add(1) }
+
+// sluicegateHandler is Sluicegate's proxy with one provider pointing at
+// the mock, alias bench-model → mock-model (so the body splice runs).
+func sluicegateHandler(upstream string) http.Handler {
+	tb := proxy.NewTable([]model.Provider{{
+		Key: "mock", Name: "Mock", Type: model.TypeOpenAI, BaseURL: upstream + "/v1", Enabled: true,
+		Models: []model.ModelMapping{{Alias: "bench-model", Upstream: "mock-model"}},
+	}}, proxy.Settings{})
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return proxy.New(tb, &countingSink{}, proxy.WithLogger(logger))
+}
+
+// serveRole runs one child process: it listens on a loopback port, prints
+// "LISTEN addr" for the driver, and serves until SIGTERM.
+func serveRole(role, upstream, cpuprofile string) error {
+	var h http.Handler
+	switch role {
+	case "mock":
+		h = mockHandler()
+	case "baseline":
+		h = baselineHandler(upstream)
+	case "sluicegate":
+		h = sluicegateHandler(upstream)
+	default:
+		return fmt.Errorf("unknown role %q", role)
+	}
+	if cpuprofile != "" {
+		f, err := os.Create(cpuprofile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(l) }()
+	w := bufio.NewWriter(os.Stdout)
+	fmt.Fprintf(w, "LISTEN %s\n", l.Addr())
+	w.Flush()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	select {
+	case <-sig:
+	case err := <-done:
+		return err
+	}
+	_ = srv.Close()
+	return nil
+}

@@ -1,0 +1,520 @@
+// Package proxy is Sluicegate's reverse proxy: it routes OpenAI- and
+// Anthropic-dialect requests by their "model" to a configured provider,
+// passes every upstream answer through unchanged (status, headers, body
+// bytes, streaming chunk by chunk), classifies transport failures as
+// 502/504/499, and publishes one request event per request to a Sink.
+//
+// Wiring:
+//
+//	routes := &proxy.LiveRoutes{}
+//	routes.Store(proxy.NewTable(providers, proxy.Settings{ProxyKeys: keys}))
+//	h := proxy.New(routes, sink, proxy.WithLogger(logger))
+//	mux.Handle("/v1/", h)
+//
+// Health checks reuse h.Upstream() so that a probe takes the same path.
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sluicegate/sluicegate/model"
+)
+
+// Sink receives the request events. Publish must not block: it is called
+// on the request path (the service's implementation queues or drops).
+type Sink interface {
+	Publish(model.Event)
+}
+
+// Option configures a Handler.
+type Option func(*Handler)
+
+// WithLogger sets the logger; by default nothing is logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(h *Handler) {
+		if l != nil {
+			h.log = l
+		}
+	}
+}
+
+// WithUpstream sets the upstream client (to share it, or to configure
+// dialing and TLS); by default NewUpstream(UpstreamConfig{}).
+func WithUpstream(u *Upstream) Option {
+	return func(h *Handler) {
+		if u != nil {
+			h.up = u
+		}
+	}
+}
+
+// Handler is the proxy's http.Handler for everything under /v1/ (and
+// /healthz). It is safe for concurrent use.
+//
+// Events: request.started (model.RequestStarted) once routing succeeded,
+// request.progress (model.RequestProgress) at the first body byte of a
+// streaming response, and exactly one request.finished (model.LogEntry)
+// for every request except GET /v1/models and /healthz, including
+// proxy-made errors, 499s and mid-stream failures. Data values are
+// structs, not pointers.
+//
+// A response that fails mid-way is aborted with panic(http.ErrAbortHandler)
+// so the client sees a broken connection; middleware must let that panic
+// through (net/http handles it silently).
+type Handler struct {
+	routes Routes
+	sink   Sink
+	up     *Upstream
+	log    *slog.Logger
+	ids    *idGen
+}
+
+// New returns a Handler that routes with routes and publishes to sink (nil
+// means events are dropped).
+func New(routes Routes, sink Sink, opts ...Option) *Handler {
+	h := &Handler{
+		routes: routes,
+		sink:   sink,
+		log:    slog.New(slog.DiscardHandler),
+		ids:    newIDGen(),
+	}
+	for _, o := range opts {
+		o(h)
+	}
+	if h.up == nil {
+		h.up = NewUpstream(UpstreamConfig{})
+	}
+	return h
+}
+
+// Upstream returns the upstream client the handler forwards with.
+func (h *Handler) Upstream() *Upstream { return h.up }
+
+func (h *Handler) table() *Table {
+	if h.routes != nil {
+		if t := h.routes.Table(); t != nil {
+			return t
+		}
+	}
+	return emptyTable
+}
+
+func (h *Handler) publish(typ string, data any) {
+	if h.sink != nil {
+		h.sink.Publish(model.Event{Type: typ, TS: time.Now(), Data: data})
+	}
+}
+
+var healthzBody = []byte(`{"status":"ok"}`)
+
+const msgInvalidKey = "Missing or invalid Sluicegate access key: send one of the proxy_keys configured in Sluicegate as \"Authorization: Bearer KEY\" or \"x-api-key: KEY\"."
+
+// ServeHTTP routes and forwards one request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	path := r.URL.Path
+	isGet := r.Method == http.MethodGet || r.Method == http.MethodHead
+	switch {
+	case path == "/healthz" && isGet:
+		writeJSON(w, http.StatusOK, healthzBody)
+		return
+	case (path == "/v1/models" || strings.HasPrefix(path, "/v1/models/")) && isGet:
+		// Answered locally and not logged: SDKs and tools poll it.
+		t := h.table()
+		if ok, _ := t.checkKey(r.Header); !ok {
+			w.Header()[HeaderRequestID] = []string{h.ids.next()}
+			writeError(w, dialectOpenAI, errInvalidKey, msgInvalidKey)
+			return
+		}
+		if path == "/v1/models" {
+			writeJSON(w, http.StatusOK, t.modelsJSON)
+			return
+		}
+		// The SDKs' models.retrieve.
+		if b, ok := t.modelJSON[strings.TrimPrefix(path, "/v1/models/")]; ok {
+			writeJSON(w, http.StatusOK, b)
+			return
+		}
+	}
+	x := exchange{h: h, w: w, r: r, start: time.Now()}
+	x.entry = model.LogEntry{ID: h.ids.next(), StartedAt: x.start, Method: r.Method, Path: path}
+	if path == "/v1/messages" || strings.HasPrefix(path, "/v1/messages/") {
+		x.dialect = dialectAnthropic
+	}
+	w.Header()[HeaderRequestID] = []string{x.entry.ID}
+	defer x.finish()
+	x.serve()
+}
+
+// exchange is the state of one proxied request.
+type exchange struct {
+	h       *Handler
+	w       http.ResponseWriter
+	r       *http.Request
+	dialect dialect
+	start   time.Time
+	entry   model.LogEntry
+	source  string        // error source, "" when none
+	host    string        // upstream host, for messages and logs
+	idle    time.Duration // the provider's stream idle timeout
+}
+
+func (x *exchange) serve() {
+	h, r := x.h, x.r
+	if r.Method != http.MethodPost || !strings.HasPrefix(r.URL.Path, "/v1/") {
+		x.fail(errUnknownURL, fmt.Sprintf("Invalid URL (%s %s): Sluicegate forwards POST /v1/... requests with a JSON \"model\", and answers GET /v1/models.", r.Method, r.URL.Path))
+		return
+	}
+	t := h.table()
+	ok, keyHeader := t.checkKey(r.Header)
+	if !ok {
+		x.fail(errInvalidKey, msgInvalidKey)
+		return
+	}
+	body, err := readBody(r, t.maxBody)
+	switch {
+	case errors.Is(err, errBodyTooLarge):
+		x.fail(errTooLarge, fmt.Sprintf("Request body is larger than max_body_bytes (%d bytes); send a smaller request or raise the limit in Sluicegate's settings.", t.maxBody))
+		return
+	case err != nil && r.Context().Err() != nil:
+		x.clientGone(err)
+		return
+	case err != nil:
+		x.fail(errInvalidRequest, "Could not read the request body: "+err.Error())
+		return
+	}
+	x.entry.BytesIn = int64(len(body))
+	info, err := scanBody(body)
+	switch {
+	case errors.Is(err, ErrNotJSONObject):
+		x.fail(errInvalidRequest, "The request body is not a valid JSON object; Sluicegate routes each request by the \"model\" field of its JSON body.")
+		return
+	case err != nil:
+		x.fail(errInvalidRequest, "The request body has no \"model\" string; set it to a model alias (see GET /v1/models) or to PROVIDER_KEY/MODEL.")
+		return
+	}
+	x.entry.Model, x.entry.Stream = info.model, info.stream
+	rt, found := t.lookup(info.model)
+	if !found {
+		if key, dis := t.disabledProvider(info.model); dis {
+			x.fail(errModelNotFound, fmt.Sprintf("The model %q is only served by the disabled provider %q; enable it in Sluicegate or pick another model.", info.model, key))
+		} else {
+			x.fail(errModelNotFound, fmt.Sprintf("The model %q does not exist in Sluicegate: use an alias listed by GET /v1/models, or PROVIDER_KEY/MODEL for a configured provider.", info.model))
+		}
+		return
+	}
+	p := rt.p
+	x.entry.ProviderKey, x.entry.UpstreamModel, x.host, x.idle = p.key, rt.upstream, p.host, p.idle
+	x.w.Header()[HeaderProvider] = []string{p.key}
+	if p.anthropic != (x.dialect == dialectAnthropic) {
+		if p.anthropic {
+			x.fail(errInvalidRequest, fmt.Sprintf("The model %q is served by the Anthropic-type provider %q: call POST /v1/messages (Anthropic Messages API) for it.", info.model, p.key))
+		} else {
+			x.fail(errInvalidRequest, fmt.Sprintf("The model %q is served by the OpenAI-type provider %q: call POST /v1/chat/completions (OpenAI API) for it.", info.model, p.key))
+		}
+		return
+	}
+	h.publish(model.EventRequestStarted, model.RequestStarted{
+		ID: x.entry.ID, Method: r.Method, Path: r.URL.Path, Model: info.model, ProviderKey: p.key, Stream: info.stream,
+	})
+	if p.baseErr != nil {
+		x.fail(errConnect, fmt.Sprintf("Provider %q has an unusable base_url (%v); fix it in Sluicegate.", p.key, p.baseErr))
+		return
+	}
+	if rt.upstream != info.model {
+		body = spliceModel(body, info.spans, rt.upstream)
+	}
+	// The upstream request lives exactly as long as the client's: a client
+	// that goes away cancels it at once. The cause tells our own idle
+	// timeout apart from that.
+	ctx, cancel := context.WithCancelCause(r.Context())
+	defer cancel(nil)
+	o := outbound{p: p, method: r.Method, path: r.URL.Path, rawQuery: r.URL.RawQuery, in: r.Header, strip: keyHeader, body: body}
+	if r.URL.RawPath != "" {
+		o.rawPath = r.URL.EscapedPath()
+	}
+	resp, err := h.up.send(ctx, &o)
+	if err != nil {
+		x.upstreamFailed(err)
+		return
+	}
+	x.relay(ctx, cancel, p, resp)
+}
+
+// upstreamFailed reports a failure before any response header.
+func (x *exchange) upstreamFailed(err error) {
+	status, _ := Classify(x.r.Context(), err)
+	if status == model.StatusClientClosed {
+		x.clientGone(err)
+		return
+	}
+	e := errConnect
+	what := "could not connect to or get a response from"
+	hint := "check that the provider is up and its base_url is right"
+	if status == http.StatusGatewayTimeout {
+		e, what = errTimeout, "timed out waiting for"
+		hint = "the provider may be overloaded; retry, or raise its connect/response header timeout in Sluicegate"
+	}
+	msg := fmt.Sprintf("Sluicegate %s provider %q at %s: %v; %s.", what, x.entry.ProviderKey, x.host, trimErr(err), hint)
+	x.fail(e, msg)
+	lvl := slog.LevelError
+	if status == http.StatusGatewayTimeout {
+		lvl = slog.LevelWarn
+	}
+	x.h.log.Log(x.r.Context(), lvl, "upstream request failed", "id", x.entry.ID, "status", status,
+		"error_type", e.code, "provider", x.entry.ProviderKey, "host", x.host, "model", x.entry.Model, "err", err)
+}
+
+// trimErr drops the "net/http: " style noise at the start of transport
+// errors; the message still says what failed.
+func trimErr(err error) string {
+	return strings.TrimPrefix(err.Error(), "net/http: ")
+}
+
+// fail writes a proxy-made error and records it.
+func (x *exchange) fail(e proxyError, msg string) {
+	x.entry.Status, x.source = e.status, model.ErrorSourceProxy
+	x.entry.ErrorType, x.entry.ErrorMessage = e.code, msg
+	writeError(x.w, x.dialect, e, msg)
+}
+
+// clientGone records a 499: nothing more is written, and the deferred
+// cancel stops the upstream request.
+func (x *exchange) clientGone(err error) {
+	x.entry.Status, x.source = model.StatusClientClosed, ""
+	x.entry.ErrorType = ErrTypeClientClosed
+	x.entry.ErrorMessage = "client closed the connection before the response finished"
+	x.h.log.Info("client closed request", "id", x.entry.ID, "provider", x.entry.ProviderKey, "model", x.entry.Model, "err", err)
+}
+
+// finish publishes the request.finished event; it runs from a defer, also
+// while an aborted stream panics.
+func (x *exchange) finish() {
+	if x.entry.Status == 0 {
+		// Only reachable if something panicked before a status was set.
+		x.entry.Status, x.source, x.entry.ErrorType = http.StatusInternalServerError, model.ErrorSourceProxy, "internal_error"
+	}
+	if x.source != "" {
+		src := x.source
+		x.entry.ErrorSource = &src
+	}
+	x.entry.LatencyMs = time.Since(x.start).Milliseconds()
+	x.h.publish(model.EventRequestFinished, x.entry)
+}
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+// relay passes the upstream response through: same status, headers (minus
+// hop-by-hop) and body bytes, flushed chunk by chunk when streaming.
+func (x *exchange) relay(ctx context.Context, cancel context.CancelCauseFunc, p *upProvider, resp *http.Response) {
+	defer resp.Body.Close()
+	w, e := x.w, &x.entry
+	hdr := w.Header()
+	for k, vv := range resp.Header {
+		if !hopHeaders[k] {
+			hdr[k] = vv
+		}
+	}
+	for _, v := range resp.Header["Connection"] {
+		for _, f := range strings.Split(v, ",") {
+			hdr.Del(strings.TrimSpace(f))
+		}
+	}
+	if len(resp.Trailer) > 0 {
+		for k := range resp.Trailer {
+			hdr.Add("Trailer", k)
+		}
+	}
+	e.Status = resp.StatusCode
+	if resp.StatusCode >= 400 {
+		hdr[HeaderErrorSource] = []string{model.ErrorSourceUpstream}
+		x.source = model.ErrorSourceUpstream
+	}
+	sse := isEventStream(resp.Header.Get("Content-Type"))
+	if sse {
+		e.Stream = true
+	}
+	// Flush per chunk for event streams and bodies of unknown length (the
+	// same rule httputil.ReverseProxy uses); a sized body is written
+	// through the server's buffer.
+	streaming := sse || resp.ContentLength < 0
+	obs := observer{}
+	plain := resp.Header.Get("Content-Encoding") == ""
+	switch {
+	case resp.StatusCode >= 400 && plain:
+		obs.mode, obs.limit = observeError, maxCaptureError
+	case sse && plain:
+		obs.mode = observeSSE
+	case resp.StatusCode < 300 && plain && isJSON(resp.Header.Get("Content-Type")):
+		obs.mode, obs.limit = observeJSON, maxCaptureJSON
+	}
+	rc := http.NewResponseController(w)
+	w.WriteHeader(resp.StatusCode)
+	headersAt := time.Now()
+	if streaming {
+		// Headers go out now: an SSE client should see the 200 (which the
+		// upstream did send) before the first event.
+		if err := rc.Flush(); err != nil {
+			x.clientGone(err)
+			return
+		}
+	}
+
+	idle := time.AfterFunc(p.idle, func() { cancel(errStreamIdle) })
+	defer idle.Stop()
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	buf := *bp
+	first := true
+	var tail [2]byte // last two bytes sent, to close a partial SSE event
+	for {
+		n, rerr := resp.Body.Read(buf)
+		if n > 0 {
+			idle.Reset(p.idle)
+			if first {
+				first = false
+				e.TTFBMs = time.Since(x.start).Milliseconds()
+				if streaming {
+					x.h.publish(model.EventRequestProgress, model.RequestProgress{ID: e.ID, TTFBMs: e.TTFBMs})
+				}
+			}
+			if _, werr := w.Write(buf[:n]); werr != nil {
+				x.clientGone(werr)
+				return
+			}
+			e.BytesOut += int64(n)
+			if n >= 2 {
+				tail = [2]byte{buf[n-2], buf[n-1]}
+			} else {
+				tail = [2]byte{tail[1], buf[0]}
+			}
+			obs.write(buf[:n])
+			if streaming {
+				if ferr := rc.Flush(); ferr != nil {
+					x.clientGone(ferr)
+					return
+				}
+			}
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			x.midStream(ctx, rerr, sse, tail)
+			return
+		}
+	}
+	if first {
+		e.TTFBMs = headersAt.Sub(x.start).Milliseconds()
+	}
+	for k, vv := range resp.Trailer {
+		hdr[http.TrailerPrefix+k] = vv
+	}
+	obs.finish()
+	e.Usage = obs.usage
+	if resp.StatusCode >= 400 {
+		e.ErrorType, e.ErrorMessage = obs.errType, obs.errMsg
+		if e.ErrorType == "" {
+			e.ErrorType = "upstream_error"
+		}
+		if e.ErrorMessage == "" {
+			e.ErrorMessage = http.StatusText(resp.StatusCode)
+		}
+	}
+}
+
+// midStream handles an upstream body that failed after the headers were
+// sent: never a clean end. For SSE one error event in the client's
+// dialect goes first; then the connection is aborted.
+func (x *exchange) midStream(ctx context.Context, rerr error, sse bool, tail [2]byte) {
+	if x.r.Context().Err() != nil {
+		x.clientGone(rerr)
+		return
+	}
+	err := rerr
+	if errors.Is(context.Cause(ctx), errStreamIdle) {
+		err = errStreamIdle
+	}
+	status, typ := Classify(x.r.Context(), &midStreamError{err})
+	var msg string
+	if typ == ErrTypeIdle {
+		msg = fmt.Sprintf("Provider %q at %s sent no data for %s mid-response; Sluicegate aborted the response (stream_idle_timeout_secs).", x.entry.ProviderKey, x.host, x.idle)
+	} else {
+		msg = fmt.Sprintf("The connection to provider %q at %s failed mid-response (%v); the response is incomplete.", x.entry.ProviderKey, x.host, trimErr(rerr))
+	}
+	x.entry.Status, x.source = status, model.ErrorSourceProxy
+	x.entry.ErrorType, x.entry.ErrorMessage = typ, msg
+	x.h.log.Error("upstream failed mid-response", "id", x.entry.ID, "status", status, "error_type", typ,
+		"provider", x.entry.ProviderKey, "host", x.host, "model", x.entry.Model, "bytes_out", x.entry.BytesOut, "err", rerr)
+	if sse {
+		var ev []byte
+		if x.entry.BytesOut > 0 && tail != [2]byte{'\n', '\n'} {
+			// The upstream stopped inside an event: end it so the error
+			// event is parsed on its own.
+			ev = append(ev, "\n\n"...)
+		}
+		ev = append(ev, streamErrorEvent(x.dialect, typ, msg)...)
+		if _, err := x.w.Write(ev); err == nil {
+			_ = http.NewResponseController(x.w).Flush()
+		}
+	}
+	panic(http.ErrAbortHandler)
+}
+
+func isEventStream(ct string) bool {
+	mt, _, _ := mime.ParseMediaType(ct)
+	return mt == "text/event-stream"
+}
+
+func isJSON(ct string) bool {
+	mt, _, _ := strings.Cut(ct, ";")
+	mt = strings.TrimSpace(mt)
+	return mt == "application/json" || strings.HasSuffix(mt, "+json")
+}
+
+func writeJSON(w http.ResponseWriter, status int, b []byte) {
+	w.Header()["Content-Type"] = []string{"application/json"}
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+var errBodyTooLarge = errors.New("request body too large")
+
+// readBody reads the whole request body, at most limit bytes. The body is
+// read once, up front: the model must be known before routing, and a
+// buffered body (unlike an inbound one streamed to the transport) avoids
+// golang/go#40747 and allows a retry on a stale keep-alive connection.
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	if r.ContentLength > limit {
+		return nil, errBodyTooLarge
+	}
+	size := int64(4 << 10)
+	if r.ContentLength >= 0 {
+		size = r.ContentLength + 1 // +1: see EOF without growing
+	}
+	b := make([]byte, 0, size)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Body.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if int64(len(b)) > limit {
+			return nil, errBodyTooLarge
+		}
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}

@@ -1,0 +1,282 @@
+package proxy
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/sluicegate/sluicegate/model"
+)
+
+// DefaultMaxBodyBytes is the request body limit when Settings leaves it 0:
+// large enough for a few base64 images in one request, small enough that a
+// runaway client cannot exhaust memory.
+const DefaultMaxBodyBytes = 50 << 20
+
+// Settings are the proxy-relevant global settings.
+type Settings struct {
+	// ProxyKeys are the local access keys. Empty means the proxy is open.
+	ProxyKeys []string
+	// MaxBodyBytes bounds a request body; 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+
+	// timeUnit is what one "second" of a provider timeout lasts; 0 means
+	// time.Second. Only the package's tests shorten it, so that timeout
+	// behaviour is proven in milliseconds.
+	timeUnit time.Duration
+}
+
+// Routes gives the handler the current route table. The service keeps an
+// atomic pointer and rebuilds the table on every change, so a request takes
+// no lock and makes no query. Table must not return nil (a nil table would
+// be served as an empty one anyway).
+type Routes interface {
+	Table() *Table
+}
+
+// Table is an immutable routing snapshot built by NewTable. A *Table is
+// itself a Routes that always returns itself, for tests and fixed setups.
+type Table struct {
+	aliases    map[string]route       // alias → route, enabled providers only
+	byKey      map[string]*upProvider // provider key → provider, enabled only
+	disabled   map[string]string      // alias or key → key of the disabled provider
+	proxyKeys  [][]byte
+	maxBody    int64
+	modelsJSON []byte // GET /v1/models answer, built once
+	modelJSON  map[string][]byte
+}
+
+// route is one resolved model: the provider and the upstream model name.
+type route struct {
+	p        *upProvider
+	upstream string
+}
+
+// Table implements Routes for a fixed table.
+func (t *Table) Table() *Table { return t }
+
+// LiveRoutes is a Routes whose table can be swapped atomically, e.g. by the
+// service after each provider or settings change. The zero value serves an
+// empty table.
+type LiveRoutes struct{ p atomic.Pointer[Table] }
+
+// Store makes t the table for every following request.
+func (l *LiveRoutes) Store(t *Table) { l.p.Store(t) }
+
+// Table returns the current table.
+func (l *LiveRoutes) Table() *Table { return l.p.Load() }
+
+var emptyTable = NewTable(nil, Settings{})
+
+// NewTable builds a route table from providers (in their given order) and
+// settings. Disabled providers are not routable; their aliases are only
+// remembered to say so in the 404 message. When two enabled providers
+// claim one alias (the service forbids it), the first one wins. A provider
+// whose base_url does not parse still gets routes: its requests fail with
+// a 502 that names the bad URL, which is easier to diagnose than a 404.
+func NewTable(providers []model.Provider, s Settings) *Table {
+	t := &Table{
+		aliases:   make(map[string]route),
+		byKey:     make(map[string]*upProvider),
+		disabled:  make(map[string]string),
+		maxBody:   s.MaxBodyBytes,
+		modelJSON: make(map[string][]byte),
+	}
+	if t.maxBody <= 0 {
+		t.maxBody = DefaultMaxBodyBytes
+	}
+	for _, k := range s.ProxyKeys {
+		if k != "" {
+			t.proxyKeys = append(t.proxyKeys, []byte(k))
+		}
+	}
+	type listed struct {
+		ID          string `json:"id"`
+		Object      string `json:"object"`
+		Created     int64  `json:"created"`
+		OwnedBy     string `json:"owned_by"`
+		Type        string `json:"type"`
+		DisplayName string `json:"display_name"`
+		CreatedAt   string `json:"created_at"`
+	}
+	var list []listed
+	for i := range providers {
+		mp := &providers[i]
+		if !mp.Enabled {
+			if _, dup := t.byKey[mp.Key]; !dup {
+				t.disabled[mp.Key] = mp.Key
+			}
+			for _, m := range mp.Models {
+				if _, ok := t.disabled[m.Alias]; !ok {
+					t.disabled[m.Alias] = mp.Key
+				}
+			}
+			continue
+		}
+		p := compileProvider(mp, s.timeUnit)
+		if _, dup := t.byKey[p.key]; !dup {
+			t.byKey[p.key] = p
+		}
+		for _, m := range mp.Models {
+			if m.Alias == "" {
+				continue
+			}
+			if _, dup := t.aliases[m.Alias]; dup {
+				continue
+			}
+			up := m.Upstream
+			if up == "" {
+				up = m.Alias
+			}
+			t.aliases[m.Alias] = route{p: p, upstream: up}
+			created := mp.CreatedAt
+			if created.IsZero() {
+				created = time.Unix(0, 0)
+			}
+			// One object that satisfies both SDKs' model schemas: OpenAI's
+			// (id, object, created, owned_by) and Anthropic's (type, id,
+			// display_name, created_at). Extra fields are ignored by both.
+			e := listed{
+				ID: m.Alias, Object: "model", Created: created.Unix(), OwnedBy: p.key,
+				Type: "model", DisplayName: m.Alias, CreatedAt: created.UTC().Format(time.RFC3339),
+			}
+			list = append(list, e)
+			t.modelJSON[m.Alias], _ = json.Marshal(e)
+		}
+	}
+	// A name that an enabled provider serves is never "only on a disabled
+	// provider".
+	for a := range t.aliases {
+		delete(t.disabled, a)
+	}
+	for k := range t.byKey {
+		delete(t.disabled, k)
+	}
+	if list == nil {
+		list = []listed{}
+	}
+	first, last := "", ""
+	if len(list) > 0 {
+		first, last = list[0].ID, list[len(list)-1].ID
+	}
+	t.modelsJSON, _ = json.Marshal(struct {
+		Object  string   `json:"object"`
+		Data    []listed `json:"data"`
+		HasMore bool     `json:"has_more"`
+		FirstID string   `json:"first_id"`
+		LastID  string   `json:"last_id"`
+	}{"list", list, false, first, last})
+	return t
+}
+
+// lookup resolves a client model: an alias of an enabled provider first,
+// then PROVIDER_KEY/UPSTREAM_MODEL with the upstream name taken as is.
+func (t *Table) lookup(m string) (route, bool) {
+	if r, ok := t.aliases[m]; ok {
+		return r, true
+	}
+	if i := strings.IndexByte(m, '/'); i > 0 && i < len(m)-1 {
+		if p, ok := t.byKey[m[:i]]; ok {
+			return route{p: p, upstream: m[i+1:]}, true
+		}
+	}
+	return route{}, false
+}
+
+// disabledProvider names the disabled provider that would serve m, if any.
+func (t *Table) disabledProvider(m string) (string, bool) {
+	if k, ok := t.disabled[m]; ok {
+		return k, true
+	}
+	if i := strings.IndexByte(m, '/'); i > 0 {
+		if k, ok := t.disabled[m[:i]]; ok && k == m[:i] {
+			return k, true
+		}
+	}
+	return "", false
+}
+
+// checkKey reports whether the request carries a valid local access key,
+// and in which header, so that the local key is never sent upstream.
+// With no keys configured every request passes.
+func (t *Table) checkKey(h http.Header) (ok bool, header string) {
+	if len(t.proxyKeys) == 0 {
+		return true, ""
+	}
+	if v := h.Get("Authorization"); len(v) > 7 && strings.EqualFold(v[:7], "bearer ") {
+		if t.keyMatches(strings.TrimSpace(v[7:])) {
+			return true, "Authorization"
+		}
+	}
+	if v := h.Get("X-Api-Key"); v != "" && t.keyMatches(v) {
+		return true, "X-Api-Key"
+	}
+	return false, ""
+}
+
+func (t *Table) keyMatches(v string) bool {
+	match := 0
+	for _, k := range t.proxyKeys {
+		// Constant time per key, and every key is tried, so a timing probe
+		// learns nothing about a key's prefix.
+		match |= subtle.ConstantTimeCompare(k, []byte(v))
+	}
+	return match == 1
+}
+
+// upProvider is a provider compiled for the request path: the parsed base
+// URL, the auth header, canonical custom headers and timeouts.
+type upProvider struct {
+	key       string
+	anthropic bool
+	scheme    string
+	host      string
+	basePath  string // without trailing slash
+	baseErr   error  // non-nil when base_url is unusable
+	authName  string // canonical header name, "" when the provider has no key
+	authValue string
+	headers   [][2]string
+	connect   time.Duration
+	header    time.Duration
+	idle      time.Duration
+}
+
+func compileProvider(mp *model.Provider, unit time.Duration) *upProvider {
+	scale := func(d time.Duration) time.Duration {
+		if unit <= 0 {
+			return d
+		}
+		return d / time.Second * unit
+	}
+	p := &upProvider{
+		key:       mp.Key,
+		anthropic: mp.Type == model.TypeAnthropic,
+		connect:   scale(mp.ConnectTimeout()),
+		header:    scale(mp.ResponseHeaderTimeout()),
+		idle:      scale(mp.StreamIdleTimeout()),
+	}
+	u, err := url.Parse(strings.TrimSpace(mp.BaseURL))
+	switch {
+	case err != nil:
+		p.baseErr = err
+	case (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		p.baseErr = errBadBaseURL
+	default:
+		p.scheme, p.host, p.basePath = u.Scheme, u.Host, strings.TrimRight(u.Path, "/")
+	}
+	if mp.APIKey != "" {
+		if p.anthropic {
+			p.authName, p.authValue = "X-Api-Key", mp.APIKey
+		} else {
+			p.authName, p.authValue = "Authorization", "Bearer "+mp.APIKey
+		}
+	}
+	for k, v := range mp.Headers {
+		p.headers = append(p.headers, [2]string{http.CanonicalHeaderKey(k), v})
+	}
+	return p
+}
