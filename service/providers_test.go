@@ -6,41 +6,28 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/sluicegate/sluicegate/model"
 )
 
-// changeRecorder is a Publisher that keeps every event.
-type changeRecorder struct {
-	mu  sync.Mutex
-	evs []model.Event
-}
-
-func (r *changeRecorder) Publish(ev model.Event) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.evs = append(r.evs, ev)
-}
-
 // changes returns the provider.changed events so far and forgets all.
-func (r *changeRecorder) changes() []model.ProviderChanged {
+func (r *recorder) changes() []model.ProviderChanged {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var out []model.ProviderChanged
-	for _, ev := range r.evs {
+	for _, ev := range r.events {
 		if ev.Type == model.EventProviderChanged {
 			out = append(out, ev.Data.(model.ProviderChanged))
 		}
 	}
-	r.evs = nil
+	r.events = nil
 	return out
 }
 
-func newRecordingService(t *testing.T) (*Service, *changeRecorder) {
+func newRecordingService(t *testing.T) (*Service, *recorder) {
 	t.Helper()
-	rec := &changeRecorder{}
+	rec := &recorder{}
 	s := New(Config{DataDir: t.TempDir(), Events: rec})
 	if err := s.Start(context.Background()); err != nil {
 		t.Fatalf("Start: %v", err)
