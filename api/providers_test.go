@@ -970,8 +970,15 @@ func TestProviderEventsOverHTTP(t *testing.T) {
 	want("DELETE", model.ProviderChanged{ID: p.ID, Action: "deleted"})
 	s.must(404, "DELETE", path, nil, nil)
 	want("DELETE again")
+	other := s.create(providerBody("other", nil))
+	want("POST other", model.ProviderChanged{ID: other.ID, Action: "created"})
 	s.must(200, "POST", "/admin/v1/import", map[string]any{"version": 1, "providers": []any{providerBody("imp", nil)}}, nil)
-	want("import", model.ProviderChanged{Action: "imported"})
+	var imported struct{ Data []model.Provider }
+	s.must(200, "GET", "/admin/v1/providers", nil, &imported)
+	if len(imported.Data) != 1 {
+		t.Fatalf("after import: %+v", imported)
+	}
+	want("import", model.ProviderChanged{ID: other.ID, Action: "deleted"}, model.ProviderChanged{ID: imported.Data[0].ID, Action: "created"})
 }
 
 // TestExportImportRoundTrip through HTTP: export with keys, wipe, import,

@@ -122,6 +122,19 @@ func (s *Service) Import(ctx context.Context, in model.ConfigInput) (model.Confi
 	if err := s.refreshRoutes(ctx); err != nil {
 		s.log.Error("route table not refreshed after import", "err", err)
 	}
-	s.Publish(model.Event{Type: model.EventProviderChanged, TS: s.now(), Data: model.ProviderChanged{Action: "imported"}})
+	// One provider.changed per provider the import touched, as if each had
+	// been written on its own.
+	for _, p := range current {
+		if _, kept := index[p.Key]; !kept {
+			s.publishChange(p.ID, actionDeleted)
+		}
+	}
+	for _, p := range providers {
+		action := actionCreated
+		if _, existed := storedKey[p.Key]; existed {
+			action = actionUpdated
+		}
+		s.publishChange(p.ID, action)
+	}
 	return s.Export(ctx, false)
 }

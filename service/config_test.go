@@ -84,6 +84,7 @@ func TestImportRoundTrip(t *testing.T) {
 	}
 
 	rec.changes()
+	stored, _ := s.ListProviders(ctx)
 	if _, err := s.Import(ctx, model.ConfigInput{Version: ptr(1), Providers: []model.ProviderInput{},
 		Settings: &model.SettingsInput{ProxyKeys: &[]string{}}}); err != nil {
 		t.Fatal(err)
@@ -91,8 +92,14 @@ func TestImportRoundTrip(t *testing.T) {
 	if ps, _ := s.ListProviders(ctx); len(ps) != 0 {
 		t.Fatalf("wipe left %d providers", len(ps))
 	}
-	if got := rec.changes(); len(got) != 1 || got[0].Action != "imported" {
-		t.Errorf("import published %+v, want exactly one provider.changed", got)
+	got := rec.changes()
+	if len(got) != len(stored) || len(stored) == 0 {
+		t.Errorf("wiping %d providers published %+v, want one deleted event each", len(stored), got)
+	}
+	for i, ev := range got {
+		if i < len(stored) && (ev.Action != "deleted" || ev.ID != stored[i].ID) {
+			t.Errorf("event %d: %+v, want deleted %d", i, ev, stored[i].ID)
+		}
 	}
 	out, err := s.Import(ctx, asInput(t, full))
 	if err != nil {

@@ -249,5 +249,9 @@ func (s *Service) changed(ctx context.Context, id int64, action string) {
 	if err := s.refreshRoutes(ctx); err != nil {
 		s.log.Error("route table not refreshed; restart Sluicegate if routing looks stale", "err", err)
 	}
+	s.publishChange(id, action)
+}
+
+func (s *Service) publishChange(id int64, action string) {
 	s.Publish(model.Event{Type: model.EventProviderChanged, TS: s.now(), Data: model.ProviderChanged{ID: id, Action: action}})
 }
