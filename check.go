@@ -33,11 +33,12 @@ Flags:
 // runCheck is `sluicegate check`.
 func runCheck(args []string, stdout, stderr io.Writer) int {
 	var (
-		providers []string
-		models    string
-		opts      model.CheckOptions
-		asJSON    bool
-		dataDir   string
+		providers     []string
+		models        string
+		maxConcurrent int
+		timeoutSecs   int
+		asJSON        bool
+		dataDir       string
 	)
 	fl := flag.NewFlagSet("check", flag.ContinueOnError)
 	fl.SetOutput(io.Discard)
@@ -46,8 +47,8 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		return nil
 	})
 	fl.StringVar(&models, "models", "", "comma-separated `ALIASES` or upstream model names (default: every mapped model)")
-	fl.IntVar(&opts.MaxConcurrent, "max-concurrent", 2, "at most `N` model checks in flight at once (1..10)")
-	fl.IntVar(&opts.TimeoutSecs, "timeout-secs", 30, "`SECONDS` allowed for each model check (1..120)")
+	fl.IntVar(&maxConcurrent, "max-concurrent", 2, "at most `N` model checks in flight at once (1..10)")
+	fl.IntVar(&timeoutSecs, "timeout-secs", 30, "`SECONDS` allowed for each model check (1..120)")
 	fl.BoolVar(&asJSON, "json", false, "print the results as JSON (the admin API's shape)")
 	fl.StringVar(&dataDir, "data-dir", envOr(envDataDir, defaultDataDir()), "`DIR` holding sluicegate.db ("+envDataDir+")")
 	if err := fl.Parse(args); err != nil {
@@ -62,6 +63,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sluicegate check: unexpected argument %q (see sluicegate check --help)\n", fl.Arg(0))
 		return exitUsage
 	}
+	opts := model.CheckOptions{MaxConcurrent: &maxConcurrent, TimeoutSecs: &timeoutSecs}
 	if models != "" {
 		for _, m := range strings.Split(models, ",") {
 			if m = strings.TrimSpace(m); m != "" {

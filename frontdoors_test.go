@@ -53,6 +53,16 @@ func TestHealthFrontDoorsAgree(t *testing.T) {
 	if code, body = call(t, "POST", base+"/admin/v1/health/check", `{"max_concurrent":1}`, nil); code != 200 {
 		t.Fatalf("all-providers endpoint: %d %s", code, body)
 	}
+	var all model.CheckAllResult
+	if err := json.Unmarshal([]byte(body), &all); err != nil || all.TotalProviders != 1 || all.HealthyProviders != 0 || all.UnhealthyProviders != 1 {
+		t.Errorf("all-providers counts (a degraded provider is not healthy): %+v %v", all, err)
+	}
+	// An explicit out-of-range value is refused, not replaced by the default.
+	for _, bad := range []string{`{"max_concurrent":0}`, `{"timeout_secs":0}`, `{"max_concurrent":11}`} {
+		if code, body = call(t, "POST", base+"/admin/v1/providers/1/health", bad, nil); code != 400 || !strings.Contains(body, `"field"`) {
+			t.Errorf("%s: %d %s, want a 400 naming the field", bad, code, body)
+		}
+	}
 	// Turn the schedule on (30 "seconds" of 10 ms) until it has run once.
 	if code, body = call(t, "PATCH", base+"/admin/v1/providers/1", `{"health_check_interval_secs":30}`, nil); code != 200 {
 		t.Fatalf("patch: %d %s", code, body)

@@ -81,16 +81,17 @@ type HealthModelEvent struct {
 	ModelResult
 }
 
-// CheckOptions are the options of a health check; zero values take the
-// defaults.
+// CheckOptions are the options of a health check as a client sends them;
+// absent (nil) fields take the defaults, and an explicit value out of
+// range is an error.
 type CheckOptions struct {
 	// Models are aliases of the provider or raw upstream names; empty
 	// means every mapped model.
 	Models []string `json:"models"`
 	// MaxConcurrent bounds probes in flight (1..10, default 2).
-	MaxConcurrent int `json:"max_concurrent"`
+	MaxConcurrent *int `json:"max_concurrent"`
 	// TimeoutSecs bounds each probe (1..120, default 30).
-	TimeoutSecs int `json:"timeout_secs"`
+	TimeoutSecs *int `json:"timeout_secs"`
 }
 
 // CheckAllResult is the answer of POST /admin/v1/health/check.

@@ -34,30 +34,42 @@ func newCheckID(t time.Time) string {
 	return fmt.Sprintf("hc_%016x%04x", t.UnixNano(), checkSeq.Add(1)&0xffff)
 }
 
+// checkParams are validated check options with the defaults filled in.
+type checkParams struct {
+	models        []string
+	maxConcurrent int
+	timeout       time.Duration
+}
+
+// defaultCheckParams is what a scheduled check uses.
+var defaultCheckParams = checkParams{maxConcurrent: defaultMaxConcurrent, timeout: defaultCheckTimeout * time.Second}
+
 // normalizeCheckOptions validates o and fills in defaults. It is the one
 // place the options are checked, whichever front door they came through.
-func normalizeCheckOptions(o model.CheckOptions) (model.CheckOptions, error) {
-	if o.MaxConcurrent == 0 {
-		o.MaxConcurrent = defaultMaxConcurrent
+func normalizeCheckOptions(o model.CheckOptions) (checkParams, error) {
+	p := defaultCheckParams
+	if v := o.MaxConcurrent; v != nil {
+		if *v < 1 || *v > maxMaxConcurrent {
+			return p, model.Invalid("max_concurrent", "must be 1..%d, got %d", maxMaxConcurrent, *v)
+		}
+		p.maxConcurrent = *v
 	}
-	if o.MaxConcurrent < 1 || o.MaxConcurrent > maxMaxConcurrent {
-		return o, model.Invalid("max_concurrent", "must be 1..%d, got %d", maxMaxConcurrent, o.MaxConcurrent)
-	}
-	if o.TimeoutSecs == 0 {
-		o.TimeoutSecs = defaultCheckTimeout
-	}
-	if o.TimeoutSecs < 1 || o.TimeoutSecs > maxCheckTimeout {
-		return o, model.Invalid("timeout_secs", "must be 1..%d seconds, got %d", maxCheckTimeout, o.TimeoutSecs)
+	if v := o.TimeoutSecs; v != nil {
+		if *v < 1 || *v > maxCheckTimeout {
+			return p, model.Invalid("timeout_secs", "must be 1..%d seconds, got %d", maxCheckTimeout, *v)
+		}
+		p.timeout = time.Duration(*v) * time.Second
 	}
 	if len(o.Models) > maxCheckModels {
-		return o, model.Invalid("models", "at most %d models per check, got %d", maxCheckModels, len(o.Models))
+		return p, model.Invalid("models", "at most %d models per check, got %d", maxCheckModels, len(o.Models))
 	}
 	for i, m := range o.Models {
 		if err := validateModelName(m); err != nil {
-			return o, model.Invalid(fmt.Sprintf("models[%d]", i), "%v", err)
+			return p, model.Invalid(fmt.Sprintf("models[%d]", i), "%v", err)
 		}
 	}
-	return o, nil
+	p.models = o.Models
+	return p, nil
 }
 
 // targets resolves the models to probe: every mapped model, or the given
@@ -122,7 +134,7 @@ func aggregate(r *model.CheckResult, enabled bool) {
 // CheckProvider runs a health check of one provider, stores it in the
 // provider's history and publishes health.model and health.finished.
 func (s *Service) CheckProvider(ctx context.Context, id int64, opts model.CheckOptions, trigger string) (model.CheckResult, error) {
-	opts, err := normalizeCheckOptions(opts)
+	params, err := normalizeCheckOptions(opts)
 	if err != nil {
 		return model.CheckResult{}, err
 	}
@@ -134,11 +146,11 @@ func (s *Service) CheckProvider(ctx context.Context, id int64, opts model.CheckO
 	if err != nil {
 		return model.CheckResult{}, err
 	}
-	return s.check(ctx, &p, opts, trigger)
+	return s.check(ctx, &p, params, trigger)
 }
 
 // check runs, aggregates, stores and publishes one provider's check.
-func (s *Service) check(ctx context.Context, p *model.Provider, opts model.CheckOptions, trigger string) (model.CheckResult, error) {
+func (s *Service) check(ctx context.Context, p *model.Provider, params checkParams, trigger string) (model.CheckResult, error) {
 	release := s.markRunning(p.ID)
 	defer release()
 	start := s.now()
@@ -149,8 +161,8 @@ func (s *Service) check(ctx context.Context, p *model.Provider, opts model.Check
 	// A disabled provider is reported, not called.
 	if p.Enabled {
 		var mu sync.Mutex // onResult runs on the probes' goroutines
-		r.Models = health.Run(ctx, s.upstream, p, targets(p, opts.Models),
-			health.Options{MaxConcurrent: opts.MaxConcurrent, Timeout: time.Duration(opts.TimeoutSecs) * time.Second},
+		r.Models = health.Run(ctx, s.upstream, p, targets(p, params.models),
+			health.Options{MaxConcurrent: params.maxConcurrent, Timeout: params.timeout},
 			func(m model.ModelResult) {
 				mu.Lock()
 				defer mu.Unlock()
@@ -184,7 +196,7 @@ func (s *Service) check(ctx context.Context, p *model.Provider, opts model.Check
 // CheckAll checks the given providers (every provider when ids is empty)
 // one after another, each with opts.
 func (s *Service) CheckAll(ctx context.Context, ids []int64, opts model.CheckOptions, trigger string) (model.CheckAllResult, error) {
-	opts, err := normalizeCheckOptions(opts)
+	params, err := normalizeCheckOptions(opts)
 	if err != nil {
 		return model.CheckAllResult{}, err
 	}
@@ -207,15 +219,16 @@ func (s *Service) CheckAll(ctx context.Context, ids []int64, opts model.CheckOpt
 	}
 	out := model.CheckAllResult{Providers: []model.CheckResult{}}
 	for i := range ps {
-		r, err := s.check(ctx, &ps[i], opts, trigger)
+		r, err := s.check(ctx, &ps[i], params, trigger)
 		if err != nil {
 			return out, err
 		}
 		out.Providers = append(out.Providers, r)
+		// Disabled and unknown providers count in neither: nothing failed.
 		switch r.Status {
 		case model.HealthHealthy:
 			out.HealthyProviders++
-		case model.HealthUnhealthy:
+		case model.HealthUnhealthy, model.HealthDegraded:
 			out.UnhealthyProviders++
 		}
 	}

@@ -88,8 +88,6 @@ func startService(t *testing.T, dir string, cfg Config) *Service {
 	return s
 }
 
-func strp(s string) *string { return &s }
-
 func addProvider(t *testing.T, s *Service, key, base string, enabled bool, interval int, models ...string) model.Provider {
 	t.Helper()
 	var ms []model.ModelMapping
@@ -97,7 +95,7 @@ func addProvider(t *testing.T, s *Service, key, base string, enabled bool, inter
 		ms = append(ms, model.ModelMapping{Alias: key + "-" + m, Upstream: m})
 	}
 	typ := model.TypeOpenAI
-	in := model.ProviderInput{Key: strp(key), Type: &typ, BaseURL: strp(base), Enabled: &enabled, Models: &ms, HealthCheckIntervalSecs: &interval}
+	in := model.ProviderInput{Key: ptr(key), Type: &typ, BaseURL: ptr(base), Enabled: &enabled, Models: &ms, HealthCheckIntervalSecs: &interval}
 	p, err := s.CreateProvider(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
@@ -197,10 +195,12 @@ func TestCheckValidation(t *testing.T) {
 		opts  model.CheckOptions
 		field string
 	}{
-		{model.CheckOptions{MaxConcurrent: 11}, "max_concurrent"},
-		{model.CheckOptions{MaxConcurrent: -1}, "max_concurrent"},
-		{model.CheckOptions{TimeoutSecs: 121}, "timeout_secs"},
-		{model.CheckOptions{TimeoutSecs: -5}, "timeout_secs"},
+		{model.CheckOptions{MaxConcurrent: ptr(11)}, "max_concurrent"},
+		{model.CheckOptions{MaxConcurrent: ptr(-1)}, "max_concurrent"},
+		{model.CheckOptions{MaxConcurrent: ptr(0)}, "max_concurrent"}, // explicit 0 is out of range, not "default"
+		{model.CheckOptions{TimeoutSecs: ptr(0)}, "timeout_secs"},
+		{model.CheckOptions{TimeoutSecs: ptr(121)}, "timeout_secs"},
+		{model.CheckOptions{TimeoutSecs: ptr(-5)}, "timeout_secs"},
 		{model.CheckOptions{Models: []string{""}}, "models[0]"},
 		{model.CheckOptions{Models: []string{"ok", "has space"}}, "models[1]"},
 	} {

@@ -49,7 +49,7 @@ func (s *Service) schedule(ctx context.Context) {
 			s.wg.Add(1)
 			go func(p model.Provider) {
 				defer s.wg.Done()
-				if _, err := s.check(ctx, &p, model.CheckOptions{MaxConcurrent: defaultMaxConcurrent, TimeoutSecs: defaultCheckTimeout}, model.TriggerSchedule); err != nil && ctx.Err() == nil {
+				if _, err := s.check(ctx, &p, defaultCheckParams, model.TriggerSchedule); err != nil && ctx.Err() == nil {
 					s.log.Error("scheduled health check failed", "provider", p.Key, "err", err)
 				}
 			}(p)
