@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import {
   ApiError,
+  checkAllProviders,
+  checkProvider,
   createProvider,
+  getHealthHistory,
+  getHealthSummary,
   deleteProvider,
   getProvider,
   getStatus,
@@ -11,7 +15,7 @@ import {
   replaceProvider,
   request,
 } from './client'
-import { PRESETS, PROVIDER, STATUS, jsonResponse, sentBody, stubFetch } from '../test/helpers'
+import { CHECK_DEGRADED, CHECK_HEALTHY, PRESETS, PROVIDER, STATUS, SUMMARY, jsonResponse, sentBody, stubFetch } from '../test/helpers'
 
 describe('getStatus', () => {
   it('returns the typed status from GET /admin/v1/status', async () => {
@@ -142,5 +146,77 @@ describe('providers API', () => {
     const fetchMock = stubFetch(async () => jsonResponse({ data: [...PRESETS, { id: 'broken' }] }))
     await expect(listPresets()).resolves.toEqual(PRESETS)
     expect(fetchMock.mock.calls[0]?.[0]).toBe('/admin/v1/presets')
+  })
+})
+
+describe('health API', () => {
+  it('runs one provider\'s check with POST and the options as JSON', async () => {
+    const fetchMock = stubFetch(async () => jsonResponse(CHECK_DEGRADED))
+    await expect(checkProvider(7, { models: ['mini'], max_concurrent: 3, timeout_secs: 10 })).resolves.toEqual(CHECK_DEGRADED)
+    const [url, init] = fetchMock.mock.calls[0] ?? []
+    expect(url).toBe('/admin/v1/providers/7/health')
+    expect(init?.method).toBe('POST')
+    expect(new Headers(init?.headers).get('Content-Type')).toBe('application/json')
+    expect(sentBody(fetchMock.mock.calls[0])).toEqual({ models: ['mini'], max_concurrent: 3, timeout_secs: 10 })
+    // No client-side timeout: nothing aborts the request.
+    expect(init?.signal).toBeUndefined()
+  })
+
+  it('turns a 400 naming a field into ApiError.field', async () => {
+    stubFetch(async () =>
+      jsonResponse({ error: { code: 'invalid_field', message: 'max_concurrent: must be 1..10, got 11', field: 'max_concurrent' } }, 400),
+    )
+    const err = await checkProvider(7, { max_concurrent: 11 }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ApiError)
+    expect(err).toMatchObject({ status: 400, code: 'invalid_field', field: 'max_concurrent' })
+
+    stubFetch(async () => jsonResponse({ error: { code: 'invalid_field', message: 'models[1]: must be 1..256 characters', field: 'models[1]' } }, 400))
+    await expect(checkProvider(7, { models: ['a', ''] })).rejects.toMatchObject({ field: 'models[1]' })
+
+    stubFetch(async () => jsonResponse({ error: { code: 'not_found', message: 'provider 9 not found' } }, 404))
+    await expect(checkProvider(9)).rejects.toMatchObject({ status: 404, field: undefined })
+  })
+
+  it('fills what a reader relies on: models, status_code and error never undefined', async () => {
+    const { note: _n, ...plain } = CHECK_HEALTHY.models[0]!
+    const sparse = { ...CHECK_HEALTHY, trigger: undefined, models: [{ ...plain, status_code: undefined, error: undefined }] }
+    stubFetch(async () => jsonResponse(sparse))
+    const r = await checkProvider(7)
+    expect(r.models[0]).toMatchObject({ status_code: null, error: null })
+    expect(r.trigger).toBe('')
+    stubFetch(async () => jsonResponse({ ...CHECK_DEGRADED, models: null, status: 'disabled' }))
+    await expect(checkProvider(7)).resolves.toMatchObject({ models: [], status: 'disabled' })
+  })
+
+  it('rejects a check without the expected fields', async () => {
+    stubFetch(async () => jsonResponse({ ok: true }))
+    await expect(checkProvider(7)).rejects.toMatchObject({ code: 'invalid_response' })
+  })
+
+  it('checks all providers with POST /health/check', async () => {
+    const fetchMock = stubFetch(async () =>
+      jsonResponse({ providers: [CHECK_DEGRADED], total_providers: 1, healthy_providers: 0, unhealthy_providers: 0 }),
+    )
+    const res = await checkAllProviders()
+    expect(fetchMock.mock.calls[0]?.[0]).toBe('/admin/v1/health/check')
+    expect(fetchMock.mock.calls[0]?.[1]?.method).toBe('POST')
+    expect(sentBody(fetchMock.mock.calls[0])).toEqual({})
+    expect(res).toEqual({ providers: [CHECK_DEGRADED], total_providers: 1, healthy_providers: 0, unhealthy_providers: 0 })
+  })
+
+  it('reads the history newest first with limit and before in the query', async () => {
+    const fetchMock = stubFetch(async () => jsonResponse({ data: [CHECK_DEGRADED, CHECK_HEALTHY] }))
+    await expect(getHealthHistory(7, { limit: 20, before: 'hc_0000000000000009' })).resolves.toEqual([CHECK_DEGRADED, CHECK_HEALTHY])
+    expect(fetchMock.mock.calls[0]?.[0]).toBe('/admin/v1/providers/7/health/history?limit=20&before=hc_0000000000000009')
+    await getHealthHistory(7)
+    expect(fetchMock.mock.calls[1]?.[0]).toBe('/admin/v1/providers/7/health/history')
+  })
+
+  it('reads the 24 h summary', async () => {
+    const fetchMock = stubFetch(async () => jsonResponse(SUMMARY))
+    await expect(getHealthSummary(7)).resolves.toEqual(SUMMARY)
+    expect(fetchMock.mock.calls[0]?.[0]).toBe('/admin/v1/providers/7/health/summary?window=24h')
+    stubFetch(async () => jsonResponse({ models: [{ model: 'x' }] }))
+    await expect(getHealthSummary(7)).rejects.toMatchObject({ code: 'invalid_response' })
   })
 })

@@ -1,4 +1,17 @@
-import type { AdminErrorBody, Preset, Provider, ProviderWrite, Status } from './types'
+import type {
+  AdminErrorBody,
+  CheckAllRequest,
+  CheckAllResult,
+  CheckOptions,
+  CheckResult,
+  HealthSummary,
+  ModelCheckResult,
+  ModelHealthSummary,
+  Preset,
+  Provider,
+  ProviderWrite,
+  Status,
+} from './types'
 
 /**
  * An admin API failure. `status` is the HTTP status, or 0 when the server
@@ -186,4 +199,135 @@ function isPreset(v: unknown): v is Preset {
 export async function listPresets(signal?: AbortSignal): Promise<Preset[]> {
   const data = dataArray(await request('/presets', signal ? { signal } : undefined), 'presets')
   return data.filter(isPreset).map((p) => ({ ...p, local: p.local === true }))
+}
+
+// ---- Health checks -----------------------------------------------------------
+
+function isModelCheckResult(v: unknown): v is ModelCheckResult {
+  return (
+    isRecord(v) &&
+    typeof v.model === 'string' &&
+    typeof v.status === 'string' &&
+    typeof v.response_time_ms === 'number' &&
+    (v.status_code === null || v.status_code === undefined || typeof v.status_code === 'number') &&
+    (v.error === null || v.error === undefined || (isRecord(v.error) && typeof v.error.message === 'string'))
+  )
+}
+
+function isCheckResult(v: unknown): v is CheckResult {
+  return (
+    isRecord(v) &&
+    typeof v.check_id === 'string' &&
+    typeof v.provider_id === 'number' &&
+    typeof v.status === 'string' &&
+    typeof v.checked_at === 'string' &&
+    (v.models === null || (Array.isArray(v.models) && v.models.every(isModelCheckResult)))
+  )
+}
+
+/** Fills what a reader may rely on: models never null, each model's optional parts set. */
+function normalizeCheck(c: CheckResult): CheckResult {
+  const models = (Array.isArray(c.models) ? c.models : []).map((m) => ({
+    ...m,
+    upstream_model: typeof m.upstream_model === 'string' ? m.upstream_model : m.model,
+    status_code: typeof m.status_code === 'number' ? m.status_code : null,
+    error: isRecord(m.error) ? { type: String(m.error.type ?? ''), message: m.error.message } : null,
+  }))
+  const healthy = models.filter((m) => m.status === 'healthy').length
+  const summary = isRecord(c.summary)
+    ? c.summary
+    : { total_models: models.length, healthy_models: healthy, unhealthy_models: models.length - healthy }
+  return {
+    ...c,
+    provider_key: typeof c.provider_key === 'string' ? c.provider_key : '',
+    models,
+    summary,
+    avg_response_time_ms: typeof c.avg_response_time_ms === 'number' ? c.avg_response_time_ms : 0,
+    duration_ms: typeof c.duration_ms === 'number' ? c.duration_ms : 0,
+    trigger: typeof c.trigger === 'string' ? c.trigger : '',
+  }
+}
+
+function expectCheck(body: unknown, what: string): CheckResult {
+  if (!isCheckResult(body)) {
+    throw new ApiError(200, 'invalid_response', `The ${what} response did not have the expected fields.`)
+  }
+  return normalizeCheck(body)
+}
+
+/**
+ * POST /admin/v1/providers/{id}/health: runs a check now and returns it.
+ * No client-side timeout: a check may take up to timeout × models / concurrency.
+ * A 400 names `max_concurrent`, `timeout_secs` or `models[i]` in ApiError.field.
+ */
+export async function checkProvider(id: number, options: CheckOptions = {}): Promise<CheckResult> {
+  return expectCheck(await request(`${providerPath(id)}/health`, jsonInit('POST', options)), 'health check')
+}
+
+/** POST /admin/v1/health/check: checks the given (default: all) providers one after another. */
+export async function checkAllProviders(body: CheckAllRequest = {}): Promise<CheckAllResult> {
+  const res = await request('/health/check', jsonInit('POST', body))
+  if (!isRecord(res) || !Array.isArray(res.providers)) {
+    throw new ApiError(200, 'invalid_response', 'The health check response did not have the expected fields.')
+  }
+  const providers = res.providers.map((c) => expectCheck(c, 'health check'))
+  const num = (v: unknown, fallback: number) => (typeof v === 'number' ? v : fallback)
+  return {
+    providers,
+    total_providers: num(res.total_providers, providers.length),
+    healthy_providers: num(res.healthy_providers, providers.filter((c) => c.status === 'healthy').length),
+    unhealthy_providers: num(res.unhealthy_providers, providers.filter((c) => c.status === 'unhealthy').length),
+  }
+}
+
+export interface HistoryQuery {
+  /** 1..500; the server's default is 50. */
+  limit?: number
+  /** A check_id: only checks older than it (the next page). */
+  before?: string
+  signal?: AbortSignal
+}
+
+/** GET /admin/v1/providers/{id}/health/history: the provider's checks, newest first. */
+export async function getHealthHistory(id: number, query: HistoryQuery = {}): Promise<CheckResult[]> {
+  const params = new URLSearchParams()
+  if (query.limit !== undefined) params.set('limit', String(query.limit))
+  if (query.before !== undefined) params.set('before', query.before)
+  const qs = params.toString()
+  const body = await request(`${providerPath(id)}/health/history${qs ? `?${qs}` : ''}`, query.signal ? { signal: query.signal } : undefined)
+  return dataArray(body, 'health history').map((c) => expectCheck(c, 'health history'))
+}
+
+function isModelSummary(v: unknown): v is ModelHealthSummary {
+  return (
+    isRecord(v) &&
+    typeof v.model === 'string' &&
+    typeof v.uptime_percent === 'number' &&
+    typeof v.checks === 'number' &&
+    typeof v.p50_ms === 'number' &&
+    typeof v.p95_ms === 'number'
+  )
+}
+
+/** GET /admin/v1/providers/{id}/health/summary?window=24h: per model uptime, p50/p95 and latency series. */
+export async function getHealthSummary(id: number, window = '24h', signal?: AbortSignal): Promise<HealthSummary> {
+  const body = await request(
+    `${providerPath(id)}/health/summary?window=${encodeURIComponent(window)}`,
+    signal ? { signal } : undefined,
+  )
+  if (!isRecord(body) || !Array.isArray(body.models) || !body.models.every(isModelSummary)) {
+    throw new ApiError(200, 'invalid_response', 'The health summary response did not have the expected fields.')
+  }
+  return {
+    provider_id: typeof body.provider_id === 'number' ? body.provider_id : id,
+    window: typeof body.window === 'string' ? body.window : window,
+    from: typeof body.from === 'string' ? body.from : '',
+    to: typeof body.to === 'string' ? body.to : '',
+    models: body.models.map((m) => ({
+      ...m,
+      last_status: m.last_status === 'healthy' ? 'healthy' : 'unhealthy',
+      last_checked_at: typeof m.last_checked_at === 'string' ? m.last_checked_at : '',
+      series: Array.isArray(m.series) ? m.series : [],
+    })),
+  }
 }

@@ -84,3 +84,109 @@ export interface Preset {
   key_hint?: string
   docs_url?: string
 }
+
+/** A provider's overall health (API.md §3 "Health checks"). */
+export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy' | 'disabled' | 'unknown'
+
+/** One model's health in a check. */
+export type ModelHealthStatus = 'healthy' | 'unhealthy'
+
+/** Why a model check failed. Unknown future types pass through as strings. */
+export type CheckErrorType = 'upstream_error' | 'connect_error' | 'timeout' | 'canceled' | 'internal_error' | (string & {})
+
+/** What started a check: the admin API (the dashboard too), the scheduler, or `sluicegate check`. */
+export type CheckTrigger = 'api' | 'schedule' | 'cli' | (string & {})
+
+export interface CheckError {
+  type: CheckErrorType
+  /** For upstream_error, the provider's own message when its body had one. */
+  message: string
+}
+
+/** One model's result within a check. */
+export interface ModelCheckResult {
+  /** The alias (or the raw upstream name that was asked for). */
+  model: string
+  upstream_model: string
+  status: ModelHealthStatus
+  /** How long the probe took, also for a failure. */
+  response_time_ms: number
+  /** null when no response arrived. */
+  status_code: number | null
+  error: CheckError | null
+  /** What the probe adapted, e.g. "retried with max_completion_tokens …". */
+  note?: string
+}
+
+export interface CheckSummary {
+  total_models: number
+  healthy_models: number
+  unhealthy_models: number
+}
+
+/** One stored health check of one provider. */
+export interface CheckResult {
+  check_id: string
+  provider_id: number
+  provider_key: string
+  provider_type: ProviderType
+  status: HealthStatus
+  models: ModelCheckResult[]
+  summary: CheckSummary
+  avg_response_time_ms: number
+  /** RFC 3339. */
+  checked_at: string
+  duration_ms: number
+  trigger: CheckTrigger
+}
+
+/** Options of a check; every field optional (server defaults: all models, 2, 30 s). */
+export interface CheckOptions {
+  models?: string[]
+  /** 1..10. */
+  max_concurrent?: number
+  /** 1..120, per model. */
+  timeout_secs?: number
+}
+
+/** Body of POST /admin/v1/health/check. */
+export interface CheckAllRequest extends CheckOptions {
+  provider_ids?: number[]
+}
+
+/** Response of POST /admin/v1/health/check. */
+export interface CheckAllResult {
+  providers: CheckResult[]
+  total_providers: number
+  healthy_providers: number
+  unhealthy_providers: number
+}
+
+/** One probe in a model's latency series. */
+export interface LatencyPoint {
+  at: string
+  response_time_ms: number
+  status: ModelHealthStatus
+}
+
+/** One model's summary over a window. */
+export interface ModelHealthSummary {
+  model: string
+  uptime_percent: number
+  checks: number
+  p50_ms: number
+  p95_ms: number
+  last_status: ModelHealthStatus
+  last_checked_at: string
+  /** Oldest first. */
+  series: LatencyPoint[]
+}
+
+/** Response of GET /admin/v1/providers/{id}/health/summary. */
+export interface HealthSummary {
+  provider_id: number
+  window: string
+  from: string
+  to: string
+  models: ModelHealthSummary[]
+}

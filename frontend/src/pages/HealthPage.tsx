@@ -1,16 +1,272 @@
-import { ComingSoon } from '../components/ComingSoon'
+import { useState, type ReactNode } from 'react'
+import type { CheckOptions, CheckResult, Provider } from '../api/types'
+import { Icon } from '../components/Icon'
 import { PageHeader } from '../components/PageHeader'
+import { Spinner } from '../components/Spinner'
+import { CheckHistory } from '../components/health/CheckHistory'
+import { CheckOptionsPanel } from '../components/health/CheckOptionsPanel'
+import { CheckResults } from '../components/health/CheckResults'
+import { HealthBadge } from '../components/health/HealthBadge'
+import { HealthSummaryTable } from '../components/health/HealthSummaryTable'
+import { ProviderHealthTable } from '../components/health/ProviderHealthTable'
+import { HISTORY_LIMIT, useHealth, useNow, useProviderHealth, type Loadable } from '../hooks/useHealth'
+import { toApiError } from '../hooks/useProviders'
+import { formatDateTime } from '../lib/format'
+import { checkAllSummary, formatMs, healthyOfTotal, relativeTime, runAnnouncement, triggerLabel } from '../lib/health'
+import { ADD_PROVIDER_HREF } from '../lib/routes'
+
+type Notice = { kind: 'info' | 'error'; text: string } | null
 
 export function HealthPage() {
+  const health = useHealth()
+  const now = useNow()
+  const [selectedId, setSelectedId] = useState<number | null>(null)
+  const [optionsFor, setOptionsFor] = useState<number | null>(null)
+  /** A check picked from the history; null shows the provider's latest. */
+  const [viewing, setViewing] = useState<CheckResult | null>(null)
+  const [notice, setNotice] = useState<Notice>(null)
+  const [announce, setAnnounce] = useState('')
+
+  const list = health.state.kind === 'ready' ? health.state.providers : []
+  const selected: Provider | undefined = list.find((p) => p.id === selectedId) ?? list[0]
+  const detail = useProviderHealth(selected?.id ?? null, health.revision)
+  const label = (p: Provider) => p.name || p.key
+
+  function select(p: Provider) {
+    if (p.id !== selected?.id) setViewing(null)
+    setSelectedId(p.id)
+  }
+
+  async function run(p: Provider, options: CheckOptions) {
+    setNotice(null)
+    const r = await health.run(p.id, options)
+    setSelectedId(p.id)
+    setViewing(null)
+    setAnnounce(runAnnouncement(label(p), r))
+  }
+
+  async function checkAll() {
+    setNotice(null)
+    setOptionsFor(null)
+    try {
+      const res = await health.runAll()
+      setViewing(null)
+      setNotice({ kind: 'info', text: checkAllSummary(res.providers) })
+    } catch (err) {
+      setNotice({ kind: 'error', text: `Check all failed: ${toApiError(err).message}` })
+    }
+  }
+
+  const checkAllButton = (
+    <button type="button" className="btn" onClick={checkAll} disabled={health.checkingAll}>
+      {health.checkingAll ? <Spinner /> : <Icon name="retry" size={15} />}
+      {health.checkingAll ? 'Checking all…' : 'Check all'}
+    </button>
+  )
+
   return (
     <>
-      <PageHeader title="Health" lead="Whether each provider’s models answer, and how fast." />
-      <ComingSoon icon="health" title="Health checks">
-        <p>
-          Here you will run a minimal real call against every mapped model on demand or on a
-          schedule, and see uptime and p50/p95 latency over time.
-        </p>
-      </ComingSoon>
+      <PageHeader
+        title="Health"
+        lead="Whether each provider’s models answer, and how fast: one minimal real call per model."
+        actions={health.state.kind === 'ready' && list.length > 0 ? checkAllButton : undefined}
+      />
+      <p className="visually-hidden" role="status">
+        {announce}
+      </p>
+      <div className="stack">
+        {notice && (
+          <p
+            className={notice.kind === 'error' ? 'callout callout--error callout--inline' : 'callout callout--note callout--inline'}
+            role={notice.kind === 'error' ? 'alert' : 'status'}
+          >
+            <Icon name={notice.kind === 'error' ? 'alert' : 'health'} size={16} />
+            <span>{notice.text}</span>
+            <button type="button" className="icon-btn callout__close" aria-label="Dismiss" onClick={() => setNotice(null)}>
+              <Icon name="close" size={14} />
+            </button>
+          </p>
+        )}
+
+        {health.state.kind === 'loading' && (
+          <p className="muted" aria-busy="true">
+            Loading providers…
+          </p>
+        )}
+
+        {health.state.kind === 'error' && (
+          <section className="card callout callout--error" role="alert">
+            <Icon name="alert" size={20} />
+            <div>
+              <h2 className="callout__title">The providers could not be loaded</h2>
+              <p>{health.state.error.message}</p>
+              <button type="button" className="btn" onClick={health.reload}>
+                <Icon name="retry" size={15} />
+                Retry
+              </button>
+            </div>
+          </section>
+        )}
+
+        {health.state.kind === 'ready' && list.length === 0 && (
+          <section className="card empty" aria-labelledby="health-empty">
+            <div className="empty__icon">
+              <Icon name="health" size={22} />
+            </div>
+            <h2 id="health-empty" className="empty__title">No providers to check</h2>
+            <div className="empty__body">
+              <p>
+                A health check makes one minimal real call to every model a provider maps, and shows which answer
+                and how fast. Add a provider first.
+              </p>
+              <p>
+                <a href={ADD_PROVIDER_HREF}>Add a provider →</a>
+              </p>
+            </div>
+          </section>
+        )}
+
+        {list.length > 0 && selected && (
+          <>
+            <ProviderHealthTable
+              providers={list}
+              last={health.last}
+              running={health.running}
+              selectedId={selected.id}
+              optionsFor={optionsFor}
+              now={now}
+              onSelect={select}
+              onOpenOptions={(p) => {
+                select(p)
+                setOptionsFor((cur) => (cur === p.id ? null : p.id))
+              }}
+              renderOptions={(p) => (
+                <CheckOptionsPanel
+                  provider={p}
+                  busy={health.running.has(p.id)}
+                  run={(options) => run(p, options)}
+                  onClose={() => setOptionsFor(null)}
+                />
+              )}
+            />
+
+            <ResultsCard
+              provider={selected}
+              latest={latestOf(health.last.get(selected.id), detail.history)}
+              viewing={viewing}
+              running={health.running.has(selected.id)}
+              now={now}
+              onLatest={() => setViewing(null)}
+            />
+
+            <div className="hgrid">
+              <section className="card hcard" aria-labelledby="health-history">
+                <h2 id="health-history" className="card__title">Recent checks</h2>
+                <p className="card__lead">The last {HISTORY_LIMIT} checks of {label(selected)}, newest first. Pick one to see its results.</p>
+                <LoadableView state={detail.history} what="history">
+                  {(checks) => (
+                    <CheckHistory
+                      checks={checks}
+                      selectedId={viewing?.check_id ?? checks[0]?.check_id ?? null}
+                      now={now}
+                      onSelect={(c) => setViewing(c.check_id === checks[0]?.check_id ? null : c)}
+                    />
+                  )}
+                </LoadableView>
+              </section>
+              <section className="card hcard" aria-labelledby="health-summary">
+                <h2 id="health-summary" className="card__title">Last 24 hours</h2>
+                <p className="card__lead">Per model: uptime, median and 95th-percentile latency of its checks.</p>
+                <LoadableView state={detail.summary} what="summary">
+                  {(summary) => <HealthSummaryTable summary={summary} />}
+                </LoadableView>
+              </section>
+            </div>
+          </>
+        )}
+      </div>
     </>
   )
+}
+
+/** The newest check known: the one just run (or listed), else the history's first. */
+function latestOf(last: CheckResult | null | undefined, history: Loadable<CheckResult[]>): CheckResult | null {
+  if (last) return last
+  if (history.kind === 'ready') return history.value[0] ?? null
+  return null
+}
+
+interface ResultsCardProps {
+  provider: Provider
+  latest: CheckResult | null
+  viewing: CheckResult | null
+  running: boolean
+  now: number
+  onLatest: () => void
+}
+
+function ResultsCard({ provider, latest, viewing, running, now, onLatest }: ResultsCardProps) {
+  const check = viewing ?? latest
+  const label = provider.name || provider.key
+  return (
+    <section className="card hcard" aria-labelledby="health-results" data-testid="health-results">
+      <div className="hcard__head">
+        <div className="hcard__titles">
+          <h2 id="health-results" className="card__title">
+            {viewing ? 'Earlier check' : 'Latest check'} · {label}
+          </h2>
+          {check && (
+            <p className="hcard__meta">
+              <HealthBadge status={check.status} />
+              <span>{healthyOfTotal(check)}</span>
+              {check.summary.total_models > 0 && <span>avg {formatMs(check.avg_response_time_ms)}</span>}
+              <span>took {formatMs(check.duration_ms)}</span>
+              <span>
+                {triggerLabel(check.trigger)},{' '}
+                <time dateTime={check.checked_at} title={formatDateTime(check.checked_at)}>
+                  {relativeTime(check.checked_at, now)}
+                </time>
+              </span>
+            </p>
+          )}
+        </div>
+        {running && (
+          <span className="hcard__running" role="status">
+            <Spinner />
+            Checking {label}…
+          </span>
+        )}
+        {viewing && !running && (
+          <button type="button" className="btn btn--small" onClick={onLatest}>
+            Show latest
+          </button>
+        )}
+      </div>
+      {check ? (
+        <CheckResults check={check} />
+      ) : (
+        <p className="hresults__none muted">
+          {label} has not been checked yet. Use “Run health check” to call each of its models once.
+        </p>
+      )}
+    </section>
+  )
+}
+
+function LoadableView<T>({ state, what, children }: { state: Loadable<T>; what: string; children: (value: T) => ReactNode }) {
+  if (state.kind === 'loading') {
+    return (
+      <p className="muted hhist__empty" aria-busy="true">
+        Loading…
+      </p>
+    )
+  }
+  if (state.kind === 'error') {
+    return (
+      <p className="error-text hhist__empty" role="alert">
+        The {what} could not be loaded: {state.error.message}
+      </p>
+    )
+  }
+  return <>{children(state.value)}</>
 }

@@ -1,5 +1,5 @@
 import { vi } from 'vitest'
-import type { Preset, Provider, Status } from '../api/types'
+import type { CheckResult, HealthSummary, Preset, Provider, Status } from '../api/types'
 
 export const STATUS: Status = {
   version: '0.1.0',
@@ -110,3 +110,89 @@ export const PRESETS: Preset[] = [
   { id: 'anthropic', name: 'Anthropic', type: 'anthropic', base_url: 'https://api.anthropic.com', local: false },
   { id: 'ollama', name: 'Ollama (local)', type: 'openai', base_url: 'http://127.0.0.1:11434/v1', local: true },
 ]
+
+/** A degraded check of PROVIDER: gpt-4o answered, mini hit a 429 with the provider's message. */
+export const CHECK_DEGRADED: CheckResult = {
+  check_id: 'hc_0000000000000002',
+  provider_id: 7,
+  provider_key: 'openai',
+  provider_type: 'openai',
+  status: 'degraded',
+  models: [
+    { model: 'gpt-4o', upstream_model: 'gpt-4o-2024-08-06', status: 'healthy', response_time_ms: 412, status_code: 200, error: null },
+    {
+      model: 'mini',
+      upstream_model: 'gpt-4o-mini',
+      status: 'unhealthy',
+      response_time_ms: 98,
+      status_code: 429,
+      error: { type: 'upstream_error', message: 'You exceeded your current quota, please check your plan and billing details.' },
+    },
+  ],
+  summary: { total_models: 2, healthy_models: 1, unhealthy_models: 1 },
+  avg_response_time_ms: 255,
+  checked_at: '2026-11-25T21:00:00Z',
+  duration_ms: 415,
+  trigger: 'api',
+}
+
+/** An older, healthy, scheduled check of PROVIDER, with a note from the adapted probe. */
+export const CHECK_HEALTHY: CheckResult = {
+  check_id: 'hc_0000000000000001',
+  provider_id: 7,
+  provider_key: 'openai',
+  provider_type: 'openai',
+  status: 'healthy',
+  models: [
+    { model: 'gpt-4o', upstream_model: 'gpt-4o-2024-08-06', status: 'healthy', response_time_ms: 380, status_code: 200, error: null },
+    {
+      model: 'mini',
+      upstream_model: 'gpt-4o-mini',
+      status: 'healthy',
+      response_time_ms: 120,
+      status_code: 200,
+      error: null,
+      note: 'retried with max_completion_tokens (the model rejected max_tokens)',
+    },
+  ],
+  summary: { total_models: 2, healthy_models: 2, unhealthy_models: 0 },
+  avg_response_time_ms: 250,
+  checked_at: '2026-11-25T20:00:00Z',
+  duration_ms: 390,
+  trigger: 'schedule',
+}
+
+export const SUMMARY: HealthSummary = {
+  provider_id: 7,
+  window: '24h',
+  from: '2026-11-24T21:00:00Z',
+  to: '2026-11-25T21:00:00Z',
+  models: [
+    {
+      model: 'gpt-4o',
+      uptime_percent: 100,
+      checks: 2,
+      p50_ms: 380,
+      p95_ms: 412,
+      last_status: 'healthy',
+      last_checked_at: '2026-11-25T21:00:00Z',
+      series: [
+        { at: '2026-11-25T20:00:00Z', response_time_ms: 380, status: 'healthy' },
+        { at: '2026-11-25T21:00:00Z', response_time_ms: 412, status: 'healthy' },
+      ],
+    },
+    {
+      model: 'mini',
+      uptime_percent: 50,
+      checks: 2,
+      p50_ms: 98,
+      p95_ms: 120,
+      last_status: 'unhealthy',
+      last_checked_at: '2026-11-25T21:00:00Z',
+      series: [
+        { at: '2026-11-25T20:00:00Z', response_time_ms: 120, status: 'healthy' },
+        { at: '2026-11-25T21:00:00Z', response_time_ms: 98, status: 'unhealthy' },
+      ],
+    },
+  ],
+}

@@ -1,0 +1,335 @@
+import fs from 'node:fs'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+import { expect, test as base, type APIRequestContext, type Locator, type Page } from '@playwright/test'
+
+// The Health page against the real `sluicegate serve` (playwright.config.ts
+// starts it on a fresh data dir), with a fake OpenAI upstream started here:
+// `good-model` answers 200, `bad-model` a 429 with OpenAI's quota error. The
+// tests run in order, share the server's state, and remove their providers
+// at the end (the Providers spec expects none).
+
+const port = Number(process.env.E2E_PORT ?? '18750')
+const origin = `http://127.0.0.1:${port}`
+const screenshotDir = path.resolve(__dirname, '..', process.env.SLUICEGATE_OUT ?? '../out', 'screenshots')
+
+const QUOTA_MESSAGE = 'You exceeded your current quota'
+/** Each fake answer waits about this long (varied a little, like a real API), so the running state can be seen. */
+const FAKE_DELAY_MS = 1500
+let answered = 0
+
+const MIXED = { key: 'hc-mixed', name: 'Fake OpenAI', good: 'hc-good', bad: 'hc-bad' }
+const STEADY = { key: 'hc-steady', name: 'Fake Mirror', alias: 'hc-mirror' }
+
+// ---- Fake upstream -----------------------------------------------------------
+
+const probes: Array<{ url: string; model: string; maxTokens: unknown }> = []
+let fake: http.Server
+let fakeURL = ''
+
+function startFake(): Promise<void> {
+  fake = http.createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      let body: Record<string, unknown> = {}
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>
+      } catch {
+        /* recorded as {} */
+      }
+      const model = String(body.model ?? '')
+      probes.push({ url: req.url ?? '', model, maxTokens: body.max_tokens })
+      const reply = (status: number, payload: unknown) => {
+        setTimeout(() => {
+          res.writeHead(status, { 'Content-Type': 'application/json' })
+          res.end(JSON.stringify(payload))
+        }, FAKE_DELAY_MS - 300 + ((answered++ * 173) % 500))
+      }
+      if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
+        reply(404, { error: { message: `fake upstream: no route ${req.method} ${req.url}`, type: 'invalid_request_error' } })
+        return
+      }
+      if (model === 'bad-model') {
+        reply(429, { error: { message: QUOTA_MESSAGE, type: 'insufficient_quota' } })
+        return
+      }
+      reply(200, {
+        id: 'chatcmpl-fake-hc',
+        object: 'chat.completion',
+        created: 1764100000,
+        model,
+        choices: [{ index: 0, message: { role: 'assistant', content: 'H' }, finish_reason: 'length' }],
+        usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 },
+      })
+    })
+  })
+  return new Promise((resolve) => {
+    fake.listen(0, '127.0.0.1', () => {
+      fakeURL = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`
+      resolve()
+    })
+  })
+}
+
+// ---- Fixtures and helpers ----------------------------------------------------
+
+// Fail on console errors, except Chromium's "Failed to load resource" line for
+// the 400 this spec provokes on purpose (the page shows it at the field).
+const test = base.extend<{ consoleGuard: void }>({
+  consoleGuard: [
+    async ({ page }, use) => {
+      const errors: string[] = []
+      page.on('console', (msg) => {
+        if (msg.type() !== 'error') return
+        if (/Failed to load resource: the server responded with a status of 400/.test(msg.text())) return
+        errors.push(`console: ${msg.text()}`)
+      })
+      page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`))
+      await use()
+      expect(errors, 'console errors').toEqual([])
+    },
+    { auto: true },
+  ],
+})
+
+test.describe.configure({ mode: 'serial' })
+
+const created: number[] = []
+
+test.beforeAll(async () => {
+  await startFake()
+})
+
+test.afterAll(async ({ request }) => {
+  for (const id of created) await request.delete(`${origin}/admin/v1/providers/${id}`)
+  await new Promise<void>((resolve) => fake.close(() => resolve()))
+})
+
+async function createProvider(request: APIRequestContext, data: Record<string, unknown>): Promise<number> {
+  const res = await request.post(`${origin}/admin/v1/providers`, { data })
+  expect(res.status(), await res.text()).toBe(201)
+  const id = ((await res.json()) as { id: number }).id
+  created.push(id)
+  return id
+}
+
+function main(page: Page): Locator {
+  return page.getByRole('main')
+}
+
+function row(page: Page, key: string): Locator {
+  return page.getByTestId(`health-${key}`)
+}
+
+function resultRow(page: Page, model: string): Locator {
+  return page.getByTestId('health-results').getByTestId(`result-${model}`)
+}
+
+async function expectFieldError(input: Locator, message: string | RegExp) {
+  await expect(input).toHaveAttribute('aria-invalid', 'true')
+  const id = await input.getAttribute('aria-describedby')
+  expect(id).toBeTruthy()
+  await expect(input.page().locator(`[id="${id}"]`)).toHaveText(message)
+}
+
+async function shoot(page: Page, file: string) {
+  fs.mkdirSync(screenshotDir, { recursive: true })
+  const height = await page.evaluate(() => {
+    const m = document.querySelector('main')
+    const bar = document.querySelector('footer')
+    return (m?.scrollHeight ?? 0) + (bar?.getBoundingClientRect().height ?? 0)
+  })
+  await page.setViewportSize({ width: 1280, height: Math.max(800, Math.ceil(height)) })
+  await page.screenshot({ path: path.join(screenshotDir, file) })
+  await page.setViewportSize({ width: 1280, height: 800 })
+}
+
+interface CheckJSON {
+  check_id: string
+  status: string
+  trigger: string
+  models: Array<{ model: string; status: string; status_code: number | null; error: { type: string; message: string } | null }>
+}
+
+// ---- Tests ---------------------------------------------------------------------
+
+test('without providers the page says so and links to "Add provider"', async ({ page }) => {
+  await page.goto('/#/health')
+  await expect(main(page).getByRole('heading', { level: 1, name: 'Health' })).toBeVisible()
+  await expect(main(page).getByRole('heading', { name: 'No providers to check' })).toBeVisible()
+  await expect(main(page).getByRole('button', { name: 'Check all' })).toHaveCount(0)
+  await main(page).getByRole('link', { name: 'Add a provider →' }).click()
+  await expect(page.getByRole('dialog', { name: 'Add provider' })).toBeVisible()
+  await expect(page).toHaveURL(/#\/providers$/)
+})
+
+test('"Run health check" shows each model’s result with the upstream’s message, and the run in the history', async ({ page, request }) => {
+  await createProvider(request, {
+    key: MIXED.key,
+    name: MIXED.name,
+    type: 'openai',
+    base_url: `${fakeURL}/v1`,
+    api_key: 'sk-e2e-health-0000',
+    models: [
+      { alias: MIXED.good, upstream: 'good-model' },
+      { alias: MIXED.bad, upstream: 'bad-model' },
+    ],
+  })
+  // A second provider on a daily schedule (its first scheduled run is hours away).
+  await createProvider(request, {
+    key: STEADY.key,
+    name: STEADY.name,
+    type: 'openai',
+    base_url: `${fakeURL}/v1`,
+    models: [{ alias: STEADY.alias, upstream: 'good-model' }],
+    health_check_interval_secs: 86400,
+  })
+
+  await page.emulateMedia({ colorScheme: 'light' })
+  await page.goto('/#/health')
+  const mixed = row(page, MIXED.key)
+  await expect(mixed).toContainText(MIXED.name)
+  await expect(mixed.getByTestId('provider-status')).toHaveText('Not checked')
+  await expect(mixed).toContainText('Never')
+  await expect(mixed).toContainText('not scheduled')
+  await expect(row(page, STEADY.key)).toContainText('every day')
+
+  // Options: every alias picked, concurrency 2, timeout 30 s.
+  const runButton = mixed.getByRole('button', { name: `Run health check for ${MIXED.name}` })
+  await runButton.click()
+  const panel = page.getByRole('form', { name: `Health check options for ${MIXED.name}` })
+  await expect(panel).toBeVisible()
+  await expect(panel.getByRole('checkbox', { name: /hc-good/ })).toBeChecked()
+  await expect(panel.getByRole('checkbox', { name: /hc-bad/ })).toBeChecked()
+  await expect(panel.getByLabel('Concurrency', { exact: true })).toHaveValue('2')
+  await expect(panel.getByLabel('Timeout (seconds)', { exact: true })).toHaveValue('30')
+
+  // Out of range: the server's 400 lands at the field, nothing else is lost.
+  await panel.getByLabel('Concurrency', { exact: true }).fill('11')
+  await panel.getByRole('button', { name: 'Run', exact: true }).click()
+  await expectFieldError(panel.getByLabel('Concurrency', { exact: true }), /1\.\.10/)
+  await shoot(page, 'health-options.png')
+  await expect(panel.getByLabel('Timeout (seconds)', { exact: true })).toHaveValue('30')
+  expect(probes).toHaveLength(0)
+
+  await panel.getByLabel('Concurrency', { exact: true }).fill('2')
+  const answer = page.waitForResponse((r) => r.url().endsWith('/health') && r.request().method() === 'POST')
+  await panel.getByRole('button', { name: 'Run', exact: true }).click()
+  // While running: a spinner and disabled buttons.
+  await expect(panel.getByRole('button', { name: /Running…/ })).toBeDisabled()
+  await expect(runButton).toHaveText(/Checking…/)
+  await expect(runButton).toBeDisabled()
+  const res = await answer
+  expect(res.status()).toBe(200)
+  const check = (await res.json()) as CheckJSON
+  expect(check.status).toBe('degraded')
+
+  await expect(panel).toBeHidden()
+  await expect(runButton).toBeEnabled()
+  await expect(mixed.getByTestId('provider-status')).toHaveText('Degraded')
+  await expect(mixed).toContainText('just now')
+  await expect(mixed).toContainText('on demand')
+  await expect(mixed).toContainText('1 / 2 healthy')
+
+  const results = page.getByTestId('health-results')
+  await expect(results.getByRole('heading', { name: `Latest check · ${MIXED.name}` })).toBeVisible()
+  const good = resultRow(page, MIXED.good)
+  await expect(good).toContainText('good-model')
+  await expect(good).toContainText('Healthy')
+  await expect(good.locator('td').nth(3)).toHaveText('200')
+  const bad = resultRow(page, MIXED.bad)
+  await expect(bad).toContainText('bad-model')
+  await expect(bad).toContainText('Unhealthy')
+  await expect(bad.locator('td').nth(3)).toHaveText('429')
+  await expect(bad).toContainText('Upstream error')
+  await expect(bad).toContainText(QUOTA_MESSAGE)
+  await expect(bad.getByText(QUOTA_MESSAGE)).toHaveAttribute('title', QUOTA_MESSAGE)
+
+  // One probe per model, through the real upstream path with max_tokens 1.
+  expect(probes.map((p) => p.model).sort()).toEqual(['bad-model', 'good-model'])
+  expect(probes.every((p) => p.url === '/v1/chat/completions' && p.maxTokens === 1)).toBe(true)
+
+  // The run is in the history, selected, and in the 24 h summary.
+  const item = page.getByTestId(`history-${check.check_id}`)
+  await expect(item).toContainText('Degraded')
+  await expect(item).toContainText('1/2 healthy')
+  await expect(item).toContainText('on demand')
+  await expect(item).toHaveAttribute('aria-current', 'true')
+  await expect(page.getByTestId(`summary-${MIXED.good}`)).toContainText('100%')
+  await expect(page.getByTestId(`summary-${MIXED.bad}`)).toContainText('0%')
+})
+
+test('a check picked from the history shows its own results', async ({ page }) => {
+  await page.goto('/#/health')
+  const mixed = row(page, MIXED.key)
+  await expect(mixed.getByTestId('provider-status')).toHaveText('Degraded')
+  const first = page.getByTestId('health-results')
+  await expect(first.getByTestId(`result-${MIXED.bad}`)).toBeVisible()
+
+  // Only the good model this time: the provider is healthy.
+  await mixed.getByRole('button', { name: `Run health check for ${MIXED.name}` }).click()
+  const panel = page.getByRole('form', { name: `Health check options for ${MIXED.name}` })
+  await panel.getByRole('checkbox', { name: /hc-bad/ }).uncheck()
+  const answer = page.waitForResponse((r) => r.url().endsWith('/health') && r.request().method() === 'POST')
+  await panel.getByRole('button', { name: 'Run', exact: true }).click()
+  const check = (await (await answer).json()) as CheckJSON
+  expect(check.status).toBe('healthy')
+  expect(check.models.map((m) => m.model)).toEqual([MIXED.good])
+  await expect(mixed.getByTestId('provider-status')).toHaveText('Healthy')
+  await expect(resultRow(page, MIXED.bad)).toHaveCount(0)
+
+  const history = page.getByRole('list', { name: 'Recent checks' })
+  await expect(history.getByRole('button')).toHaveCount(2)
+  await expect(history.getByRole('button').first()).toHaveAttribute('data-testid', `history-${check.check_id}`)
+  await history.getByRole('button').nth(1).click()
+  await expect(page.getByTestId('health-results').getByRole('heading', { name: `Earlier check · ${MIXED.name}` })).toBeVisible()
+  await expect(resultRow(page, MIXED.bad)).toContainText(QUOTA_MESSAGE)
+  await expect(history.getByRole('button').nth(1)).toHaveAttribute('aria-current', 'true')
+  await page.getByRole('button', { name: 'Show latest' }).click()
+  await expect(resultRow(page, MIXED.bad)).toHaveCount(0)
+})
+
+test('"Check all" checks every provider and updates each row; screenshots', async ({ page, request }) => {
+  await page.emulateMedia({ colorScheme: 'light' })
+  await page.goto('/#/health')
+  await expect(row(page, STEADY.key).getByTestId('provider-status')).toHaveText('Not checked')
+  const checkAll = main(page).getByRole('button', { name: 'Check all' })
+  const answer = page.waitForResponse((r) => r.url().endsWith('/admin/v1/health/check'))
+  await checkAll.click()
+  await expect(main(page).getByRole('button', { name: /Checking all…/ })).toBeDisabled()
+  await expect(row(page, MIXED.key).getByRole('button', { name: `Run health check for ${MIXED.name}` })).toBeDisabled()
+  const res = await answer
+  expect(res.status()).toBe(200)
+  const all = (await res.json()) as { providers: CheckJSON[]; total_providers: number }
+  expect(all.total_providers).toBe(2)
+
+  await expect(main(page).getByRole('status').filter({ hasText: 'Checked 2 providers' })).toHaveText(
+    'Checked 2 providers: 1 healthy, 1 degraded.',
+  )
+  await expect(row(page, MIXED.key).getByTestId('provider-status')).toHaveText('Degraded')
+  await expect(row(page, STEADY.key).getByTestId('provider-status')).toHaveText('Healthy')
+  await expect(resultRow(page, MIXED.bad)).toContainText(QUOTA_MESSAGE)
+  const mixedCheck = all.providers.find((c) => c.models.some((m) => m.model === MIXED.bad))
+  expect(mixedCheck).toBeTruthy()
+  await expect(page.getByTestId(`history-${mixedCheck?.check_id ?? ''}`)).toHaveAttribute('aria-current', 'true')
+
+  // The same checks are in the stored history the API serves.
+  const hist = await request.get(`${origin}/admin/v1/providers/${created[0]}/health/history?limit=1`)
+  expect(((await hist.json()) as { data: CheckJSON[] }).data[0]?.check_id).toBe(mixedCheck?.check_id)
+
+  // The other provider's details follow the selection.
+  await row(page, STEADY.key).getByRole('button', { name: `Show health of ${STEADY.name}` }).click()
+  await expect(page.getByTestId('health-results').getByRole('heading', { name: `Latest check · ${STEADY.name}` })).toBeVisible()
+  await expect(resultRow(page, STEADY.alias)).toContainText('Healthy')
+  await row(page, MIXED.key).click()
+  await expect(resultRow(page, MIXED.bad)).toBeVisible()
+  await expect(page.getByTestId(`summary-${MIXED.good}`)).toContainText('3 checks')
+
+  await page.mouse.move(0, 0)
+  await shoot(page, 'health.png')
+  await page.emulateMedia({ colorScheme: 'dark' })
+  await shoot(page, 'health-dark.png')
+  await page.emulateMedia({ colorScheme: 'light' })
+})

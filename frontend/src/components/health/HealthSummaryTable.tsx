@@ -1,0 +1,44 @@
+import type { HealthSummary } from '../../api/types'
+import { formatMs, formatPercent, uptimeTone } from '../../lib/health'
+import { Sparkline } from './Sparkline'
+
+/** Per model over the window: uptime, p50/p95 latency and a latency sparkline. */
+export function HealthSummaryTable({ summary }: { summary: HealthSummary }) {
+  if (summary.models.length === 0) {
+    return <p className="muted hhist__empty">No checks in the last {summary.window}.</p>
+  }
+  return (
+    <table className="stable">
+      <caption className="visually-hidden">Per-model summary, last {summary.window}</caption>
+      <thead>
+        <tr>
+          <th scope="col">Model</th>
+          <th scope="col" className="num">Uptime</th>
+          <th scope="col" className="num">p50</th>
+          <th scope="col" className="num">p95</th>
+          <th scope="col">Latency</th>
+        </tr>
+      </thead>
+      <tbody>
+        {summary.models.map((m) => (
+          <tr key={m.model} data-testid={`summary-${m.model}`}>
+            <th scope="row">
+              <code className="stable__model">{m.model}</code>
+              <span className="stable__checks">
+                {m.checks} check{m.checks === 1 ? '' : 's'}
+              </span>
+            </th>
+            <td className={`num stable__uptime stable__uptime--${uptimeTone(m.uptime_percent)}`}>
+              {formatPercent(m.uptime_percent)}
+            </td>
+            <td className="num">{formatMs(m.p50_ms)}</td>
+            <td className="num">{formatMs(m.p95_ms)}</td>
+            <td>
+              <Sparkline series={m.series} label={`Latency of ${m.model}`} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
+}
