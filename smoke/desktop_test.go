@@ -9,8 +9,10 @@ import (
 	"errors"
 	"image"
 	"image/png"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -363,4 +365,70 @@ func TestDesktopWithoutDisplay(t *testing.T) {
 	if len(lines) != 1 || !strings.Contains(lines[0], "sluicegate serve") {
 		t.Errorf("want one line suggesting `sluicegate serve`, got:\n%s", out)
 	}
+}
+
+// TestDesktopHealthCheckRunsInWindow clicks through the real window:
+// Health in the sidebar, then "Check all". The dashboard's POST reaches
+// the service through Wails' in-process handler (no socket), and the
+// probe must arrive at a fake provider.
+//
+// The click positions are the layout of a 1280×800 screen; if the
+// dashboard's layout changes, update them from out/screenshots/desktop-health.png.
+func TestDesktopHealthCheckRunsInWindow(t *testing.T) {
+	probes := make(chan string, 10)
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		probes <- r.URL.Path + " " + string(body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"id":"c","object":"chat.completion","choices":[]}`)
+	}))
+	defer fake.Close()
+
+	display := startXvfb(t)
+	addr := freeAddr(t)
+	a := launch(t, display, addr)
+	waitHealthy(t, a, addr)
+	findWindow(t, display, "^Sluicegate$", 20*time.Second)
+
+	resp, err := http.Post("http://"+addr+"/admin/v1/providers", "application/json", strings.NewReader(
+		`{"key":"desk","type":"openai","base_url":"`+fake.URL+`/v1","models":[{"alias":"desk-model","upstream":"desk-upstream"}]}`))
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("create provider: %v %v", resp, err)
+	}
+	resp.Body.Close()
+
+	time.Sleep(2 * time.Second)                              // first paint
+	xdo(t, display, "mousemove", "70", "114", "click", "1")  // sidebar: Health
+	time.Sleep(1500 * time.Millisecond)                      // the page loads the providers
+	xdo(t, display, "mousemove", "1185", "40", "click", "1") // header: Check all
+	select {
+	case p := <-probes:
+		if !strings.HasPrefix(p, "/v1/chat/completions ") || !strings.Contains(p, `"model":"desk-upstream"`) || !strings.Contains(p, `"max_tokens":1`) {
+			t.Errorf("probe: %s", p)
+		}
+	case <-time.After(15 * time.Second):
+		shot, _ := screenshot(t, display)
+		saveShot(t, "desktop-health.png", shot)
+		t.Fatal("no probe reached the fake provider within 15s of clicking Check all (see out/screenshots/desktop-health.png)")
+	}
+	// The result is stored and the page shows it.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/admin/v1/providers/1/health/history")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(body), `"status":"healthy"`) && strings.Contains(string(body), `"trigger":"api"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no stored check from the window: %s", body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond)
+	shot, _ := screenshot(t, display)
+	saveShot(t, "desktop-health.png", shot)
 }
