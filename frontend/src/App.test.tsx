@@ -8,6 +8,23 @@ function statusBar() {
 }
 
 describe('status bar', () => {
+  it('fetches the status again on navigation, so a provider added elsewhere is counted', async () => {
+    stubApi({
+      'GET /admin/v1/status': [
+        async () => jsonResponse({ ...STATUS, providers: 0 }),
+        async () => jsonResponse({ ...STATUS, providers: 2 }),
+      ],
+    })
+    window.location.hash = '#/providers'
+    render(<App />)
+    expect(await within(statusBar()).findByText('0 providers')).toBeTruthy()
+    await act(async () => {
+      window.location.hash = '#/connect'
+      window.dispatchEvent(new HashChangeEvent('hashchange'))
+    })
+    expect(await within(statusBar()).findByText('2 providers')).toBeTruthy()
+  })
+
   it('shows both base URLs and the version from /admin/v1/status', async () => {
     stubFetch(async () => jsonResponse(STATUS))
     render(<App />)

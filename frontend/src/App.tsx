@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react'
 import { Sidebar } from './components/Sidebar'
 import { StatusBar } from './components/StatusBar'
 import { useHashRoute } from './hooks/useHashRoute'
@@ -13,6 +14,17 @@ import type { UseStatus } from './hooks/useStatus'
 export function App() {
   const route = useHashRoute()
   const status = useStatus()
+  const { refresh } = status
+  // Providers can change outside this page (another tab, the CLI, the
+  // admin API): the status bar's count is refreshed on every navigation
+  // (not on the first render, which loads it anyway).
+  const shownRoute = useRef(route)
+  useEffect(() => {
+    if (shownRoute.current !== route) {
+      shownRoute.current = route
+      refresh()
+    }
+  }, [route, refresh])
   return (
     <div className="shell">
       <Sidebar current={route} />

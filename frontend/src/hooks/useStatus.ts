@@ -22,7 +22,12 @@ function toApiError(err: unknown): ApiError {
   return new ApiError(0, 'unknown', message)
 }
 
-/** Loads GET /admin/v1/status once, and again on reload(). */
+/** How often the status is fetched again in the background. */
+export const STATUS_REFRESH_MS = 15_000
+
+/** Loads GET /admin/v1/status, again on reload() and refresh(), and every
+ * STATUS_REFRESH_MS so that the status bar notices a proxy that stopped or
+ * providers added elsewhere. */
 export function useStatus(): UseStatus {
   const [state, setState] = useState<StatusState>({ kind: 'loading' })
   const [attempt, setAttempt] = useState(0)
@@ -44,6 +49,11 @@ export function useStatus(): UseStatus {
   }, [])
 
   const refresh = useCallback(() => setAttempt((n) => n + 1), [])
+
+  useEffect(() => {
+    const timer = setInterval(refresh, STATUS_REFRESH_MS)
+    return () => clearInterval(timer)
+  }, [refresh])
 
   return { state, reload, refresh }
 }
