@@ -5,7 +5,6 @@ package api
 
 import (
 	"context"
-	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -114,7 +113,7 @@ type Server struct {
 func New(cfg Config) (*Server, error) {
 	log := cfg.Logger
 	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		log = slog.New(slog.DiscardHandler)
 	}
 	g, err := newGuard(cfg.Addr, cfg.AdminToken, cfg.CORSOrigins)
 	if err != nil {
@@ -177,11 +176,7 @@ type handlers struct {
 
 func (h *handlers) status(w http.ResponseWriter, r *http.Request) {
 	st, err := h.svc.Status(r.Context())
-	if err != nil {
-		writeError(w, h.log, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, st)
+	h.reply(w, http.StatusOK, st, err)
 }
 
 // notFoundOrNotAllowed answers an admin request no route matched: 405 with
