@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/sluicegate/sluicegate/model"
 	"github.com/sluicegate/sluicegate/service"
+	"github.com/sluicegate/sluicegate/storage"
 )
 
 const checkUsage = `Usage: sluicegate check [flags]
@@ -72,6 +74,11 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
+	// A mistyped --data-dir must not quietly create an empty database.
+	if _, err := os.Stat(filepath.Join(dataDir, storage.FileName)); err != nil {
+		fmt.Fprintf(stderr, "sluicegate check: no Sluicegate database in %s (%v); start Sluicegate once, or pass the --data-dir it uses\n", dataDir, err)
+		return exitUsage
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	svc := service.New(service.Config{Version: version, DataDir: dataDir, NoScheduler: true})
