@@ -1,30 +1,12 @@
-import fs from 'node:fs'
-import path from 'node:path'
-import { expect, test as base, type Page } from '@playwright/test'
+import { expect, type Page } from '@playwright/test'
+import { origin, port, shoot, testWithConsoleGuard } from './support'
 
-const port = Number(process.env.E2E_PORT ?? '18750')
-const origin = `http://127.0.0.1:${port}`
 const openAIURL = `${origin}/v1`
 const anthropicURL = origin
-const screenshotDir = path.resolve(__dirname, '..', process.env.SLUICEGATE_OUT ?? '../out', 'screenshots')
 
 // Every test fails on a console error or an uncaught page error, unless it
 // provokes one on purpose (allowConsoleErrors).
-const test = base.extend<{ allowConsoleErrors: boolean; consoleGuard: void }>({
-  allowConsoleErrors: [false, { option: true }],
-  consoleGuard: [
-    async ({ page, allowConsoleErrors }, use) => {
-      const errors: string[] = []
-      page.on('console', (msg) => {
-        if (msg.type() === 'error') errors.push(`console: ${msg.text()}`)
-      })
-      page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`))
-      await use()
-      if (!allowConsoleErrors) expect(errors, 'console errors').toEqual([])
-    },
-    { auto: true },
-  ],
-})
+const test = testWithConsoleGuard()
 
 function statusBar(page: Page) {
   return page.getByRole('contentinfo', { name: 'Proxy status' })
@@ -112,8 +94,7 @@ test.describe('when the status call fails', () => {
     const alert = statusBar(page).getByRole('alert')
     await expect(alert).toContainText('Proxy status unavailable')
     await expect(page.getByRole('main').getByRole('alert')).toContainText('addresses are unavailable')
-    fs.mkdirSync(screenshotDir, { recursive: true })
-    await page.screenshot({ path: path.join(screenshotDir, 'status-error.png') })
+    await shoot(page, 'status-error.png')
 
     await page.unroute('**/admin/v1/status')
     await alert.getByRole('button', { name: 'Retry' }).click()
@@ -123,32 +104,22 @@ test.describe('when the status call fails', () => {
 })
 
 test.describe('screenshots', () => {
-  async function shoot(page: Page, route: string, file: string) {
+  async function shootRoute(page: Page, route: string, file: string) {
     await page.goto(route)
     await expect(statusBar(page).getByTestId('statusbar-openai-url')).toHaveText(openAIURL)
-    // The dashboard is an app shell: <main> scrolls, not the document. Grow the
-    // viewport to the page's content so the "full page" shows all of it.
-    const height = await page.evaluate(() => {
-      const main = document.querySelector('main')
-      const bar = document.querySelector('footer')
-      return (main?.scrollHeight ?? 0) + (bar?.getBoundingClientRect().height ?? 0)
-    })
-    await page.setViewportSize({ width: 1280, height: Math.max(800, Math.ceil(height)) })
-    fs.mkdirSync(screenshotDir, { recursive: true })
-    await page.screenshot({ path: path.join(screenshotDir, file), fullPage: true })
-    await page.setViewportSize({ width: 1280, height: 800 })
+    await shoot(page, file, { grow: true, fullPage: true })
   }
 
   test('light', async ({ page }) => {
     await page.emulateMedia({ colorScheme: 'light' })
-    await shoot(page, '/', 'dashboard.png')
-    await shoot(page, '/#/connect', 'connect.png')
-    await shoot(page, '/#/settings', 'settings.png')
+    await shootRoute(page, '/', 'dashboard.png')
+    await shootRoute(page, '/#/connect', 'connect.png')
+    await shootRoute(page, '/#/settings', 'settings.png')
   })
 
   test('dark', async ({ page }) => {
     await page.emulateMedia({ colorScheme: 'dark' })
-    await shoot(page, '/', 'dashboard-dark.png')
-    await shoot(page, '/#/connect', 'connect-dark.png')
+    await shootRoute(page, '/', 'dashboard-dark.png')
+    await shootRoute(page, '/#/connect', 'connect-dark.png')
   })
 })

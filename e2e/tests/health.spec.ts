@@ -1,18 +1,11 @@
-import fs from 'node:fs'
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
-import path from 'node:path'
-import { expect, test as base, type APIRequestContext, type Locator, type Page } from '@playwright/test'
+import { expect, type APIRequestContext, type Locator, type Page } from '@playwright/test'
+import { expectFieldError, main, origin, shoot, startFakeUpstream, testWithConsoleGuard, type FakeUpstream } from './support'
 
 // The Health page against the real `sluicegate serve` (playwright.config.ts
 // starts it on a fresh data dir), with a fake OpenAI upstream started here:
 // `good-model` answers 200, `bad-model` a 429 with OpenAI's quota error. The
 // tests run in order, share the server's state, and remove their providers
 // at the end (the Providers spec expects none).
-
-const port = Number(process.env.E2E_PORT ?? '18750')
-const origin = `http://127.0.0.1:${port}`
-const screenshotDir = path.resolve(__dirname, '..', process.env.SLUICEGATE_OUT ?? '../out', 'screenshots')
 
 const QUOTA_MESSAGE = 'You exceeded your current quota'
 /** Each fake answer waits about this long (varied a little, like a real API), so the running state can be seen. */
@@ -24,87 +17,53 @@ const STEADY = { key: 'hc-steady', name: 'Fake Mirror', alias: 'hc-mirror' }
 
 // ---- Fake upstream -----------------------------------------------------------
 
-const probes: Array<{ url: string; model: string; maxTokens: unknown }> = []
-let fake: http.Server
-let fakeURL = ''
+let fake: FakeUpstream
 
-function startFake(): Promise<void> {
-  fake = http.createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => {
-      let body: Record<string, unknown> = {}
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>
-      } catch {
-        /* recorded as {} */
-      }
+function startFake(): Promise<FakeUpstream> {
+  return startFakeUpstream(
+    ({ body }) => {
       const model = String(body.model ?? '')
-      probes.push({ url: req.url ?? '', model, maxTokens: body.max_tokens })
-      const reply = (status: number, payload: unknown) => {
-        setTimeout(() => {
-          res.writeHead(status, { 'Content-Type': 'application/json' })
-          res.end(JSON.stringify(payload))
-        }, FAKE_DELAY_MS - 300 + ((answered++ * 173) % 500))
-      }
-      if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
-        reply(404, { error: { message: `fake upstream: no route ${req.method} ${req.url}`, type: 'invalid_request_error' } })
-        return
-      }
       if (model === 'bad-model') {
-        reply(429, { error: { message: QUOTA_MESSAGE, type: 'insufficient_quota' } })
-        return
+        return { status: 429, payload: { error: { message: QUOTA_MESSAGE, type: 'insufficient_quota' } } }
       }
-      reply(200, {
-        id: 'chatcmpl-fake-hc',
-        object: 'chat.completion',
-        created: 1764100000,
-        model,
-        choices: [{ index: 0, message: { role: 'assistant', content: 'H' }, finish_reason: 'length' }],
-        usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 },
-      })
-    })
-  })
-  return new Promise((resolve) => {
-    fake.listen(0, '127.0.0.1', () => {
-      fakeURL = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`
-      resolve()
-    })
-  })
+      return {
+        status: 200,
+        payload: {
+          id: 'chatcmpl-fake-hc',
+          object: 'chat.completion',
+          created: 1764100000,
+          model,
+          choices: [{ index: 0, message: { role: 'assistant', content: 'H' }, finish_reason: 'length' }],
+          usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 },
+        },
+      }
+    },
+    { delayMs: () => FAKE_DELAY_MS - 300 + ((answered++ * 173) % 500) },
+  )
+}
+
+/** The probes the fake upstream received: path, model and max_tokens of each. */
+function probes(): Array<{ url: string; model: string; maxTokens: unknown }> {
+  return fake.requests.map((r) => ({ url: r.url, model: String(r.body.model ?? ''), maxTokens: r.body.max_tokens }))
 }
 
 // ---- Fixtures and helpers ----------------------------------------------------
 
 // Fail on console errors, except Chromium's "Failed to load resource" line for
 // the 400 this spec provokes on purpose (the page shows it at the field).
-const test = base.extend<{ consoleGuard: void }>({
-  consoleGuard: [
-    async ({ page }, use) => {
-      const errors: string[] = []
-      page.on('console', (msg) => {
-        if (msg.type() !== 'error') return
-        if (/Failed to load resource: the server responded with a status of 400/.test(msg.text())) return
-        errors.push(`console: ${msg.text()}`)
-      })
-      page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`))
-      await use()
-      expect(errors, 'console errors').toEqual([])
-    },
-    { auto: true },
-  ],
-})
+const test = testWithConsoleGuard([/Failed to load resource: the server responded with a status of 400/])
 
 test.describe.configure({ mode: 'serial' })
 
 const created: number[] = []
 
 test.beforeAll(async () => {
-  await startFake()
+  fake = await startFake()
 })
 
 test.afterAll(async ({ request }) => {
   for (const id of created) await request.delete(`${origin}/admin/v1/providers/${id}`)
-  await new Promise<void>((resolve) => fake.close(() => resolve()))
+  await fake.close()
 })
 
 async function createProvider(request: APIRequestContext, data: Record<string, unknown>): Promise<number> {
@@ -115,35 +74,12 @@ async function createProvider(request: APIRequestContext, data: Record<string, u
   return id
 }
 
-function main(page: Page): Locator {
-  return page.getByRole('main')
-}
-
 function row(page: Page, key: string): Locator {
   return page.getByTestId(`health-${key}`)
 }
 
 function resultRow(page: Page, model: string): Locator {
   return page.getByTestId('health-results').getByTestId(`result-${model}`)
-}
-
-async function expectFieldError(input: Locator, message: string | RegExp) {
-  await expect(input).toHaveAttribute('aria-invalid', 'true')
-  const id = await input.getAttribute('aria-describedby')
-  expect(id).toBeTruthy()
-  await expect(input.page().locator(`[id="${id}"]`)).toHaveText(message)
-}
-
-async function shoot(page: Page, file: string) {
-  fs.mkdirSync(screenshotDir, { recursive: true })
-  const height = await page.evaluate(() => {
-    const m = document.querySelector('main')
-    const bar = document.querySelector('footer')
-    return (m?.scrollHeight ?? 0) + (bar?.getBoundingClientRect().height ?? 0)
-  })
-  await page.setViewportSize({ width: 1280, height: Math.max(800, Math.ceil(height)) })
-  await page.screenshot({ path: path.join(screenshotDir, file) })
-  await page.setViewportSize({ width: 1280, height: 800 })
 }
 
 interface CheckJSON {
@@ -170,7 +106,7 @@ test('"Run health check" shows each model’s result with the upstream’s messa
     key: MIXED.key,
     name: MIXED.name,
     type: 'openai',
-    base_url: `${fakeURL}/v1`,
+    base_url: `${fake.url}/v1`,
     api_key: 'sk-e2e-health-0000',
     models: [
       { alias: MIXED.good, upstream: 'good-model' },
@@ -182,7 +118,7 @@ test('"Run health check" shows each model’s result with the upstream’s messa
     key: STEADY.key,
     name: STEADY.name,
     type: 'openai',
-    base_url: `${fakeURL}/v1`,
+    base_url: `${fake.url}/v1`,
     models: [{ alias: STEADY.alias, upstream: 'good-model' }],
     health_check_interval_secs: 86400,
   })
@@ -210,9 +146,9 @@ test('"Run health check" shows each model’s result with the upstream’s messa
   await panel.getByLabel('Concurrency', { exact: true }).fill('11')
   await panel.getByRole('button', { name: 'Run', exact: true }).click()
   await expectFieldError(panel.getByLabel('Concurrency', { exact: true }), /1\.\.10/)
-  await shoot(page, 'health-options.png')
+  await shoot(page, 'health-options.png', { grow: true })
   await expect(panel.getByLabel('Timeout (seconds)', { exact: true })).toHaveValue('30')
-  expect(probes).toHaveLength(0)
+  expect(probes()).toHaveLength(0)
 
   await panel.getByLabel('Concurrency', { exact: true }).fill('2')
   const answer = page.waitForResponse((r) => r.url().endsWith('/health') && r.request().method() === 'POST')
@@ -248,8 +184,8 @@ test('"Run health check" shows each model’s result with the upstream’s messa
   await expect(bad.getByText(QUOTA_MESSAGE)).toHaveAttribute('title', QUOTA_MESSAGE)
 
   // One probe per model, through the real upstream path with max_tokens 1.
-  expect(probes.map((p) => p.model).sort()).toEqual(['bad-model', 'good-model'])
-  expect(probes.every((p) => p.url === '/v1/chat/completions' && p.maxTokens === 1)).toBe(true)
+  expect(probes().map((p) => p.model).sort()).toEqual(['bad-model', 'good-model'])
+  expect(probes().every((p) => p.url === '/v1/chat/completions' && p.maxTokens === 1)).toBe(true)
 
   // The run is in the history, selected, and in the 24 h summary.
   const item = page.getByTestId(`history-${check.check_id}`)
@@ -328,8 +264,8 @@ test('"Check all" checks every provider and updates each row; screenshots', asyn
   await expect(page.getByTestId(`summary-${MIXED.good}`)).toContainText('3 checks')
 
   await page.mouse.move(0, 0)
-  await shoot(page, 'health.png')
+  await shoot(page, 'health.png', { grow: true })
   await page.emulateMedia({ colorScheme: 'dark' })
-  await shoot(page, 'health-dark.png')
+  await shoot(page, 'health-dark.png', { grow: true })
   await page.emulateMedia({ colorScheme: 'light' })
 })

@@ -1,16 +1,9 @@
-import fs from 'node:fs'
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
-import path from 'node:path'
-import { expect, test as base, type APIRequestContext, type Locator, type Page } from '@playwright/test'
+import { expect, type APIRequestContext, type Page } from '@playwright/test'
+import { expectFieldError, main, origin, shoot, startFakeUpstream, testWithConsoleGuard, type FakeUpstream } from './support'
 
 // The Providers page against the real `sluicegate serve` (playwright.config.ts
 // starts it on a fresh data dir), with a fake OpenAI upstream that this file
 // starts in Node. The tests run in order and share the server's state.
-
-const port = Number(process.env.E2E_PORT ?? '18750')
-const origin = `http://127.0.0.1:${port}`
-const screenshotDir = path.resolve(__dirname, '..', process.env.SLUICEGATE_OUT ?? '../out', 'screenshots')
 
 const KEY = 'fake-openai'
 const NAME = 'Fake OpenAI'
@@ -20,85 +13,36 @@ const API_KEY = 'sk-e2e-typed-in-the-form-7f3a'
 
 // ---- Fake upstream -----------------------------------------------------------
 
-interface Seen {
-  method: string
-  url: string
-  authorization: string | undefined
-  headers: http.IncomingHttpHeaders
-  body: Record<string, unknown>
-}
+let fake: FakeUpstream
 
-const seen: Seen[] = []
-let fake: http.Server
-let fakeURL = ''
-
-function startFake(): Promise<void> {
-  fake = http.createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => {
-      let body: Record<string, unknown> = {}
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>
-      } catch {
-        /* recorded as {} */
-      }
-      seen.push({ method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization, headers: req.headers, body })
-      if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
-        res.writeHead(404, { 'Content-Type': 'application/json' })
-        res.end(JSON.stringify({ error: { message: `fake upstream: no route ${req.method} ${req.url}`, type: 'invalid_request_error' } }))
-        return
-      }
-      res.writeHead(200, { 'Content-Type': 'application/json' })
-      res.end(
-        JSON.stringify({
-          id: 'chatcmpl-fake-1',
-          object: 'chat.completion',
-          created: 1764100000,
-          model: String(body.model ?? ''),
-          choices: [{ index: 0, message: { role: 'assistant', content: 'Hello from the fake upstream.' }, finish_reason: 'stop' }],
-          usage: { prompt_tokens: 5, completion_tokens: 6, total_tokens: 11 },
-        }),
-      )
-    })
-  })
-  return new Promise((resolve) => {
-    fake.listen(0, '127.0.0.1', () => {
-      fakeURL = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`
-      resolve()
-    })
-  })
+function startFake(): Promise<FakeUpstream> {
+  return startFakeUpstream(({ body }) => ({
+    status: 200,
+    payload: {
+      id: 'chatcmpl-fake-1',
+      object: 'chat.completion',
+      created: 1764100000,
+      model: String(body.model ?? ''),
+      choices: [{ index: 0, message: { role: 'assistant', content: 'Hello from the fake upstream.' }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 5, completion_tokens: 6, total_tokens: 11 },
+    },
+  }))
 }
 
 // ---- Fixtures and helpers ----------------------------------------------------
 
 // Fail on console errors, except Chromium's "Failed to load resource" line for
 // the 4xx answers these tests provoke on purpose (the page shows them itself).
-const test = base.extend<{ consoleGuard: void }>({
-  consoleGuard: [
-    async ({ page }, use) => {
-      const errors: string[] = []
-      page.on('console', (msg) => {
-        if (msg.type() !== 'error') return
-        if (/Failed to load resource: the server responded with a status of 4(00|09)/.test(msg.text())) return
-        errors.push(`console: ${msg.text()}`)
-      })
-      page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`))
-      await use()
-      expect(errors, 'console errors').toEqual([])
-    },
-    { auto: true },
-  ],
-})
+const test = testWithConsoleGuard([/Failed to load resource: the server responded with a status of 4(00|09)/])
 
 test.describe.configure({ mode: 'serial' })
 
 test.beforeAll(async () => {
-  await startFake()
+  fake = await startFake()
 })
 
 test.afterAll(async () => {
-  await new Promise<void>((resolve) => fake.close(() => resolve()))
+  await fake.close()
 })
 
 async function chat(request: APIRequestContext, model: string, authorization = 'Bearer sluicegate') {
@@ -108,37 +52,12 @@ async function chat(request: APIRequestContext, model: string, authorization = '
   })
 }
 
-function main(page: Page) {
-  return page.getByRole('main')
-}
-
 function row(page: Page, key: string) {
   return page.getByTestId(`provider-${key}`)
 }
 
 function statusCount(page: Page) {
   return page.getByRole('contentinfo', { name: 'Proxy status' }).getByTestId('statusbar-providers')
-}
-
-async function expectFieldError(input: Locator, message: RegExp) {
-  await expect(input).toHaveAttribute('aria-invalid', 'true')
-  const id = await input.getAttribute('aria-describedby')
-  expect(id).toBeTruthy()
-  await expect(input.page().locator(`[id="${id}"]`)).toHaveText(message)
-}
-
-async function shoot(page: Page, file: string, opts: { grow?: boolean } = {}) {
-  fs.mkdirSync(screenshotDir, { recursive: true })
-  if (opts.grow) {
-    const height = await page.evaluate(() => {
-      const m = document.querySelector('main')
-      const bar = document.querySelector('footer')
-      return (m?.scrollHeight ?? 0) + (bar?.getBoundingClientRect().height ?? 0)
-    })
-    await page.setViewportSize({ width: 1280, height: Math.max(800, Math.ceil(height)) })
-  }
-  await page.screenshot({ path: path.join(screenshotDir, file) })
-  await page.setViewportSize({ width: 1280, height: 800 })
 }
 
 // ---- Tests ---------------------------------------------------------------------
@@ -163,7 +82,7 @@ test('adds a provider from a preset, then the proxy routes its alias to it with 
 
   await dialog.getByLabel('Name', { exact: true }).fill(NAME)
   await dialog.getByLabel('Key', { exact: true }).fill(KEY)
-  await dialog.getByLabel('Base URL', { exact: true }).fill(`${fakeURL}/v1`)
+  await dialog.getByLabel('Base URL', { exact: true }).fill(`${fake.url}/v1`)
   await dialog.getByLabel('API key', { exact: true }).fill(API_KEY)
   await dialog.getByLabel('Model 1 alias', { exact: true }).fill(ALIAS)
   await dialog.getByLabel('Model 1 upstream model', { exact: true }).fill(UPSTREAM)
@@ -176,7 +95,7 @@ test('adds a provider from a preset, then the proxy routes its alias to it with 
   const r = row(page, KEY)
   await expect(r).toContainText(NAME)
   await expect(r).toContainText('OpenAI-compatible')
-  await expect(r).toContainText(`${fakeURL}/v1`)
+  await expect(r).toContainText(`${fake.url}/v1`)
   await expect(r).toContainText('1 model')
   await expect(r).toContainText(ALIAS)
   // Only the masked hint is shown, never the key.
@@ -189,18 +108,18 @@ test('adds a provider from a preset, then the proxy routes its alias to it with 
   const listed = await (await request.get(`${origin}/admin/v1/providers`)).text()
   expect(listed).not.toContain(API_KEY)
 
-  seen.length = 0
+  fake.requests.length = 0
   const res = await chat(request, ALIAS)
   expect(res.status(), await res.text()).toBe(200)
   const body = (await res.json()) as { object: string; choices: Array<{ message: { content: string } }> }
   expect(body.object).toBe('chat.completion')
   expect(body.choices[0]?.message.content).toBe('Hello from the fake upstream.')
-  expect(seen).toHaveLength(1)
-  expect(seen[0]?.url).toBe('/v1/chat/completions')
-  expect(seen[0]?.body.model).toBe(UPSTREAM)
-  expect(seen[0]?.body.messages).toEqual([{ role: 'user', content: 'Say hello.' }])
-  expect(seen[0]?.authorization).toBe(`Bearer ${API_KEY}`)
-  expect(seen[0]?.headers['x-e2e-run']).toBe('providers-spec')
+  expect(fake.requests).toHaveLength(1)
+  expect(fake.requests[0]?.url).toBe('/v1/chat/completions')
+  expect(fake.requests[0]?.body.model).toBe(UPSTREAM)
+  expect(fake.requests[0]?.body.messages).toEqual([{ role: 'user', content: 'Say hello.' }])
+  expect(fake.requests[0]?.headers.authorization).toBe(`Bearer ${API_KEY}`)
+  expect(fake.requests[0]?.headers['x-e2e-run']).toBe('providers-spec')
 })
 
 test('validation errors appear at the field the API names, and nothing typed is lost', async ({ page }) => {
@@ -222,7 +141,7 @@ test('validation errors appear at the field the API names, and nothing typed is 
   await shoot(page, 'providers-form.png')
 
   // Fixed URL: now the alias is taken by the enabled provider → 409 at that row.
-  await dialog.getByLabel('Base URL', { exact: true }).fill(`${fakeURL}/v1`)
+  await dialog.getByLabel('Base URL', { exact: true }).fill(`${fake.url}/v1`)
   await expect(dialog.getByLabel('Base URL', { exact: true })).not.toHaveAttribute('aria-invalid', 'true')
   await dialog.getByRole('button', { name: 'Add model' }).click()
   await dialog.getByLabel('Model 2 alias', { exact: true }).fill('e2e-other')
@@ -276,12 +195,12 @@ test('edit keeps the stored key unless changed, and "Remove key" clears it', asy
   await expect(dialog).toBeHidden()
   await expect(row(page, KEY)).toContainText('2 models')
 
-  seen.length = 0
+  fake.requests.length = 0
   expect((await chat(request, ALIAS)).status()).toBe(200)
   expect((await chat(request, 'e2e-mini')).status()).toBe(200)
-  expect(seen.map((s) => s.body.model)).toEqual(['fake-model-v2', 'fake-mini'])
+  expect(fake.requests.map((s) => s.body.model)).toEqual(['fake-model-v2', 'fake-mini'])
   // Saved without typing a key: the stored key is still used.
-  expect(seen.map((s) => s.authorization)).toEqual([`Bearer ${API_KEY}`, `Bearer ${API_KEY}`])
+  expect(fake.requests.map((s) => s.headers.authorization)).toEqual([`Bearer ${API_KEY}`, `Bearer ${API_KEY}`])
 
   // Light screenshot of the list with a second, disabled, Anthropic provider.
   const second = await request.post(`${origin}/admin/v1/providers`, {
@@ -318,9 +237,9 @@ test('edit keeps the stored key unless changed, and "Remove key" clears it', asy
   await dialog.getByRole('button', { name: 'Save changes' }).click()
   await expect(dialog).toBeHidden()
   await expect(row(page, KEY).locator('td').nth(3)).toHaveText('None')
-  seen.length = 0
+  fake.requests.length = 0
   expect((await chat(request, ALIAS, 'Bearer client-own-key')).status()).toBe(200)
-  expect(seen[0]?.authorization).toBe('Bearer client-own-key')
+  expect(fake.requests[0]?.headers.authorization).toBe('Bearer client-own-key')
 })
 
 test('delete asks for confirmation in the page, naming the provider', async ({ page, request }) => {
