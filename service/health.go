@@ -172,6 +172,9 @@ func (s *Service) check(ctx context.Context, p *model.Provider, params checkPara
 	}
 	aggregate(&r, p.Enabled)
 	r.DurationMs = time.Since(start).Milliseconds()
+	s.runMu.Lock()
+	s.lastCheck[p.ID] = start
+	s.runMu.Unlock()
 
 	set, err := s.loadSettings(ctx)
 	if err != nil {
@@ -249,6 +252,14 @@ func (s *Service) markRunning(id int64) (release func()) {
 		}
 		s.runMu.Unlock()
 	}
+}
+
+// lastChecked is when the newest check of provider id started in this
+// process (zero if none).
+func (s *Service) lastChecked(id int64) time.Time {
+	s.runMu.Lock()
+	defer s.runMu.Unlock()
+	return s.lastCheck[id]
 }
 
 func (s *Service) isRunning(id int64) bool {

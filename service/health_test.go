@@ -319,3 +319,54 @@ func TestSchedulerRunsAndNeverOverlaps(t *testing.T) {
 		t.Error("the scheduler kept calling after Close")
 	}
 }
+
+// TestSchedulerCountsFromLastCheck: a schedule fires one interval after
+// the provider's last check, whatever started it, also across a restart;
+// never at once just because the schedule was switched on.
+func TestSchedulerCountsFromLastCheck(t *testing.T) {
+	f := newFakeProvider(t)
+	dir := t.TempDir()
+	ctx := context.Background()
+	const unit = 10 * time.Millisecond
+	const interval = 100 * unit // "100 s" = 1 s
+	rec := &recorder{}
+	s := startService(t, dir, Config{Events: rec, ScheduleUnit: unit})
+	p := addProvider(t, s, "later", f.srv.URL+"/v1", true, 0, "good")
+	manual, err := s.CheckProvider(ctx, p.ID, model.CheckOptions{}, model.TriggerAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PatchProvider(ctx, p.ID, model.ProviderInput{HealthCheckIntervalSecs: ptr(100)}); err != nil {
+		t.Fatal(err)
+	}
+	firstScheduled := func(rec *recorder, within time.Duration) model.CheckResult {
+		t.Helper()
+		deadline := time.Now().Add(within)
+		for time.Now().Before(deadline) {
+			for _, e := range rec.ofType(model.EventHealthFinished) {
+				if r := e.Data.(model.CheckResult); r.Trigger == model.TriggerSchedule {
+					return r
+				}
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		t.Fatalf("no scheduled check within %s", within)
+		return model.CheckResult{}
+	}
+	r := firstScheduled(rec, 5*time.Second)
+	if gap := r.CheckedAt.Sub(manual.CheckedAt); gap < interval*9/10 {
+		t.Errorf("first scheduled check came %s after the manual one; want ≥ 0.9 × %s", gap, interval)
+	}
+
+	// After a restart the interval still counts from the stored history.
+	last := r.CheckedAt
+	if err := s.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rec2 := &recorder{}
+	startService(t, dir, Config{Events: rec2, ScheduleUnit: unit})
+	r2 := firstScheduled(rec2, 5*time.Second)
+	if gap := r2.CheckedAt.Sub(last); gap < interval*9/10 {
+		t.Errorf("after a restart the next scheduled check came %s after the last one; want ≥ 0.9 × %s", gap, interval)
+	}
+}

@@ -70,9 +70,10 @@ type Service struct {
 	// read by the scheduler without a query.
 	providers atomic.Pointer[[]model.Provider]
 
-	upstream *proxy.Upstream
-	runMu    sync.Mutex
-	running  map[int64]int // provider → checks in flight
+	upstream  *proxy.Upstream
+	runMu     sync.Mutex
+	running   map[int64]int       // provider → checks in flight
+	lastCheck map[int64]time.Time // provider → start of its newest check
 
 	stop context.CancelFunc // ends the scheduler
 	wg   sync.WaitGroup     // scheduler and scheduled checks
@@ -94,7 +95,7 @@ func New(cfg Config) *Service {
 	if up == nil {
 		up = proxy.NewUpstream(proxy.UpstreamConfig{})
 	}
-	return &Service{cfg: cfg, log: log, upstream: up, running: map[int64]int{}}
+	return &Service{cfg: cfg, log: log, upstream: up, running: map[int64]int{}, lastCheck: map[int64]time.Time{}}
 }
 
 // ErrNotStarted is returned by use cases called before Start.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/sluicegate/sluicegate/model"
@@ -39,6 +40,10 @@ func (s *Store) SaveCheck(ctx context.Context, r model.CheckResult, retention ti
 	defer func() { _ = tx.Rollback() }()
 	at := r.CheckedAt.UTC().Format(timeFormat)
 	if _, err := tx.ExecContext(ctx, sqlInsertCheck, r.CheckID, r.ProviderID, at, r.Status, string(doc)); err != nil {
+		if strings.Contains(err.Error(), "FOREIGN KEY constraint failed") {
+			// The provider was deleted while it was being checked.
+			return fmt.Errorf("provider %d: %w", r.ProviderID, model.ErrNotFound)
+		}
 		return fmt.Errorf("storage: save check %s: %w", r.CheckID, err)
 	}
 	for _, m := range r.Models {

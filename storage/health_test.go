@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -36,5 +37,13 @@ func TestSaveCheckTrimsByRetention(t *testing.T) {
 	rows, err := s.ModelResults(ctx, p.ID, now.Add(-100*24*time.Hour))
 	if err != nil || len(rows) != 2 {
 		t.Errorf("model rows must go with their check: %d %v", len(rows), err)
+	}
+}
+
+func TestSaveCheckForDeletedProvider(t *testing.T) {
+	s := openTestStore(t)
+	err := s.SaveCheck(context.Background(), model.CheckResult{CheckID: "hc_x", ProviderID: 404, CheckedAt: time.Now()}, 0)
+	if !errors.Is(err, model.ErrNotFound) {
+		t.Fatalf("err = %v, want model.ErrNotFound", err)
 	}
 }
