@@ -94,10 +94,10 @@ describe('status bar', () => {
   })
 
   it('shows the admin API message for an error response', async () => {
-    stubFetch(async () => jsonResponse({ error: { code: 'unauthorized', message: 'Admin token required.' } }, 401))
+    stubFetch(async () => jsonResponse({ error: { code: 'internal_error', message: 'The database is locked.' } }, 500))
     render(<App />)
     const alert = await within(statusBar()).findByRole('alert')
-    expect(alert.textContent).toContain('Admin token required.')
+    expect(alert.textContent).toContain('The database is locked.')
   })
 })
 

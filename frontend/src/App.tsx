@@ -1,6 +1,8 @@
-import { useEffect, useRef } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
 import { Sidebar } from './components/Sidebar'
 import { StatusBar } from './components/StatusBar'
+import { TokenPrompt } from './components/TokenPrompt'
+import { useAdminToken } from './hooks/useAdminToken'
 import { useHashRoute } from './hooks/useHashRoute'
 import { useStatus } from './hooks/useStatus'
 import type { RouteId } from './lib/routes'
@@ -14,7 +16,20 @@ import type { UseStatus } from './hooks/useStatus'
 export function App() {
   const route = useHashRoute()
   const status = useStatus()
-  const { refresh } = status
+  const { refresh, reload } = status
+  const auth = useAdminToken()
+  const { forget } = auth
+  // Bumped when a token was accepted: the current page mounts again and
+  // loads its data with the token.
+  const [epoch, setEpoch] = useState(0)
+  const onConnected = useCallback(() => {
+    reload()
+    setEpoch((n) => n + 1)
+  }, [reload])
+  const onForget = useCallback(() => {
+    forget()
+    reload()
+  }, [forget, reload])
   // Providers can change outside this page (another tab, the CLI, the
   // admin API): the status bar's count is refreshed on every navigation
   // (not on the first render, which loads it anyway).
@@ -29,8 +44,12 @@ export function App() {
     <div className="shell">
       <Sidebar current={route} />
       <main className="main" id="main">
-        <div className="main__inner" key={route}>
-          <Page route={route} status={status} />
+        <div className="main__inner" key={`${route}:${epoch}`}>
+          {auth.required ? (
+            <TokenPrompt refused={auth.refused} connect={auth.connect} onConnected={onConnected} />
+          ) : (
+            <Page route={route} status={status} hasToken={auth.hasToken} onForgetToken={onForget} />
+          )}
         </div>
       </main>
       <StatusBar state={status.state} onRetry={status.reload} />
@@ -38,7 +57,14 @@ export function App() {
   )
 }
 
-function Page({ route, status }: { route: RouteId; status: UseStatus }) {
+interface PageProps {
+  route: RouteId
+  status: UseStatus
+  hasToken: boolean
+  onForgetToken: () => void
+}
+
+function Page({ route, status, hasToken, onForgetToken }: PageProps) {
   switch (route) {
     case 'providers':
       return <ProvidersPage state={status.state} onChanged={status.refresh} />
@@ -49,6 +75,8 @@ function Page({ route, status }: { route: RouteId; status: UseStatus }) {
     case 'connect':
       return <ConnectPage state={status.state} onRetry={status.reload} />
     case 'settings':
-      return <SettingsPage state={status.state} onRetry={status.reload} />
+      return (
+        <SettingsPage state={status.state} onRetry={status.reload} hasToken={hasToken} onForgetToken={onForgetToken} />
+      )
   }
 }

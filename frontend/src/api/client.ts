@@ -12,6 +12,7 @@ import type {
   ProviderWrite,
   Status,
 } from './types'
+import { getAdminToken, reportUnauthorized } from '../lib/adminToken'
 
 /**
  * An admin API failure. `status` is the HTTP status, or 0 when the server
@@ -30,6 +31,26 @@ export class ApiError extends Error {
     this.code = code
     this.field = field
   }
+}
+
+/**
+ * The server wants the admin token (HTTP 401, code "unauthorized"): it was
+ * started with --admin-token and this request carried none, or a wrong one.
+ * The dashboard answers it with the "Admin token" prompt.
+ */
+export class UnauthorizedError extends ApiError {
+  declare readonly status: 401
+  declare readonly code: 'unauthorized'
+
+  constructor(message: string) {
+    super(401, 'unauthorized', message)
+    this.name = 'UnauthorizedError'
+  }
+}
+
+/** True for the error the admin token prompt answers. */
+export function isUnauthorized(err: unknown): err is UnauthorizedError {
+  return err instanceof UnauthorizedError
 }
 
 /** Admin API root. Relative on purpose: in the desktop webview the request is
@@ -60,17 +81,14 @@ async function readJSON(res: Response): Promise<unknown> {
   }
 }
 
-/**
- * Performs one admin request and returns the parsed JSON body.
- * Every failure becomes an ApiError, so views need one catch branch.
- */
-export async function request(path: string, init?: RequestInit): Promise<unknown> {
+/** Sends one admin request with `token` (null: no Authorization header). */
+async function send(path: string, init: RequestInit | undefined, token: string | null): Promise<unknown> {
+  const headers = new Headers(init?.headers)
+  if (!headers.has('Accept')) headers.set('Accept', 'application/json')
+  if (token !== null) headers.set('Authorization', `Bearer ${token}`)
   let res: Response
   try {
-    res = await fetch(ADMIN_BASE + path, {
-      ...init,
-      headers: { Accept: 'application/json', ...init?.headers },
-    })
+    res = await fetch(ADMIN_BASE + path, { ...init, headers })
   } catch (err) {
     const detail = err instanceof Error && err.message ? ` (${err.message})` : ''
     throw new ApiError(0, 'network_error', `Could not reach the Sluicegate server${detail}.`)
@@ -79,12 +97,29 @@ export async function request(path: string, init?: RequestInit): Promise<unknown
   const body = await readJSON(res)
   if (!res.ok) {
     if (isAdminErrorBody(body)) {
+      if (res.status === 401 && body.error.code === 'unauthorized') throw new UnauthorizedError(body.error.message)
       throw new ApiError(res.status, body.error.code, body.error.message, body.error.field)
     }
     const reason = res.statusText ? ` ${res.statusText}` : ''
     throw new ApiError(res.status, 'http_error', `The server answered HTTP ${res.status}${reason}.`)
   }
   return body
+}
+
+/**
+ * Performs one admin request and returns the parsed JSON body. Sends the
+ * admin token stored for this tab, if any, as `Authorization: Bearer …`.
+ * Every failure becomes an ApiError, so views need one catch branch; a 401
+ * "unauthorized" is an UnauthorizedError and also raises the token prompt.
+ */
+export async function request(path: string, init?: RequestInit): Promise<unknown> {
+  const token = getAdminToken()
+  try {
+    return await send(path, init, token)
+  } catch (err) {
+    if (err instanceof UnauthorizedError) reportUnauthorized(token)
+    throw err
+  }
 }
 
 function isStatus(v: unknown): v is Status {
@@ -103,6 +138,19 @@ function isStatus(v: unknown): v is Status {
 /** GET /admin/v1/status: version, listen address, base URLs, data dir. */
 export async function getStatus(signal?: AbortSignal): Promise<Status> {
   const body = await request('/status', signal ? { signal } : undefined)
+  if (!isStatus(body)) {
+    throw new ApiError(200, 'invalid_response', 'The status response did not have the expected fields.')
+  }
+  return body
+}
+
+/**
+ * Tries `token` against GET /admin/v1/status without storing it. Resolves
+ * with the status when the server accepts it; rejects with an
+ * UnauthorizedError when it refuses it (or another ApiError).
+ */
+export async function verifyAdminToken(token: string, signal?: AbortSignal): Promise<Status> {
+  const body = await send('/status', signal ? { signal } : undefined, token.trim())
   if (!isStatus(body)) {
     throw new ApiError(200, 'invalid_response', 'The status response did not have the expected fields.')
   }

@@ -1,3 +1,4 @@
+import { isUnauthorized } from '../api/client'
 import type { StatusState } from '../hooks/useStatus'
 import { CopyButton } from './CopyButton'
 import { Icon } from './Icon'
@@ -19,7 +20,14 @@ export function StatusBar({ state, onRetry }: StatusBarProps) {
         </span>
       )}
 
-      {state.kind === 'error' && (
+      {state.kind === 'error' && isUnauthorized(state.error) && (
+        <span className="statusbar__state" data-testid="statusbar-locked">
+          <Icon name="key" size={15} />
+          Waiting for the admin token
+        </span>
+      )}
+
+      {state.kind === 'error' && !isUnauthorized(state.error) && (
         <div className="statusbar__error" role="alert">
           <Icon name="alert" size={16} />
           <span>

@@ -12,9 +12,12 @@ import { formatDateTime } from '../lib/format'
 interface SettingsPageProps {
   state: StatusState
   onRetry: () => void
+  /** This tab stores an admin token (the server was started with --admin-token). */
+  hasToken?: boolean
+  onForgetToken?: () => void
 }
 
-export function SettingsPage({ state, onRetry }: SettingsPageProps) {
+export function SettingsPage({ state, onRetry, hasToken = false, onForgetToken }: SettingsPageProps) {
   return (
     <>
       <PageHeader title="Settings" lead="How this Sluicegate instance runs and where it keeps its data." />
@@ -22,6 +25,7 @@ export function SettingsPage({ state, onRetry }: SettingsPageProps) {
         <StatusGate state={state} onRetry={onRetry}>
           {(status) => <InstanceCard status={status} />}
         </StatusGate>
+        {hasToken && onForgetToken && <AdminTokenCard onForget={onForgetToken} />}
         <ComingSoon icon="settings" title="Proxy settings">
           <p>
             Here you will set local access keys, allowed CORS origins, the request size limit and
@@ -54,6 +58,22 @@ function InstanceCard({ status }: { status: Status }) {
           {isDesktop() && <OpenDataDirButton />}
         </dd>
       </dl>
+    </section>
+  )
+}
+
+function AdminTokenCard({ onForget }: { onForget: () => void }) {
+  return (
+    <section className="card" aria-labelledby="settings-token">
+      <h2 id="settings-token" className="card__title">Admin token</h2>
+      <p className="card__lead">
+        This browser tab sends the admin token you entered with every request to this server. It
+        is kept until the tab closes; forget it to lock the dashboard now.
+      </p>
+      <button type="button" className="btn" onClick={onForget}>
+        <Icon name="key" size={15} />
+        Forget token
+      </button>
     </section>
   )
 }
