@@ -292,6 +292,9 @@ func runBadCases(t *testing.T, s *stack, cases []badCase) {
 			if ct := r.header.Get("Content-Type"); ct != "application/json" {
 				t.Errorf("Content-Type %q", ct)
 			}
+			if strings.Contains(string(r.body), "s3cret") {
+				t.Errorf("the error echoes a secret: %s", r.body)
+			}
 			if after := s.snapshot(); after != before {
 				t.Errorf("configuration changed by a failed request:\nbefore %s\nafter  %s", before, after)
 			}
@@ -352,6 +355,7 @@ func providerFieldCases() []fieldCase {
 		inv("base_url empty fragment", "base_url", "https://example.com/v1#"),
 		inv("base_url credentials", "base_url", "https://user:pass@example.com/v1"),
 		inv("base_url user only", "base_url", "https://user@example.com/v1"),
+		inv("base_url ftp with credentials", "base_url", "ftp://user:s3cret-pass@example.com/v1"),
 		inv("name control char", "name", "bad\x07name"),
 		inv("name too long", "name", strings.Repeat("n", 201)),
 		inv("api_key masked", "api_key", "…9999"), // not the stored key's mask (…1111)

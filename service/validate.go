@@ -99,12 +99,13 @@ func validateKey(k string) error {
 func validateBaseURL(raw string) error {
 	const what = "must be an absolute http:// or https:// URL such as https://api.openai.com/v1"
 	u, err := url.Parse(raw)
+	if err == nil && u.User != nil {
+		// Credentials in a URL end up in logs (and would be echoed right
+		// here); they belong in api_key.
+		return model.Invalid("base_url", "must not contain credentials (user:password@); put the key in api_key")
+	}
 	if raw == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" {
 		return model.Invalid("base_url", "%s; got %q", what, raw)
-	}
-	if u.User != nil {
-		// Credentials in a URL end up in logs; they belong in api_key.
-		return model.Invalid("base_url", "must not contain credentials (user:password@); put the key in api_key")
 	}
 	// ContainsAny also catches an empty "?" or "#", which url.Parse drops.
 	if u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(raw, "?#") {
