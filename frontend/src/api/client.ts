@@ -135,13 +135,19 @@ function isStatus(v: unknown): v is Status {
   )
 }
 
+/** The error for a 2xx answer whose body is not what the API documents. */
+function invalidResponse(what: string): ApiError {
+  return new ApiError(200, 'invalid_response', `The ${what} response did not have the expected fields.`)
+}
+
+function expectStatus(body: unknown): Status {
+  if (!isStatus(body)) throw invalidResponse('status')
+  return body
+}
+
 /** GET /admin/v1/status: version, listen address, base URLs, data dir. */
 export async function getStatus(signal?: AbortSignal): Promise<Status> {
-  const body = await request('/status', signal ? { signal } : undefined)
-  if (!isStatus(body)) {
-    throw new ApiError(200, 'invalid_response', 'The status response did not have the expected fields.')
-  }
-  return body
+  return expectStatus(await request('/status', signal ? { signal } : undefined))
 }
 
 /**
@@ -150,11 +156,7 @@ export async function getStatus(signal?: AbortSignal): Promise<Status> {
  * UnauthorizedError when it refuses it (or another ApiError).
  */
 export async function verifyAdminToken(token: string, signal?: AbortSignal): Promise<Status> {
-  const body = await send('/status', signal ? { signal } : undefined, token.trim())
-  if (!isStatus(body)) {
-    throw new ApiError(200, 'invalid_response', 'The status response did not have the expected fields.')
-  }
-  return body
+  return expectStatus(await send('/status', signal ? { signal } : undefined, token.trim()))
 }
 
 function isProvider(v: unknown): v is Provider {
@@ -181,16 +183,12 @@ function normalizeProvider(p: Provider): Provider {
 }
 
 function expectProvider(body: unknown, what: string): Provider {
-  if (!isProvider(body)) {
-    throw new ApiError(200, 'invalid_response', `The ${what} response did not have the expected fields.`)
-  }
+  if (!isProvider(body)) throw invalidResponse(what)
   return normalizeProvider(body)
 }
 
 function dataArray(body: unknown, what: string): unknown[] {
-  if (!isRecord(body) || !Array.isArray(body.data)) {
-    throw new ApiError(200, 'invalid_response', `The ${what} response did not have the expected fields.`)
-  }
+  if (!isRecord(body) || !Array.isArray(body.data)) throw invalidResponse(what)
   return body.data
 }
 
@@ -297,9 +295,7 @@ function normalizeCheck(c: CheckResult): CheckResult {
 }
 
 function expectCheck(body: unknown, what: string): CheckResult {
-  if (!isCheckResult(body)) {
-    throw new ApiError(200, 'invalid_response', `The ${what} response did not have the expected fields.`)
-  }
+  if (!isCheckResult(body)) throw invalidResponse(what)
   return normalizeCheck(body)
 }
 
@@ -315,9 +311,7 @@ export async function checkProvider(id: number, options: CheckOptions = {}): Pro
 /** POST /admin/v1/health/check: checks the given (default: all) providers one after another. */
 export async function checkAllProviders(body: CheckAllRequest = {}): Promise<CheckAllResult> {
   const res = await request('/health/check', jsonInit('POST', body))
-  if (!isRecord(res) || !Array.isArray(res.providers)) {
-    throw new ApiError(200, 'invalid_response', 'The health check response did not have the expected fields.')
-  }
+  if (!isRecord(res) || !Array.isArray(res.providers)) throw invalidResponse('health check')
   const providers = res.providers.map((c) => expectCheck(c, 'health check'))
   const num = (v: unknown, fallback: number) => (typeof v === 'number' ? v : fallback)
   return {
@@ -363,9 +357,7 @@ export async function getHealthSummary(id: number, window = '24h', signal?: Abor
     `${providerPath(id)}/health/summary?window=${encodeURIComponent(window)}`,
     signal ? { signal } : undefined,
   )
-  if (!isRecord(body) || !Array.isArray(body.models) || !body.models.every(isModelSummary)) {
-    throw new ApiError(200, 'invalid_response', 'The health summary response did not have the expected fields.')
-  }
+  if (!isRecord(body) || !Array.isArray(body.models) || !body.models.every(isModelSummary)) throw invalidResponse('health summary')
   return {
     provider_id: typeof body.provider_id === 'number' ? body.provider_id : id,
     window: typeof body.window === 'string' ? body.window : window,

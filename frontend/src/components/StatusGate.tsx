@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react'
 import type { Status } from '../api/types'
 import type { StatusState } from '../hooks/useStatus'
-import { Icon } from './Icon'
+import { LoadError } from './Callouts'
 
 interface StatusGateProps {
   state: StatusState
@@ -21,19 +21,11 @@ export function StatusGate({ state, onRetry, children }: StatusGateProps) {
     )
   }
   return (
-    <section className="card callout callout--error" role="alert">
-      <Icon name="alert" size={20} />
-      <div>
-        <h2 className="callout__title">The proxy’s addresses are unavailable</h2>
-        <p>{state.error.message}</p>
-        <p className="muted">
-          Check that Sluicegate is still running, then try again.
-        </p>
-        <button type="button" className="btn" onClick={onRetry}>
-          <Icon name="retry" size={15} />
-          Retry
-        </button>
-      </div>
-    </section>
+    <LoadError
+      title="The proxy’s addresses are unavailable"
+      message={state.error.message}
+      hint="Check that Sluicegate is still running, then try again."
+      onRetry={onRetry}
+    />
   )
 }

@@ -1,6 +1,7 @@
 import { useState, type ReactNode } from 'react'
 import type { CheckOptions, CheckResult, Provider } from '../api/types'
 import { Icon } from '../components/Icon'
+import { LoadError, NoticeBar, type Notice } from '../components/Callouts'
 import { PageHeader } from '../components/PageHeader'
 import { Spinner } from '../components/Spinner'
 import { CheckHistory } from '../components/health/CheckHistory'
@@ -15,7 +16,6 @@ import { formatDateTime } from '../lib/format'
 import { checkAllSummary, formatMs, healthyOfTotal, relativeTime, runAnnouncement, triggerLabel } from '../lib/health'
 import { ADD_PROVIDER_HREF } from '../lib/routes'
 
-type Notice = { kind: 'info' | 'error'; text: string } | null
 
 export function HealthPage() {
   const health = useHealth()
@@ -24,7 +24,7 @@ export function HealthPage() {
   const [optionsFor, setOptionsFor] = useState<number | null>(null)
   /** A check picked from the history; null shows the provider's latest. */
   const [viewing, setViewing] = useState<CheckResult | null>(null)
-  const [notice, setNotice] = useState<Notice>(null)
+  const [notice, setNotice] = useState<Notice | null>(null)
   const [announce, setAnnounce] = useState('')
 
   const list = health.state.kind === 'ready' ? health.state.providers : []
@@ -75,18 +75,7 @@ export function HealthPage() {
         {announce}
       </p>
       <div className="stack">
-        {notice && (
-          <p
-            className={notice.kind === 'error' ? 'callout callout--error callout--inline' : 'callout callout--note callout--inline'}
-            role={notice.kind === 'error' ? 'alert' : 'status'}
-          >
-            <Icon name={notice.kind === 'error' ? 'alert' : 'health'} size={16} />
-            <span>{notice.text}</span>
-            <button type="button" className="icon-btn callout__close" aria-label="Dismiss" onClick={() => setNotice(null)}>
-              <Icon name="close" size={14} />
-            </button>
-          </p>
-        )}
+        {notice && <NoticeBar notice={notice} onDismiss={() => setNotice(null)} />}
 
         {health.state.kind === 'loading' && (
           <p className="muted" aria-busy="true">
@@ -95,17 +84,9 @@ export function HealthPage() {
         )}
 
         {health.state.kind === 'error' && (
-          <section className="card callout callout--error" role="alert">
-            <Icon name="alert" size={20} />
-            <div>
-              <h2 className="callout__title">The providers could not be loaded</h2>
-              <p>{health.state.error.message}</p>
-              <button type="button" className="btn" onClick={health.reload}>
-                <Icon name="retry" size={15} />
-                Retry
-              </button>
-            </div>
-          </section>
+
+          <LoadError title="The providers could not be loaded" message={health.state.error.message} onRetry={health.reload} />
+
         )}
 
         {health.state.kind === 'ready' && list.length === 0 && (

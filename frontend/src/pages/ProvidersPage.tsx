@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react'
 import type { Provider } from '../api/types'
 import { Icon } from '../components/Icon'
+import { LoadError, NoticeBar, type Notice } from '../components/Callouts'
 import { PageHeader } from '../components/PageHeader'
 import { DeleteProviderDialog } from '../components/providers/DeleteProviderDialog'
 import { ProviderForm } from '../components/providers/ProviderForm'
@@ -17,7 +18,6 @@ interface ProvidersPageProps {
 
 type Dialog = { kind: 'add' } | { kind: 'edit'; provider: Provider } | { kind: 'delete'; provider: Provider } | null
 
-type Notice = { kind: 'ok' | 'error'; text: string } | null
 
 /** `#/providers/new` (e.g. from Connect) opens "Add provider" directly. */
 function dialogFromHash(): Dialog {
@@ -28,7 +28,7 @@ export function ProvidersPage({ state, onChanged }: ProvidersPageProps) {
   const providers = useProviders(onChanged)
   const [dialog, setDialog] = useState<Dialog>(dialogFromHash)
   const [pending, setPending] = useState<ReadonlySet<number>>(new Set())
-  const [notice, setNotice] = useState<Notice>(null)
+  const [notice, setNotice] = useState<Notice | null>(null)
   const close = useCallback(() => setDialog(null), [])
 
   useEffect(() => {
@@ -70,18 +70,7 @@ export function ProvidersPage({ state, onChanged }: ProvidersPageProps) {
         actions={providers.state.kind === 'ready' && list.length > 0 ? addButton : undefined}
       />
       <div className="stack">
-        {notice && (
-          <p
-            className={notice.kind === 'error' ? 'callout callout--error callout--inline' : 'callout callout--ok callout--inline'}
-            role={notice.kind === 'error' ? 'alert' : 'status'}
-          >
-            <Icon name={notice.kind === 'error' ? 'alert' : 'check'} size={16} />
-            <span>{notice.text}</span>
-            <button type="button" className="icon-btn callout__close" aria-label="Dismiss" onClick={() => setNotice(null)}>
-              <Icon name="close" size={14} />
-            </button>
-          </p>
-        )}
+        {notice && <NoticeBar notice={notice} onDismiss={() => setNotice(null)} />}
 
         {providers.state.kind === 'loading' && (
           <p className="muted" aria-busy="true">
@@ -90,17 +79,9 @@ export function ProvidersPage({ state, onChanged }: ProvidersPageProps) {
         )}
 
         {providers.state.kind === 'error' && (
-          <section className="card callout callout--error" role="alert">
-            <Icon name="alert" size={20} />
-            <div>
-              <h2 className="callout__title">The providers could not be loaded</h2>
-              <p>{providers.state.error.message}</p>
-              <button type="button" className="btn" onClick={providers.reload}>
-                <Icon name="retry" size={15} />
-                Retry
-              </button>
-            </div>
-          </section>
+
+          <LoadError title="The providers could not be loaded" message={providers.state.error.message} onRetry={providers.reload} />
+
         )}
 
         {providers.state.kind === 'ready' && list.length > 0 && (
