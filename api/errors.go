@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/sluicegate/sluicegate/model"
+	"github.com/sluicegate/sluicegate/service"
 )
 
 // apiError is one row of the admin API's error table. Every error response
@@ -64,6 +65,9 @@ func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
 		ae = errNotFound.with(err.Error())
 	case errors.Is(err, model.ErrConflict):
 		ae = errConflict.with(err.Error())
+	case errors.Is(err, service.ErrNotStarted):
+		// Between the listener opening and the database, or during shutdown.
+		ae = errUnavailable
 	default:
 		log.Error("admin API internal error", "err", err)
 		ae = errInternal

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"testing/fstest"
 
 	"github.com/sluicegate/sluicegate/model"
+	"github.com/sluicegate/sluicegate/service"
 )
 
 // fakeService answers Status only; the guard tests need nothing else.
@@ -232,6 +234,11 @@ func TestStatusAndErrors(t *testing.T) {
 	w = do(s.Network(), req{"GET", "/admin/v1/status", "", nil})
 	if w.Code != 500 || strings.Contains(w.Body.String(), "disk on fire") {
 		t.Errorf("internal error leaks or wrong status: %d %s", w.Code, w.Body)
+	}
+	s = newTestServer(t, Config{Service: fakeService{err: fmt.Errorf("status: %w", service.ErrNotStarted)}})
+	w = do(s.Network(), req{"GET", "/admin/v1/status", "", nil})
+	if w.Code != 503 || !strings.Contains(w.Body.String(), `"code":"unavailable"`) {
+		t.Errorf("service not started: %d %s", w.Code, w.Body)
 	}
 	s = newTestServer(t, Config{Service: fakeService{err: model.Invalid("limit", "must be 1..500, got %d", 0)}})
 	w = do(s.Network(), req{"GET", "/admin/v1/status", "", nil})
