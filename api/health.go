@@ -32,7 +32,7 @@ func (h *handlers) checkProvider(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handlers) checkAll(w http.ResponseWriter, r *http.Request) {
-	var opts CheckAllRequest
+	var opts checkAllRequest
 	if err := decodeOptional(w, r, &opts); err != nil {
 		writeError(w, h.log, err)
 		return
@@ -41,8 +41,8 @@ func (h *handlers) checkAll(w http.ResponseWriter, r *http.Request) {
 	h.reply(w, http.StatusOK, res, err)
 }
 
-// CheckAllRequest is the body of POST /admin/v1/health/check.
-type CheckAllRequest struct {
+// checkAllRequest is the body of POST /admin/v1/health/check.
+type checkAllRequest struct {
 	ProviderIDs []int64 `json:"provider_ids"`
 	model.CheckOptions
 }
