@@ -7,7 +7,6 @@ import (
 	"net/http"
 
 	"github.com/sluicegate/sluicegate/model"
-	"github.com/sluicegate/sluicegate/service"
 )
 
 // apiError is one row of the admin API's error table. Every error response
@@ -65,7 +64,7 @@ func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
 		ae = errNotFound.with(err.Error())
 	case errors.Is(err, model.ErrConflict):
 		ae = errConflict.with(err.Error())
-	case errors.Is(err, service.ErrNotStarted):
+	case errors.Is(err, model.ErrNotStarted):
 		// Between the listener opening and the database, or during shutdown.
 		ae = errUnavailable
 	default:

@@ -40,6 +40,11 @@ type Settings struct {
 	LogRetentionRows int `json:"log_retention_rows"`
 	// HistoryRetentionDays bounds the health-check history.
 	HistoryRetentionDays int `json:"history_retention_days"`
+	// MaxBufferedBytes bounds the total of request bodies the proxy holds
+	// in memory at once (beyond it: 503 overloaded).
+	MaxBufferedBytes int64 `json:"max_buffered_bytes"`
+	// LogBodies turns request/response body capture in the request log on.
+	LogBodies bool `json:"log_bodies"`
 }
 
 // SettingsInput is a settings change; absent fields keep their values.
@@ -50,6 +55,8 @@ type SettingsInput struct {
 	LogRetentionDays     *int      `json:"log_retention_days"`
 	LogRetentionRows     *int      `json:"log_retention_rows"`
 	HistoryRetentionDays *int      `json:"history_retention_days"`
+	MaxBufferedBytes     *int64    `json:"max_buffered_bytes"`
+	LogBodies            *bool     `json:"log_bodies"`
 }
 
 // ConfigVersion is the format version of an exported configuration.

@@ -12,6 +12,11 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrConflict: the write would break a uniqueness rule (409).
 	ErrConflict = errors.New("conflict")
+	// ErrNotStarted: the service is not started yet or already closed (503).
+	ErrNotStarted = errors.New("service not started")
+	// ErrDiskFull: the database could not be written because the disk is
+	// full (507).
+	ErrDiskFull = errors.New("disk full")
 )
 
 // ValidationError is bad input: it names the field and what is allowed (400).

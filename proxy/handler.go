@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sluicegate/sluicegate/model"
@@ -76,6 +77,34 @@ type Handler struct {
 	up     *Upstream
 	log    *slog.Logger
 	ids    *idGen
+	// shuttingDown is set by BeginShutdown: requests cut off after it are
+	// recorded as ended by shutdown, not as clients that left.
+	shuttingDown atomic.Bool
+}
+
+// BeginShutdown tells the handler that the server is stopping, so the
+// requests it cuts off are recorded as ended by shutdown (not as 499).
+func (h *Handler) BeginShutdown() { h.shuttingDown.Store(true) }
+
+// WriteRefusal answers a /v1 request that a guard in front of the proxy
+// refused (Host, Origin), in the dialect the path implies, marked as a
+// proxy-made error. status is 401, 403 or 404; code is the OpenAI
+// error.code.
+func WriteRefusal(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
+	d := dialectOpenAI
+	if p := r.URL.Path; p == "/v1/messages" || strings.HasPrefix(p, "/v1/messages/") || p == "/messages" || strings.HasPrefix(p, "/messages/") {
+		d = dialectAnthropic
+	}
+	e := proxyError{status: status, openaiType: "invalid_request_error", code: code, anthropicType: "invalid_request_error"}
+	switch status {
+	case http.StatusUnauthorized:
+		e.openaiType, e.anthropicType = "authentication_error", "authentication_error"
+	case http.StatusForbidden:
+		e.openaiType, e.anthropicType = "permission_error", "permission_error"
+	case http.StatusNotFound:
+		e.anthropicType = "not_found_error"
+	}
+	writeError(w, d, e, msg)
 }
 
 // New returns a Handler that routes with routes and publishes to sink (nil

@@ -17,12 +17,19 @@ import (
 // runaway client cannot exhaust memory.
 const DefaultMaxBodyBytes = 50 << 20
 
+// DefaultMaxBufferedBytes is the total of request bodies buffered at once
+// when Settings leaves it 0.
+const DefaultMaxBufferedBytes = 256 << 20
+
 // Settings are the proxy-relevant global settings.
 type Settings struct {
 	// ProxyKeys are the local access keys. Empty means the proxy is open.
 	ProxyKeys []string
 	// MaxBodyBytes bounds a request body; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// MaxBufferedBytes bounds the total of request bodies held in memory
+	// at once across all requests; 0 means DefaultMaxBufferedBytes.
+	MaxBufferedBytes int64
 
 	// timeUnit is what one "second" of a provider timeout lasts; 0 means
 	// time.Second. Only the package's tests shorten it, so that timeout

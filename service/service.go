@@ -98,8 +98,9 @@ func New(cfg Config) *Service {
 	return &Service{cfg: cfg, log: log, upstream: up, running: map[int64]int{}, lastCheck: map[int64]time.Time{}}
 }
 
-// ErrNotStarted is returned by use cases called before Start.
-var ErrNotStarted = errors.New("service not started")
+// ErrNotStarted is returned by use cases called before Start (and after
+// Close); it is model.ErrNotStarted, so callers need not import service.
+var ErrNotStarted = model.ErrNotStarted
 
 // Start opens the database and loads the route table. It may be called
 // once.
