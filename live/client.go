@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -68,6 +69,11 @@ func Follow(ctx context.Context, wsURL string, header http.Header, fn func(model
 		// response; the status is what the caller needs (401 vs. 404).
 		if errors.Is(err, websocket.ErrBadHandshake) && resp != nil {
 			return &HandshakeError{StatusCode: resp.StatusCode}
+		}
+		// A *url.Error would repeat wsURL and with it a ?token=.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
 		}
 		return fmt.Errorf("connect to live stream: %w", err)
 	}

@@ -213,3 +213,13 @@ func TestFollowAnswersPings(t *testing.T) {
 		t.Errorf("Follow = %v after cancel, want context.Canceled", err)
 	}
 }
+
+func TestFollowErrorsHideTheURL(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	// A host name with a space fails in url.Parse, whose error quotes the URL.
+	err := Follow(ctx, "ws://bad host:1/admin/v1/ws?token=s3cret", nil, func(model.Event) error { return nil })
+	if err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("Follow = %v, want an error without the token", err)
+	}
+}
