@@ -62,6 +62,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runServe(args, stdout, stderr)
 	case "check":
 		return runCheck(args, stdout, stderr)
+	case "logs":
+		return runLogs(args, stdout, stderr)
 	case "version":
 		fmt.Fprintf(stdout, "sluicegate %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 		return exitOK
@@ -69,7 +71,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		_, code, _ := parseFlags("help", []string{"--help"}, stdout, stderr)
 		return code
 	default:
-		fmt.Fprintf(stderr, "sluicegate: unknown command %q; commands are serve, check, version and help (none opens the desktop app)\n", cmd)
+		fmt.Fprintf(stderr, "sluicegate: unknown command %q; commands are serve, check, logs, version and help (none opens the desktop app)\n", cmd)
 		return exitUsage
 	}
 }
@@ -80,6 +82,7 @@ Usage:
   sluicegate [flags]          open the desktop app (window + proxy)
   sluicegate serve [flags]    run headless: proxy + dashboard at http://ADDR/, no window
   sluicegate check [flags]    run provider health checks now (see sluicegate check --help)
+  sluicegate logs [flags]     print the running instance's request log; --follow to stream it
   sluicegate version          print the version
   sluicegate help             show this help
 

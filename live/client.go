@@ -1,0 +1,129 @@
+package live
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/sluicegate/sluicegate/model"
+)
+
+// maxFrameBytes bounds one text frame read by Follow. The server coalesces
+// bursts (the hello backlog is up to 100 log entries in one frame), so this
+// is generous; it only stops a broken peer from exhausting memory.
+const maxFrameBytes = 16 << 20
+
+// followHandshakeTimeout bounds the WebSocket opening handshake.
+const followHandshakeTimeout = 10 * time.Second
+
+// HandshakeError is returned by Follow when the server answered the
+// WebSocket upgrade with an HTTP status instead of switching protocols,
+// e.g. 401 when the admin token is missing or wrong.
+type HandshakeError struct {
+	StatusCode int
+}
+
+func (e *HandshakeError) Error() string {
+	return fmt.Sprintf("websocket handshake refused: HTTP %d %s", e.StatusCode, http.StatusText(e.StatusCode))
+}
+
+// wireEvent is one message as it travels: Data stays raw so the caller
+// decodes it into the type that matches Type.
+type wireEvent struct {
+	Type string          `json:"type"`
+	TS   time.Time       `json:"ts"`
+	Data json.RawMessage `json:"data"`
+}
+
+// Follow dials the live stream at wsURL (ws:// or wss://, with any query
+// such as ?types= or ?token= already in place) sending header with the
+// upgrade request, and calls fn for every message in the order received,
+// with Event.Data holding the message's data as a json.RawMessage. A text
+// frame may carry several messages, one JSON object per line.
+//
+// Follow returns ctx.Err() when ctx ends, fn's error when fn fails, a
+// *HandshakeError when the server refused the upgrade, and otherwise an
+// error describing why the connection dropped (including a close frame
+// from a server that shuts down). Pings are answered by gorilla's default
+// handler while Follow reads. Errors never include wsURL, which may hold
+// a token.
+func Follow(ctx context.Context, wsURL string, header http.Header, fn func(model.Event) error) error {
+	dialer := websocket.Dialer{Proxy: http.ProxyFromEnvironment, HandshakeTimeout: followHandshakeTimeout}
+	conn, resp, err := dialer.DialContext(ctx, wsURL, header)
+	if resp != nil && resp.Body != nil {
+		_ = resp.Body.Close()
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		// gorilla reports a non-101 answer as ErrBadHandshake with the
+		// response; the status is what the caller needs (401 vs. 404).
+		if errors.Is(err, websocket.ErrBadHandshake) && resp != nil {
+			return &HandshakeError{StatusCode: resp.StatusCode}
+		}
+		// A *url.Error would repeat wsURL and with it a ?token=.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("connect to live stream: %w", err)
+	}
+	defer conn.Close()
+	conn.SetReadLimit(maxFrameBytes)
+
+	// ReadMessage blocks without a context; closing the connection is the
+	// only way to wake it when ctx ends.
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-ctx.Done():
+			_ = conn.Close()
+		case <-done:
+		}
+	}()
+
+	for {
+		typ, frame, err := conn.ReadMessage()
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("live stream: %w", err)
+		}
+		if typ != websocket.TextMessage {
+			continue // the protocol only uses text frames; ignore anything else
+		}
+		if err := decodeFrame(frame, fn); err != nil {
+			return err
+		}
+	}
+}
+
+// decodeFrame calls fn for each JSON message in one text frame. A JSON
+// decoder accepts the newline-separated objects as they are, blank lines
+// and a trailing newline included.
+func decodeFrame(frame []byte, fn func(model.Event) error) error {
+	dec := json.NewDecoder(bytes.NewReader(frame))
+	for {
+		var w wireEvent
+		if err := dec.Decode(&w); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return fmt.Errorf("live stream: malformed message: %w", err)
+		}
+		if err := fn(model.Event{Type: w.Type, TS: w.TS, Data: w.Data}); err != nil {
+			return err
+		}
+	}
+}
