@@ -1,13 +1,11 @@
 package storage
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -36,15 +34,16 @@ const (
 	sqlGetLog = `SELECT ` + logColumns + `, request_headers_json, response_headers_json,
 		request_body_truncated, response_body_truncated, request_body, response_body
 		FROM request_logs WHERE id = ?`
-	sqlDeleteLogs     = `DELETE FROM request_logs`
+	sqlDeleteLogs    = `DELETE FROM request_logs`
+	sqlDeleteMinutes = `DELETE FROM request_log_minutes`
+	// Statistics go with the entries they count: a minute goes once no
+	// entry older than its end is left (all of them when the log is empty).
+	sqlTrimMinutes = `DELETE FROM request_log_minutes WHERE minute <
+		IFNULL((SELECT MIN(started_at_ms) FROM request_logs) / 60000, 9223372036854775807)`
 	sqlCountLogs      = `SELECT COUNT(*) FROM request_logs`
 	sqlTrimLogsByAge  = `DELETE FROM request_logs WHERE started_at_ms < ?`
 	sqlTrimLogsByRows = `DELETE FROM request_logs WHERE seq <= 
 		(SELECT seq FROM request_logs ORDER BY seq DESC LIMIT 1 OFFSET ?)`
-	// sqlStatsScan reads a window through the covering index only.
-	sqlStatsScan = `SELECT provider_key, model, status, is_error, latency_ms, ttfb_ms,
-		IFNULL(prompt_tokens, 0), IFNULL(completion_tokens, 0)
-		FROM request_logs INDEXED BY request_logs_stats WHERE started_at_ms >= ?`
 )
 
 // InsertLogs stores entries in one transaction with one prepared
@@ -67,6 +66,9 @@ func (s *Store) InsertLogs(ctx context.Context, entries []model.LogEntry) error 
 		if err := insertLog(ctx, stmt, &entries[i]); err != nil {
 			return dbError("insert request log "+entries[i].ID, err)
 		}
+	}
+	if err := addToMinutes(ctx, tx, entries); err != nil {
+		return dbError("insert request logs: statistics", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return dbError("insert request logs: commit", err)
@@ -145,6 +147,11 @@ func (s *Store) TrimLogs(ctx context.Context, now time.Time, days, rows, slack i
 				return 0, dbError("trim request logs by rows", err)
 			}
 			deleted += n
+		}
+	}
+	if deleted > 0 {
+		if _, err := tx.ExecContext(ctx, sqlTrimMinutes); err != nil {
+			return 0, dbError("trim request log statistics", err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
@@ -317,15 +324,23 @@ func (s *Store) GetLog(ctx context.Context, id string) (model.LogDetail, error) 
 	return d, nil
 }
 
-// DeleteLogs clears the request log and returns how many entries it held.
+// DeleteLogs clears the request log and its statistics, and returns how
+// many entries it held.
 func (s *Store) DeleteLogs(ctx context.Context) (int64, error) {
-	res, err := s.db.ExecContext(ctx, sqlDeleteLogs)
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, dbError("clear request logs", err)
 	}
-	n, err := res.RowsAffected()
+	defer func() { _ = tx.Rollback() }()
+	n, err := execCount(ctx, tx, sqlDeleteLogs)
 	if err != nil {
 		return 0, dbError("clear request logs", err)
+	}
+	if _, err := tx.ExecContext(ctx, sqlDeleteMinutes); err != nil {
+		return 0, dbError("clear request log statistics", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, dbError("clear request logs: commit", err)
 	}
 	return n, nil
 }
@@ -347,141 +362,4 @@ func dbError(what string, err error) error {
 		return fmt.Errorf("storage: %s: %w (%w)", what, model.ErrDiskFull, err)
 	}
 	return fmt.Errorf("storage: %s: %w", what, err)
-}
-
-// LogStats summarises the entries that started at or after since. Window
-// is left for the caller to name.
-//
-// It reads the window in one scan of the covering index request_logs_stats
-// (never the table, whose rows carry the bodies) and computes the figures
-// in Go: SQLite has no percentile function, and sorting per group in SQL
-// window functions measured slower than sorting the few int64 slices here.
-func (s *Store) LogStats(ctx context.Context, since time.Time) (model.Stats, error) {
-	rows, err := s.db.QueryContext(ctx, sqlStatsScan, since.UnixMilli())
-	if err != nil {
-		return model.Stats{}, dbError("usage statistics", err)
-	}
-	defer rows.Close()
-	st := model.Stats{ByStatus: map[string]int64{
-		model.StatusClass2xx: 0, model.StatusClass4xx: 0, model.StatusClass5xx: 0, model.StatusClass499: 0,
-	}}
-	byProvider := map[string]*statsAcc{}
-	byModel := map[string]*statsAcc{}
-	var (
-		r            statsRow
-		provider     string
-		modelName    string
-		pAcc, mAcc   *statsAcc
-		statusCounts = map[int]int64{}
-	)
-	for rows.Next() {
-		if err := rows.Scan(&provider, &modelName, &r.status, &r.isError, &r.latency, &r.ttfb,
-			&r.prompt, &r.completion); err != nil {
-			return model.Stats{}, dbError("usage statistics", err)
-		}
-		// Rows of one provider and model tend to come in runs; skip the
-		// map lookups while the key does not change.
-		if pAcc == nil || pAcc.key != provider {
-			pAcc = accFor(byProvider, provider)
-		}
-		if mAcc == nil || mAcc.key != modelName {
-			mAcc = accFor(byModel, modelName)
-		}
-		pAcc.add(&r)
-		mAcc.add(&r)
-		statusCounts[r.status]++
-		st.Requests++
-		if r.isError {
-			st.Errors++
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return model.Stats{}, dbError("usage statistics", err)
-	}
-	for status, n := range statusCounts {
-		st.ByStatus[statusClass(status)] += n
-	}
-	st.ByProvider = make([]model.ProviderStats, 0, len(byProvider))
-	for key, a := range byProvider {
-		st.ByProvider = append(st.ByProvider, model.ProviderStats{ProviderKey: key, StatsFigures: a.figures()})
-	}
-	slices.SortFunc(st.ByProvider, func(a, b model.ProviderStats) int {
-		return cmp.Or(cmp.Compare(b.Requests, a.Requests), cmp.Compare(a.ProviderKey, b.ProviderKey))
-	})
-	st.ByModel = make([]model.ModelStats, 0, len(byModel))
-	for key, a := range byModel {
-		st.ByModel = append(st.ByModel, model.ModelStats{Model: key, StatsFigures: a.figures()})
-	}
-	slices.SortFunc(st.ByModel, func(a, b model.ModelStats) int {
-		return cmp.Or(cmp.Compare(b.Requests, a.Requests), cmp.Compare(a.Model, b.Model))
-	})
-	return st, nil
-}
-
-// statusClass names a status's class as Stats.ByStatus counts it.
-func statusClass(status int) string {
-	if status == model.StatusClientClosed {
-		return model.StatusClass499
-	}
-	return fmt.Sprintf("%dxx", status/100)
-}
-
-type statsRow struct {
-	status             int
-	isError            bool
-	latency, ttfb      int64
-	prompt, completion int64
-}
-
-// statsAcc gathers one group's figures.
-type statsAcc struct {
-	key       string
-	fig       model.StatsFigures
-	latencies []int64
-	ttfbs     []int64
-}
-
-func accFor(m map[string]*statsAcc, key string) *statsAcc {
-	a, ok := m[key]
-	if !ok {
-		a = &statsAcc{key: key}
-		m[key] = a
-	}
-	return a
-}
-
-func (a *statsAcc) add(r *statsRow) {
-	a.fig.Requests++
-	if r.isError {
-		a.fig.Errors++
-	}
-	a.fig.PromptTokens += r.prompt
-	a.fig.CompletionTokens += r.completion
-	a.latencies = append(a.latencies, r.latency)
-	// A request that failed before its first byte has no TTFB; a zero
-	// would drag the median down.
-	if r.ttfb > 0 {
-		a.ttfbs = append(a.ttfbs, r.ttfb)
-	}
-}
-
-func (a *statsAcc) figures() model.StatsFigures {
-	slices.Sort(a.latencies)
-	slices.Sort(a.ttfbs)
-	f := a.fig
-	f.LatencyP50Ms = nearestRank(a.latencies, 50)
-	f.LatencyP95Ms = nearestRank(a.latencies, 95)
-	f.TTFBP50Ms = nearestRank(a.ttfbs, 50)
-	return f
-}
-
-// nearestRank is the p-th percentile of sorted values by the nearest-rank
-// method: the smallest value with at least p% of the values at or below
-// it. It is 0 for no values.
-func nearestRank(sorted []int64, p int) int64 {
-	if len(sorted) == 0 {
-		return 0
-	}
-	rank := (p*len(sorted) + 99) / 100 // ceil(p/100 * n)
-	return sorted[max(rank, 1)-1]
 }

@@ -193,5 +193,27 @@ func migrate3(ctx context.Context, tx *sql.Tx) error {
 		// that it never touches the table's pages.
 		`CREATE INDEX request_logs_stats ON request_logs (started_at_ms, provider_key, model,
 			status, is_error, latency_ms, ttfb_ms, prompt_tokens, completion_tokens)`,
+		// Per-minute rollups of request_logs for the statistics, kept in
+		// the insert transaction: one row per minute, provider and model
+		// with the counts, the token sums and every latency and TTFB as a
+		// uvarint list (exact percentiles, a few bytes per request).
+		`CREATE TABLE request_log_minutes (
+			minute            INTEGER NOT NULL,
+			provider_key      TEXT NOT NULL,
+			model             TEXT NOT NULL,
+			requests          INTEGER NOT NULL,
+			errors            INTEGER NOT NULL,
+			status_1xx        INTEGER NOT NULL,
+			status_2xx        INTEGER NOT NULL,
+			status_3xx        INTEGER NOT NULL,
+			status_4xx        INTEGER NOT NULL,
+			status_5xx        INTEGER NOT NULL,
+			status_499        INTEGER NOT NULL,
+			prompt_tokens     INTEGER NOT NULL,
+			completion_tokens INTEGER NOT NULL,
+			latencies         BLOB NOT NULL,
+			ttfbs             BLOB NOT NULL,
+			PRIMARY KEY (minute, provider_key, model)
+		) WITHOUT ROWID`,
 	)
 }
