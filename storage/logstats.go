@@ -124,6 +124,9 @@ func addToMinutes(ctx context.Context, tx *sql.Tx, entries []model.LogEntry) err
 		g.completion += old.completion
 		g.latencies = append(old.latencies, g.latencies...)
 		g.ttfbs = append(old.ttfbs, g.ttfbs...)
+		if g.ttfbs == nil {
+			g.ttfbs = []byte{} // NOT NULL: an empty list, not a missing one
+		}
 		if _, err := tx.ExecContext(ctx, sqlPutMinute, k.minute, k.provider, k.model,
 			g.requests, g.errors, g.status[0], g.status[1], g.status[2], g.status[3], g.status[4], g.status[5],
 			g.prompt, g.completion, g.latencies, g.ttfbs); err != nil {
