@@ -74,6 +74,9 @@ type LogEntry struct {
 	BytesIn       int64     `json:"bytes_in"`
 	BytesOut      int64     `json:"bytes_out"`
 	Usage         *Usage    `json:"usage"`
+	// Capture holds the redacted headers and bodies the proxy captured. It
+	// is stored with the entry but never sent on the live stream.
+	Capture *LogCapture `json:"-"`
 }
 
 // ProviderChanged is the data of a provider.changed event.

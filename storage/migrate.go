@@ -19,6 +19,7 @@ type migration func(ctx context.Context, tx *sql.Tx) error
 var migrations = []migration{
 	migrate1,
 	migrate2,
+	migrate3,
 }
 
 const (
@@ -145,5 +146,74 @@ func migrate2(ctx context.Context, tx *sql.Tx) error {
 		)`,
 		`CREATE INDEX health_model_results_by_provider ON health_model_results (provider_id, checked_at)`,
 		`CREATE INDEX health_model_results_by_check ON health_model_results (check_id)`,
+	)
+}
+
+// migrate3 adds the request log. seq orders the rows (newest-first paging
+// and trimming the oldest); id is the request ID the API speaks. Capture
+// columns come last so that reading an entry's figures never loads the
+// overflow pages of its bodies. is_error is model.LogEntry.IsError, stored
+// so that the errors filter and the statistics can use an index.
+func migrate3(ctx context.Context, tx *sql.Tx) error {
+	return execAll(ctx, tx,
+		`CREATE TABLE request_logs (
+			seq                     INTEGER PRIMARY KEY,
+			id                      TEXT NOT NULL UNIQUE,
+			started_at_ms           INTEGER NOT NULL,
+			method                  TEXT NOT NULL,
+			path                    TEXT NOT NULL,
+			model                   TEXT NOT NULL,
+			provider_key            TEXT NOT NULL,
+			upstream_model          TEXT NOT NULL,
+			stream                  INTEGER NOT NULL,
+			status                  INTEGER NOT NULL,
+			is_error                INTEGER NOT NULL,
+			error_source            TEXT,
+			error_type              TEXT NOT NULL,
+			error_message           TEXT NOT NULL,
+			latency_ms              INTEGER NOT NULL,
+			ttfb_ms                 INTEGER NOT NULL,
+			bytes_in                INTEGER NOT NULL,
+			bytes_out               INTEGER NOT NULL,
+			prompt_tokens           INTEGER,
+			completion_tokens       INTEGER,
+			has_capture             INTEGER NOT NULL DEFAULT 0,
+			request_headers_json    TEXT,
+			response_headers_json   TEXT,
+			request_body_truncated  INTEGER NOT NULL DEFAULT 0,
+			response_body_truncated INTEGER NOT NULL DEFAULT 0,
+			request_body            BLOB,
+			response_body           BLOB
+		)`,
+		// Newest-first paging needs no index of its own: seq is the rowid.
+		`CREATE INDEX request_logs_errors ON request_logs (seq) WHERE is_error = 1`,
+		`CREATE INDEX request_logs_by_provider ON request_logs (provider_key, seq)`,
+		`CREATE INDEX request_logs_by_model ON request_logs (model, seq)`,
+		// Covers the statistics scan of a window (and trimming by age), so
+		// that it never touches the table's pages.
+		`CREATE INDEX request_logs_stats ON request_logs (started_at_ms, provider_key, model,
+			status, is_error, latency_ms, ttfb_ms, prompt_tokens, completion_tokens)`,
+		// Per-minute rollups of request_logs for the statistics, kept in
+		// the insert transaction: one row per minute, provider and model
+		// with the counts, the token sums and every latency and TTFB as a
+		// uvarint list (exact percentiles, a few bytes per request).
+		`CREATE TABLE request_log_minutes (
+			minute            INTEGER NOT NULL,
+			provider_key      TEXT NOT NULL,
+			model             TEXT NOT NULL,
+			requests          INTEGER NOT NULL,
+			errors            INTEGER NOT NULL,
+			status_1xx        INTEGER NOT NULL,
+			status_2xx        INTEGER NOT NULL,
+			status_3xx        INTEGER NOT NULL,
+			status_4xx        INTEGER NOT NULL,
+			status_5xx        INTEGER NOT NULL,
+			status_499        INTEGER NOT NULL,
+			prompt_tokens     INTEGER NOT NULL,
+			completion_tokens INTEGER NOT NULL,
+			latencies         BLOB NOT NULL,
+			ttfbs             BLOB NOT NULL,
+			PRIMARY KEY (minute, provider_key, model)
+		) WITHOUT ROWID`,
 	)
 }
