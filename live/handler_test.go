@@ -191,7 +191,9 @@ func TestCoalescesBurstsInOrder(t *testing.T) {
 
 func TestSlowSubscriberNeverBlocksPublish(t *testing.T) {
 	hub, _ := startHub(t, Options{})
-	srv := serve(t, hub, HandlerConfig{})
+	// With a write deadline this long, anything on the publish path that
+	// waited for the stuck client would hang instead of being merely slow.
+	srv := serve(t, hub, HandlerConfig{WriteTimeout: time.Hour})
 	obs := observe(t, hub)
 	stuck := dial(t, srv, "")
 	stuck.hello()
@@ -202,7 +204,8 @@ func TestSlowSubscriberNeverBlocksPublish(t *testing.T) {
 	for i := range burst {
 		hub.Publish(started(fmt.Sprint(i)))
 	}
-	if d := time.Since(start); d > 5*time.Second {
+	t.Logf("published %d events in %v", burst, time.Since(start))
+	if d := time.Since(start); d > 60*time.Second {
 		t.Fatalf("publishing %d events took %v with a stuck subscriber", burst, d)
 	}
 	// One more event once the hub has caught up, so that any events
