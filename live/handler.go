@@ -26,6 +26,9 @@ const (
 	// queued event to gather a burst into one frame. It must stay well
 	// under 100 ms: no event may be held longer than that.
 	DefaultCoalesceDelay = 25 * time.Millisecond
+	// maxCoalesceDelay is the limit on CoalesceDelay (API promise: an
+	// event is never held longer than 100 ms).
+	maxCoalesceDelay = 100 * time.Millisecond
 	// DefaultMaxBatch caps the messages in one frame.
 	DefaultMaxBatch = 256
 	// DefaultCloseGrace is how long a closing server waits for the
@@ -60,7 +63,7 @@ type HandlerConfig struct {
 	// before giving up on the client; default twice PingInterval.
 	PongWait time.Duration
 	// CoalesceDelay is how long a burst is gathered before a frame is
-	// written.
+	// written; at most 100 ms.
 	CoalesceDelay time.Duration
 	// MaxBatch caps the messages per frame.
 	MaxBatch int
@@ -93,6 +96,7 @@ func NewHandler(hub *Hub, cfg HandlerConfig) *Handler {
 	if cfg.CoalesceDelay <= 0 {
 		cfg.CoalesceDelay = DefaultCoalesceDelay
 	}
+	cfg.CoalesceDelay = min(cfg.CoalesceDelay, maxCoalesceDelay)
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = DefaultMaxBatch
 	}
@@ -139,7 +143,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_field", fe.Message, fe.Field)
 		return
 	}
-	if h.hub.closed.Load() {
+	// A hub that is not running (yet, or any more) could not register
+	// the subscriber; refuse before upgrading.
+	if !h.hub.started.Load() || h.hub.closed.Load() {
 		writeError(w, http.StatusServiceUnavailable, "unavailable", "Sluicegate is starting or shutting down; try again", "")
 		return
 	}

@@ -189,6 +189,39 @@ func TestCoalescesBurstsInOrder(t *testing.T) {
 	}
 }
 
+func TestCoalescesATrickle(t *testing.T) {
+	hub, _ := startHub(t, Options{})
+	srv := serve(t, hub, HandlerConfig{})
+	c := dial(t, srv, "")
+	c.hello()
+	framesBefore := c.frames
+
+	// About 1,000 events a second: a writer that sent each as it came
+	// would need one frame per event.
+	const n = 200
+	for i := range n {
+		hub.Publish(started(fmt.Sprint(i)))
+		time.Sleep(time.Millisecond) // the publishing rate, not synchronisation
+	}
+	for i := range n {
+		if got, want := label(t, c.next()), fmt.Sprint("request.started:", i); got != want {
+			t.Fatalf("message %d = %s, want %s", i, got, want)
+		}
+	}
+	if frames := c.frames - framesBefore; frames > n/2 {
+		t.Fatalf("%d events at ~1/ms arrived in %d frames, want at most %d", n, frames, n/2)
+	}
+}
+
+func TestNotRunningHubIs503(t *testing.T) {
+	hub := NewHub(Options{}) // never run
+	srv := serve(t, hub, HandlerConfig{})
+	_, resp, err := websocket.DefaultDialer.Dial(wsURL(srv, ""), nil)
+	if err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("dial: %v %v, want 503", err, resp)
+	}
+}
+
 func TestSlowSubscriberNeverBlocksPublish(t *testing.T) {
 	hub, _ := startHub(t, Options{})
 	// With a write deadline this long, anything on the publish path that
