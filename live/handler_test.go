@@ -471,3 +471,60 @@ func TestCheckOriginIsUsed(t *testing.T) {
 	}
 	conn.Close()
 }
+
+// stall is event data whose encoding blocks the hub goroutine until
+// release is closed, so that Publish meets a full inbound channel.
+type stall struct{ release chan struct{} }
+
+func (s stall) MarshalJSON() ([]byte, error) {
+	<-s.release
+	return []byte(`{"id":"stall"}`), nil
+}
+
+func TestInboundDropsAreCountedAndReported(t *testing.T) {
+	t.Run("before Run", func(t *testing.T) {
+		hub := NewHub(Options{InboundBuffer: 2})
+		for i := range 10 {
+			hub.Publish(started(fmt.Sprint(i))) // nobody receives: must not block
+		}
+		if got := hub.Dropped(); got != 8 {
+			t.Fatalf("Dropped() = %d, want 8", got)
+		}
+	})
+	t.Run("stalled hub", func(t *testing.T) {
+		hub, _ := startHub(t, Options{InboundBuffer: 4})
+		srv := serve(t, hub, HandlerConfig{})
+		c := dial(t, srv, "")
+		c.hello()
+
+		release := make(chan struct{})
+		hub.Publish(model.Event{Type: model.EventHealthModel, Data: stall{release}})
+		waitFor(t, "hub to pick up the stalling event", func() bool { return len(hub.in) == 0 })
+		for i := range 10 {
+			hub.Publish(started(fmt.Sprint(i)))
+		}
+		if got := hub.Dropped(); got != 6 {
+			t.Fatalf("Dropped() = %d, want 6 (10 published, 4 buffered)", got)
+		}
+		close(release)
+
+		var events []string
+		var dropped uint64
+		for len(events) < 5 {
+			m := c.next()
+			if m.Type == model.EventDropped {
+				var d droppedData
+				if err := json.Unmarshal(m.Data, &d); err != nil {
+					t.Fatal(err)
+				}
+				dropped += d.Count
+				continue
+			}
+			events = append(events, label(t, m))
+		}
+		want := []string{"health.model:stall", "request.started:0", "request.started:1", "request.started:2", "request.started:3"}
+		if !slices.Equal(events, want) || dropped != 6 {
+			t.Fatalf("got %v with %d dropped, want %v with 6 dropped", events, dropped, want)
+		}
+	})
+}
