@@ -2,6 +2,7 @@ package live
 
 import (
 	"testing"
+	"time"
 )
 
 // BenchmarkPublish measures Publish with five subscribers, each drained by
@@ -20,7 +21,7 @@ func BenchmarkPublish(b *testing.B) {
 	b.Cleanup(func() { <-done }) // ctx is canceled before cleanups run
 	for range 5 {
 		s := newSubscriber(filter{}, DefaultQueueSize, "bench")
-		if err := hub.subscribe(s); err != nil {
+		if err := hub.subscribe(s, time.Minute); err != nil {
 			b.Fatal(err)
 		}
 		go func() {

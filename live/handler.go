@@ -143,9 +143,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_field", fe.Message, fe.Field)
 		return
 	}
-	// A hub that is not running (yet, or any more) could not register
-	// the subscriber; refuse before upgrading.
-	if !h.hub.started.Load() || h.hub.closed.Load() {
+	if h.hub.closed.Load() {
 		writeError(w, http.StatusServiceUnavailable, "unavailable", "Sluicegate is starting or shutting down; try again", "")
 		return
 	}
@@ -156,9 +154,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s := newSubscriber(f, h.hub.queueSize, h.cfg.Version)
-	if err := h.hub.subscribe(s); err != nil {
-		// The hub stopped between the check above and now.
-		h.writeClose(conn, closeGoingAway)
+	if err := h.hub.subscribe(s, h.cfg.WriteTimeout); err != nil {
+		// The hub stopped since the check above, or is not running yet.
+		code := closeGoingAway
+		if errors.Is(err, errHubBusy) {
+			code = websocket.CloseTryAgainLater
+		}
+		h.writeClose(conn, code)
 		conn.Close()
 		return
 	}

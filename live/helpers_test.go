@@ -190,7 +190,7 @@ type observer struct {
 func observe(t *testing.T, hub *Hub) *observer {
 	t.Helper()
 	s := newSubscriber(filter{}, 1<<22, "observer")
-	if err := hub.subscribe(s); err != nil {
+	if err := hub.subscribe(s, testTimeout); err != nil {
 		t.Fatal(err)
 	}
 	return &observer{t: t, s: s}

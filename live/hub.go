@@ -190,17 +190,27 @@ func (h *Hub) deliver(subs map[*subscriber]struct{}, ev model.Event) {
 	}
 }
 
+// errHubBusy is returned when the hub did not take a subscriber in time,
+// which means Run has not been called (yet).
+var errHubBusy = errors.New("live: hub is not running")
+
 // subscribe registers s with the running hub, which queues hello and the
-// backlog for it before any later event.
-func (h *Hub) subscribe(s *subscriber) error {
+// backlog for it before any later event. It waits at most timeout for the
+// hub: a hub that is about to run gets the chance, one never run does not
+// hang the caller.
+func (h *Hub) subscribe(s *subscriber, timeout time.Duration) error {
 	if h.closed.Load() {
 		return ErrHubClosed
 	}
+	t := time.NewTimer(timeout)
+	defer t.Stop()
 	select {
 	case h.register <- s:
 		return nil
 	case <-h.done:
 		return ErrHubClosed
+	case <-t.C:
+		return errHubBusy
 	}
 }
 
