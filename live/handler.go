@@ -122,7 +122,14 @@ func NewHandler(hub *Hub, cfg HandlerConfig) *Handler {
 			WriteBufferSize: 8192,
 			CheckOrigin:     checkOrigin,
 			Error: func(w http.ResponseWriter, _ *http.Request, status int, reason error) {
-				writeError(w, status, "invalid_request", "websocket: "+reason.Error(), "")
+				code := "invalid_request"
+				switch status {
+				case http.StatusForbidden: // CheckOrigin refused
+					code = "forbidden"
+				case http.StatusMethodNotAllowed:
+					code = "method_not_allowed"
+				}
+				writeError(w, status, code, "websocket: "+reason.Error(), "")
 			},
 		},
 	}

@@ -495,6 +495,9 @@ func TestCheckOriginIsUsed(t *testing.T) {
 	if !errors.Is(err, websocket.ErrBadHandshake) || resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("bad origin: %v %v, want 403", err, resp)
 	}
+	if body, _ := io.ReadAll(resp.Body); !strings.Contains(string(body), `"code":"forbidden"`) {
+		t.Fatalf("bad origin body %s", body)
+	}
 	header.Set("Origin", "http://ok.example")
 	conn, _, err := websocket.DefaultDialer.Dial(wsURL(srv, ""), header)
 	if err != nil {
