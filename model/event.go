@@ -8,10 +8,12 @@ const (
 	EventRequestStarted  = "request.started"
 	EventRequestProgress = "request.progress"
 	EventRequestFinished = "request.finished"
+	EventHealthStarted   = "health.started"
 	EventHealthModel     = "health.model"
 	EventHealthFinished  = "health.finished"
 	EventProviderChanged = "provider.changed"
 	EventDropped         = "dropped"
+	EventLog             = "log"
 )
 
 // Event is one message on the live stream: {"type","ts","data"}.
