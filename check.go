@@ -75,8 +75,8 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	}
 
 	// A mistyped --data-dir must not quietly create an empty database.
-	if _, err := os.Stat(filepath.Join(dataDir, storage.FileName)); err != nil {
-		fmt.Fprintf(stderr, "sluicegate check: no Sluicegate database in %s (%v); start Sluicegate once, or pass the --data-dir it uses\n", dataDir, err)
+	if err := requireDatabase(dataDir); err != nil {
+		fmt.Fprintf(stderr, "sluicegate check: %v\n", err)
 		return exitUsage
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -116,6 +116,15 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return exitOK
+}
+
+// requireDatabase reports an error when dataDir holds no Sluicegate
+// database, because opening the service would create an empty one there.
+func requireDatabase(dataDir string) error {
+	if _, err := os.Stat(filepath.Join(dataDir, storage.FileName)); err != nil {
+		return fmt.Errorf("no Sluicegate database in %s (%v); start Sluicegate once, or pass the --data-dir it uses", dataDir, err)
+	}
+	return nil
 }
 
 // resolveProviders turns --provider values (keys or ids) into ids. No

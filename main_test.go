@@ -44,6 +44,19 @@ func TestRunCommands(t *testing.T) {
 		{name: "wildcard needs token", args: []string{"serve", "--addr", ":8750"}, code: 2, wantErr: "--admin-token"},
 		{name: "env addr is read", args: []string{"serve"}, env: map[string]string{envAddr: "192.168.7.7:1"}, code: 2, wantErr: "192.168.7.7:1 listens beyond"},
 		{name: "desktop without window build", args: []string{}, code: 2, wantErr: "sluicegate serve"},
+		{name: "help shows the grace", args: []string{"serve", "--help"}, code: 0, wantOut: "--shutdown-grace DURATION"},
+		// Admin tokens that could never match what a client sends, or that
+		// are too short to guard a listener other machines reach; the
+		// message never shows the token.
+		{name: "token with trailing newline", args: []string{"serve", "--admin-token", "tok-secret-value-long\n"}, code: 2, wantErr: "whitespace", notWantOut: "tok-secret"},
+		{name: "token with leading space", args: []string{"serve"}, env: map[string]string{envToken: " tok-secret-value-long"}, code: 2, wantErr: "whitespace", notWantOut: "tok-secret"},
+		{name: "token with inner CR", args: []string{"serve", "--admin-token", "tok-secret\rvalue-long"}, code: 2, wantErr: "control character", notWantOut: "tok-secret"},
+		{name: "token with inner LF", args: []string{"serve", "--admin-token", "tok-secret\nvalue-long"}, code: 2, wantErr: "control character", notWantOut: "tok-secret"},
+		{name: "token with tab", args: []string{"serve", "--admin-token", "tok-secret\tvalue-long"}, code: 2, wantErr: "control character", notWantOut: "tok-secret"},
+		{name: "short token off loopback", args: []string{"serve", "--addr", "0.0.0.0:8750", "--admin-token", "tok-secret-15ch"}, code: 2, wantErr: "at least 16 characters", notWantOut: "tok-secret"},
+		{name: "bad grace env", args: []string{"serve"}, env: map[string]string{envShutdownGrace: "ten"}, code: 2, wantErr: envShutdownGrace},
+		{name: "bad grace flag", args: []string{"serve", "--shutdown-grace", "soon"}, code: 2, wantErr: "shutdown-grace"},
+		{name: "negative grace", args: []string{"serve", "--shutdown-grace", "-1s"}, code: 2, wantErr: "negative"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for k, v := range tc.env {

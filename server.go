@@ -17,37 +17,24 @@ import (
 	"github.com/sluicegate/sluicegate/service"
 )
 
-// shutdownGrace is how long in-flight requests (streams) may finish after
-// a stop signal before their connections are closed.
-const shutdownGrace = 10 * time.Second
-
-// validate checks the options before anything is opened.
-func (o options) validate() error {
-	host, port, err := net.SplitHostPort(o.addr)
-	if err != nil {
-		return fmt.Errorf("--addr %q is not HOST:PORT (for example 127.0.0.1:8750): %v", o.addr, err)
-	}
-	if _, err := net.LookupPort("tcp", port); err != nil {
-		return fmt.Errorf("--addr %q: port %q is not a number from 0 to 65535", o.addr, port)
-	}
-	if o.adminToken == "" && !api.IsLoopbackHost(host) {
-		return fmt.Errorf("--addr %s listens beyond this machine, so an admin token is required: set --admin-token or %s (or use a loopback address such as 127.0.0.1)", o.addr, envToken)
-	}
-	if o.dataDir == "" {
-		return fmt.Errorf("--data-dir is empty; give a folder for sluicegate.db")
-	}
-	return nil
-}
+// cutOffWait bounds how long Stop waits, after closing the connections
+// the grace left open, for their proxy handlers to record their requests
+// (they return at once when their connection is gone).
+const cutOffWait = 5 * time.Second
 
 // instance is one running Sluicegate: listener, service and HTTP server.
 type instance struct {
 	opts options
 	log  *slog.Logger
 
-	mu   sync.Mutex
-	addr string // the listener's address once started
-	svc  *service.Service
-	srv  *http.Server
+	mu    sync.Mutex
+	addr  string // the listener's address once started
+	svc   *service.Service
+	srv   *http.Server
+	proxy *proxy.Handler
+	// inflight counts the /v1 requests being served, so Stop can let the
+	// ones it cut off write their log entries before the service closes.
+	inflight sync.WaitGroup
 	// inProcess is the trusted handler for the desktop webview, set once
 	// Start has built it.
 	inProcess atomic.Pointer[http.Handler]
@@ -76,11 +63,12 @@ func (in *instance) Start(ctx context.Context) error {
 	px := proxy.New(svc.Routes(), svc, proxy.WithLogger(in.log), proxy.WithUpstream(up))
 	root, err := api.New(api.Config{
 		Service:     svc,
-		Proxy:       px,
+		Proxy:       in.track(px),
 		Dashboard:   dashboardFS(),
 		Addr:        addr,
 		AdminToken:  in.opts.adminToken,
 		CORSOrigins: svc.CORSOrigins,
+		Refuse:      proxy.WriteRefusal,
 		Logger:      in.log,
 	})
 	if err != nil {
@@ -97,7 +85,7 @@ func (in *instance) Start(ctx context.Context) error {
 		ErrorLog:          slog.NewLogLogger(in.log.Handler(), slog.LevelDebug),
 	}
 	in.mu.Lock()
-	in.svc, in.srv, in.addr = svc, srv, addr
+	in.svc, in.srv, in.proxy, in.addr = svc, srv, px, addr
 	in.mu.Unlock()
 	go func() { in.served <- srv.Serve(ln) }()
 
@@ -105,29 +93,86 @@ func (in *instance) Start(ctx context.Context) error {
 	in.log.Info("Sluicegate is running",
 		"version", version, "dashboard", base+"/", "openai_base_url", base+"/v1",
 		"anthropic_base_url", base, "data_dir", in.opts.dataDir)
+	in.warnOpenProxy(ctx, svc)
 	return nil
 }
 
-// Stop lets in-flight requests finish for shutdownGrace, then closes
-// everything. Safe to call when Start failed or was never called.
+// warnOpenProxy says at start when other machines can reach the listener
+// but no local access key is set: the proxy refuses their /v1 requests
+// until there is one, which would otherwise look like a bug.
+func (in *instance) warnOpenProxy(ctx context.Context, svc *service.Service) {
+	host, _, err := net.SplitHostPort(in.opts.addr)
+	if err != nil || api.IsLoopbackHost(host) {
+		return
+	}
+	st, err := svc.Settings(ctx)
+	if err != nil {
+		in.log.Warn("could not read the settings to check proxy_keys", "err", err)
+		return
+	}
+	if len(st.ProxyKeys) == 0 {
+		in.log.Warn("--addr " + in.opts.addr + " is reachable from other machines, but no proxy_keys are set: /v1 requests from other machines are refused until you add a local access key (dashboard Settings, or PUT /admin/v1/settings)")
+	}
+}
+
+// track counts the requests next is serving in in.inflight.
+func (in *instance) track(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in.inflight.Add(1)
+		// Deferred so that a stream aborted with http.ErrAbortHandler is
+		// counted out too.
+		defer in.inflight.Done()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Stop lets in-flight requests finish for the shutdown grace, then cuts
+// off what is left, and closes everything. Running out of grace is not a
+// failure: the streams it cut off are recorded as ended by the shutdown.
+// Safe to call when Start failed or was never called.
 func (in *instance) Stop(ctx context.Context) error {
 	in.mu.Lock()
-	svc, srv := in.svc, in.srv
-	in.svc, in.srv = nil, nil
+	svc, srv, px := in.svc, in.srv, in.proxy
+	in.svc, in.srv, in.proxy = nil, nil, nil
 	in.mu.Unlock()
 	var errs []error
 	if srv != nil {
-		ctx, cancel := context.WithTimeout(ctx, shutdownGrace)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			errs = append(errs, err)
-			_ = srv.Close()
+		// Before Shutdown, so requests it cuts off are not taken for
+		// clients that went away (499).
+		px.BeginShutdown()
+		graceCtx, cancel := context.WithTimeout(ctx, in.opts.shutdownGrace)
+		err := srv.Shutdown(graceCtx)
+		cancel()
+		if err != nil {
+			if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+				errs = append(errs, fmt.Errorf("stop the server: %w", err))
+			}
+			in.log.Info("shutdown grace is over; closing the requests still open", "grace", in.opts.shutdownGrace.String())
+			if err := srv.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("close the server: %w", err))
+			}
+			in.waitCutOff()
 		}
 	}
 	if svc != nil {
 		errs = append(errs, svc.Close(ctx))
 	}
 	return errors.Join(errs...)
+}
+
+// waitCutOff waits (for at most cutOffWait) until the proxy handlers whose
+// connections were closed have returned and logged their requests.
+func (in *instance) waitCutOff() {
+	done := make(chan struct{})
+	go func() {
+		in.inflight.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(cutOffWait):
+		in.log.Warn("some requests were still finishing when the service closed", "waited", cutOffWait.String())
+	}
 }
 
 // InProcess serves the desktop webview's requests through the trusted

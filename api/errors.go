@@ -35,6 +35,8 @@ var (
 	errNotFound         = &apiError{HTTPStatus: http.StatusNotFound, Code: "not_found", Message: "no such admin endpoint"}
 	errMethodNotAllowed = &apiError{HTTPStatus: http.StatusMethodNotAllowed, Code: "method_not_allowed", Message: "method not allowed"}
 	errConflict         = &apiError{HTTPStatus: http.StatusConflict, Code: "conflict", Message: "conflict"}
+	errTooManyAttempts  = &apiError{HTTPStatus: http.StatusTooManyRequests, Code: "too_many_attempts", Message: "too many wrong admin tokens from this address; wait for the time in Retry-After, then send the right token"}
+	errDiskFull         = &apiError{HTTPStatus: http.StatusInsufficientStorage, Code: "disk_full", Message: "the disk that holds Sluicegate's database is full, so nothing could be saved; free some space and try again"}
 	errUnavailable      = &apiError{HTTPStatus: http.StatusServiceUnavailable, Code: "unavailable", Message: "Sluicegate is starting or shutting down; try again"}
 	errInternal         = &apiError{HTTPStatus: http.StatusInternalServerError, Code: "internal_error", Message: "internal error; see Sluicegate's log"}
 )
@@ -43,6 +45,7 @@ var (
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
@@ -64,6 +67,8 @@ func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
 		ae = errNotFound.with(err.Error())
 	case errors.Is(err, model.ErrConflict):
 		ae = errConflict.with(err.Error())
+	case errors.Is(err, model.ErrDiskFull):
+		ae = errDiskFull
 	case errors.Is(err, model.ErrNotStarted):
 		// Between the listener opening and the database, or during shutdown.
 		ae = errUnavailable

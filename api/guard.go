@@ -6,7 +6,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
+	"time"
 )
 
 // Origins of the desktop webview (Wails v2 on Linux/macOS and Windows).
@@ -23,14 +26,19 @@ type guard struct {
 	// corsOrigins returns the user's extra allowed origins for /v1 (the
 	// cors_origins setting); nil means none.
 	corsOrigins func() []string
+	// refuse answers a refused /v1 request in the client's dialect.
+	refuse RefusalWriter
+	// attempts slows down guessing the admin token.
+	attempts *attemptLimiter
 }
 
-func newGuard(addr, adminToken string, corsOrigins func() []string) (*guard, error) {
+func newGuard(addr, adminToken string, corsOrigins func() []string, refuse RefusalWriter) (*guard, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, fmt.Errorf("api: listener address %q: %w", addr, err)
 	}
-	return &guard{bindHost: strings.ToLower(host), port: port, adminToken: adminToken, corsOrigins: corsOrigins}, nil
+	return &guard{bindHost: strings.ToLower(host), port: port, adminToken: adminToken, corsOrigins: corsOrigins,
+		refuse: refuse, attempts: newAttemptLimiter(time.Now)}, nil
 }
 
 // IsLoopbackHost reports whether host (no port) names this machine's
@@ -122,15 +130,36 @@ func (g *guard) tokenOK(r *http.Request, allowQuery bool) bool {
 func (g *guard) checkHost(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !g.hostAllowed(r.Host) {
-			deny(w, errForbidden.with(fmt.Sprintf(
-				"Host %q is not allowed: Sluicegate answers only requests addressed to localhost, 127.0.0.1 or [::1] (or the --addr host); this protects it from DNS rebinding", r.Host)))
+			msg := fmt.Sprintf("Host %q is not allowed: Sluicegate answers only requests addressed to localhost, 127.0.0.1 or [::1] (or the --addr host); this protects it from DNS rebinding", r.Host)
+			if isProxyPath(r.URL.Path) {
+				// An SDK reads errors in its own dialect only.
+				g.refuse(w, r, http.StatusForbidden, "host_not_allowed", msg)
+				return
+			}
+			deny(w, errForbidden.with(msg))
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// checkAdmin wraps an admin route with the Origin and token checks.
+// isProxyPath reports whether path is answered in an LLM API's dialect:
+// /v1 and the unprefixed API paths of a base URL without /v1.
+func isProxyPath(path string) bool {
+	return path == "/v1" || strings.HasPrefix(path, "/v1/") || unprefixedAPIPaths[path]
+}
+
+// unsafeMethod reports whether method may change something.
+func unsafeMethod(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return false
+	}
+	return true
+}
+
+// checkAdmin wraps an admin route with the Origin, fetch-metadata, rate
+// limit and token checks.
 func (g *guard) checkAdmin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if o := r.Header.Get("Origin"); o != "" && !g.dashboardOrigin(o) {
@@ -138,12 +167,118 @@ func (g *guard) checkAdmin(next http.Handler) http.Handler {
 				"Origin %q may not call the admin API: only the Sluicegate dashboard itself may; this protects it from other web pages", o)))
 			return
 		}
-		if !g.tokenOK(r, r.URL.Path == wsPath) {
-			deny(w, errUnauthorized)
+		// A browser marks a request another site started even when it
+		// sends no Origin (e.g. some form posts); such a write is never
+		// the dashboard's.
+		if unsafeMethod(r.Method) && strings.EqualFold(r.Header.Get("Sec-Fetch-Site"), "cross-site") {
+			deny(w, errForbidden.with("a cross-site request may not change Sluicegate's configuration: only the Sluicegate dashboard itself may; this protects it from other web pages"))
 			return
+		}
+		if g.adminToken != "" {
+			client := clientIP(r)
+			if wait, ok := g.attempts.allow(client); !ok {
+				// The token is not even compared, so guessing gains nothing.
+				secs := int((wait + time.Second - 1) / time.Second)
+				w.Header().Set("Retry-After", strconv.Itoa(secs))
+				deny(w, errTooManyAttempts)
+				return
+			}
+			if !g.tokenOK(r, r.URL.Path == wsPath) {
+				g.attempts.fail(client)
+				deny(w, errUnauthorized)
+				return
+			}
+			g.attempts.succeed(client)
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// clientIP is the host part of the peer's address.
+func clientIP(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
+}
+
+// Admin token attempt limits: after maxFreeFailures wrong tokens a client
+// gets one attempt per attemptInterval until it sends the right one. A
+// client quiet for attemptForget starts afresh (and is forgotten, which
+// bounds the table).
+const (
+	maxFreeFailures = 5
+	attemptInterval = time.Second
+	attemptForget   = 10 * time.Minute
+)
+
+// attemptLimiter counts failed admin authentications per client IP.
+type attemptLimiter struct {
+	now     func() time.Time
+	mu      sync.Mutex
+	clients map[string]*attempts
+}
+
+type attempts struct {
+	failures int
+	last     time.Time // the last attempt that was let through
+}
+
+func newAttemptLimiter(now func() time.Time) *attemptLimiter {
+	return &attemptLimiter{now: now, clients: map[string]*attempts{}}
+}
+
+// allow reports whether client may try a token now, and if not, how long
+// it has to wait. An allowed attempt beyond the free ones uses up the
+// client's slot for attemptInterval.
+func (l *attemptLimiter) allow(client string) (time.Duration, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	a := l.clients[client]
+	now := l.now()
+	if a == nil {
+		return 0, true
+	}
+	if now.Sub(a.last) >= attemptForget {
+		delete(l.clients, client)
+		return 0, true
+	}
+	if a.failures < maxFreeFailures {
+		return 0, true
+	}
+	if wait := attemptInterval - now.Sub(a.last); wait > 0 {
+		return wait, false
+	}
+	a.last = now
+	return 0, true
+}
+
+// fail records a wrong token from client.
+func (l *attemptLimiter) fail(client string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	if len(l.clients) >= 10000 {
+		for k, a := range l.clients {
+			if now.Sub(a.last) >= attemptForget {
+				delete(l.clients, k)
+			}
+		}
+	}
+	a := l.clients[client]
+	if a == nil {
+		a = &attempts{}
+		l.clients[client] = a
+	}
+	a.failures++
+	a.last = now
+}
+
+// succeed forgets client's failures.
+func (l *attemptLimiter) succeed(client string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.clients, client)
 }
 
 // checkCORS wraps the proxy with the /v1 Origin rules and answers CORS
@@ -156,8 +291,8 @@ func (g *guard) checkCORS(next http.Handler) http.Handler {
 			return
 		}
 		if !g.proxyOrigin(origin) {
-			deny(w, errForbidden.with(fmt.Sprintf(
-				"Origin %q may not call the proxy: allowed are loopback origins and the cors_origins setting", origin)))
+			g.refuse(w, r, http.StatusForbidden, "origin_not_allowed", fmt.Sprintf(
+				"Origin %q may not call the proxy: allowed are loopback origins and the cors_origins setting", origin))
 			return
 		}
 		h := w.Header()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +14,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/sluicegate/sluicegate/model"
 )
 
 // loadOpenAPI fetches the document through the guarded handler, as a
@@ -147,5 +150,34 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 				t.Errorf("response does not match openapi.json: %v\nbody %s", err, r.body)
 			}
 		})
+	}
+}
+
+// TestOpenAPISchemasCoverModel: every JSON field of the model types the
+// admin API reads and writes is documented in its schema.
+func TestOpenAPISchemasCoverModel(t *testing.T) {
+	doc := loadOpenAPI(t, newStack(t))
+	for schema, typ := range map[string]reflect.Type{
+		"Provider":      reflect.TypeFor[model.Provider](),
+		"ProviderInput": reflect.TypeFor[model.ProviderInput](),
+		"Settings":      reflect.TypeFor[model.Settings](),
+		"SettingsInput": reflect.TypeFor[model.SettingsInput](),
+		"Config":        reflect.TypeFor[model.Config](),
+		"ConfigInput":   reflect.TypeFor[model.ConfigInput](),
+	} {
+		ref := doc.Components.Schemas[schema]
+		if ref == nil || ref.Value == nil {
+			t.Errorf("schema %s is missing", schema)
+			continue
+		}
+		for i := range typ.NumField() {
+			name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+			if name == "" || name == "-" {
+				continue
+			}
+			if _, ok := ref.Value.Properties[name]; !ok {
+				t.Errorf("schema %s does not document %s", schema, name)
+			}
+		}
 	}
 }

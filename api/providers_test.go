@@ -70,6 +70,7 @@ func newStack(t *testing.T) *stack {
 		Dashboard:   testDist,
 		Addr:        addr,
 		CORSOrigins: svc.CORSOrigins,
+		Refuse:      proxy.WriteRefusal,
 	})
 	if err != nil {
 		t.Fatal(err)

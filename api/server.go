@@ -5,12 +5,15 @@ package api
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/sluicegate/sluicegate/model"
+	"github.com/sluicegate/sluicegate/service"
 )
 
 // wsPath is the live-log WebSocket; it alone takes the token as ?token=.
@@ -99,14 +102,34 @@ type Config struct {
 	AdminToken string
 	// CORSOrigins returns the extra origins allowed to call /v1; may be nil.
 	CORSOrigins func() []string
+	// Refuse writes a refused /v1 request's error in the dialect the path
+	// implies (main passes proxy.WriteRefusal); required.
+	Refuse RefusalWriter
 	// Logger receives errors; nil discards them.
 	Logger *slog.Logger
+}
+
+// RefusalWriter answers a request for an LLM API path that Sluicegate
+// refuses before the proxy sees it, in the client's dialect, marked as a
+// proxy-made error. status is 403 or 404; code is the OpenAI error.code.
+type RefusalWriter func(w http.ResponseWriter, r *http.Request, status int, code, msg string)
+
+// unprefixedAPIPaths are the API paths an SDK calls when its base URL
+// lacks /v1 — the commonest set-up mistake.
+var unprefixedAPIPaths = map[string]bool{
+	"/chat/completions":      true,
+	"/completions":           true,
+	"/embeddings":            true,
+	"/responses":             true,
+	"/messages":              true,
+	"/messages/count_tokens": true,
 }
 
 // Server holds the two faces of the same routes.
 type Server struct {
 	routes  http.Handler
 	network http.Handler
+	guard   *guard
 }
 
 // New builds the root handler.
@@ -115,10 +138,14 @@ func New(cfg Config) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	g, err := newGuard(cfg.Addr, cfg.AdminToken, cfg.CORSOrigins)
+	if cfg.Refuse == nil {
+		return nil, errors.New("api: Config.Refuse is required")
+	}
+	g, err := newGuard(cfg.Addr, cfg.AdminToken, cfg.CORSOrigins, cfg.Refuse)
 	if err != nil {
 		return nil, err
 	}
+	wrongBase := wrongBaseURL(service.BaseURL(cfg.Addr), cfg.Refuse)
 	h := &handlers{svc: cfg.Service, log: log}
 
 	admin := http.NewServeMux()
@@ -146,13 +173,33 @@ func New(cfg Config) (*Server, error) {
 		}
 		mux.Handle("/admin/v1/", a)
 		mux.Handle("/v1/", p)
+		for path := range unprefixedAPIPaths {
+			mux.Handle("POST "+path, wrongBase)
+		}
 		mux.Handle("/", dash)
 		if guarded {
 			return g.checkHost(mux)
 		}
 		return mux
 	}
-	return &Server{routes: build(false), network: build(true)}, nil
+	return &Server{routes: build(false), network: build(true), guard: g}, nil
+}
+
+// wrongBaseURL answers an API call that lacks the /v1 prefix with a 404
+// in its dialect that gives the base URL to use, instead of the
+// dashboard's 405.
+func wrongBaseURL(base string, refuse RefusalWriter) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var msg string
+		if strings.HasPrefix(r.URL.Path, "/messages") {
+			msg = fmt.Sprintf("there is no API at %s: Sluicegate serves it at %s/v1%s. Set the base URL of Anthropic SDKs and Claude Code (ANTHROPIC_BASE_URL) to %s; they add /v1 themselves (OpenAI SDKs: %s/v1)",
+				r.URL.Path, base, r.URL.Path, base, base)
+		} else {
+			msg = fmt.Sprintf("there is no API at %s: Sluicegate serves it at %s/v1%s. Set the base URL of OpenAI SDKs to %s/v1 (Anthropic SDKs and Claude Code: %s)",
+				r.URL.Path, base, r.URL.Path, base, base)
+		}
+		refuse(w, r, http.StatusNotFound, "unknown_url", msg)
+	})
 }
 
 // Network is the handler for the TCP listener: every request passes the

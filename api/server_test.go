@@ -11,8 +11,10 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/sluicegate/sluicegate/model"
+	"github.com/sluicegate/sluicegate/proxy"
 	"github.com/sluicegate/sluicegate/service"
 )
 
@@ -54,6 +56,9 @@ func newTestServer(t *testing.T, cfg Config) *Server {
 	}
 	if cfg.Dashboard == nil {
 		cfg.Dashboard = testDist
+	}
+	if cfg.Refuse == nil {
+		cfg.Refuse = proxy.WriteRefusal
 	}
 	s, err := New(cfg)
 	if err != nil {
@@ -117,19 +122,75 @@ func TestGuards(t *testing.T) {
 		{"proxy foreign origin", req{"POST", "/v1/chat/completions", "", map[string]string{"Origin": "https://evil.example"}}, 403},
 		{"proxy preflight", req{"OPTIONS", "/v1/chat/completions", "", map[string]string{"Origin": "http://127.0.0.1:3000", "Access-Control-Request-Method": "POST"}}, 204},
 		{"proxy preflight foreign", req{"OPTIONS", "/v1/chat/completions", "", map[string]string{"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}}, 403},
+		{"anthropic evil host", req{"POST", "/v1/messages", "evil.example", nil}, 403},
+		{"anthropic foreign origin", req{"POST", "/v1/messages", "", map[string]string{"Origin": "https://evil.example"}}, 403},
+		{"unprefixed path evil host", req{"POST", "/chat/completions", "evil.example", nil}, 403},
+		// Fetch metadata: a cross-site write is refused even without Origin.
+		{"admin cross-site POST", req{"POST", "/admin/v1/status", "", map[string]string{"Sec-Fetch-Site": "cross-site"}}, 403},
+		{"admin cross-site PUT", req{"PUT", "/admin/v1/settings", "", map[string]string{"Sec-Fetch-Site": "cross-site"}}, 403},
+		{"admin cross-site PATCH", req{"PATCH", "/admin/v1/providers/1", "", map[string]string{"Sec-Fetch-Site": "Cross-Site"}}, 403},
+		{"admin cross-site DELETE", req{"DELETE", "/admin/v1/providers/1", "", map[string]string{"Sec-Fetch-Site": "cross-site"}}, 403},
+		{"admin cross-site GET", req{"GET", "/admin/v1/status", "", map[string]string{"Sec-Fetch-Site": "cross-site"}}, 200},
+		{"admin same-origin POST", req{"POST", "/admin/v1/status", "", map[string]string{"Sec-Fetch-Site": "same-origin"}}, 405},
+		{"admin user-typed POST", req{"POST", "/admin/v1/status", "", map[string]string{"Sec-Fetch-Site": "none"}}, 405},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := do(h, tc.req)
 			if w.Code != tc.want {
 				t.Fatalf("status %d, want %d; body %s", w.Code, tc.want, w.Body)
 			}
-			if w.Code == 403 {
+			if w.Code != 403 {
+				return
+			}
+			path := tc.req.path
+			switch {
+			case strings.HasPrefix(path, "/v1/messages"):
+				// An SDK reads only its own dialect, marked as the proxy's.
+				var body struct {
+					Type  string
+					Error struct{ Type, Message string }
+				}
+				if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || body.Type != "error" || body.Error.Type != "permission_error" || body.Error.Message == "" {
+					t.Errorf("403 body %q is not an Anthropic error", w.Body)
+				}
+			case strings.HasPrefix(path, "/v1/") || path == "/chat/completions":
+				var body struct {
+					Error struct{ Type, Code, Message string }
+				}
+				if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || body.Error.Type != "permission_error" || body.Error.Code == "" || body.Error.Message == "" {
+					t.Errorf("403 body %q is not an OpenAI error", w.Body)
+				}
+			default:
 				var body struct{ Error apiError }
 				if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || body.Error.Code != "forbidden" || body.Error.Message == "" {
 					t.Errorf("403 body %q is not a clear JSON error", w.Body)
 				}
+				return
+			}
+			if got := w.Header().Get("X-Sluicegate-Error-Source"); got != "proxy" {
+				t.Errorf("X-Sluicegate-Error-Source %q, want proxy", got)
 			}
 		})
+	}
+}
+
+// TestAdminNosniff: every admin JSON answer, error or not, tells the
+// browser not to guess its type.
+func TestAdminNosniff(t *testing.T) {
+	h := newTestServer(t, Config{AdminToken: "s3cret-token"}).Network()
+	for _, rq := range []req{
+		{"GET", "/admin/v1/status", "", map[string]string{"Authorization": "Bearer s3cret-token"}},
+		{"GET", "/admin/v1/status", "", nil},
+		{"GET", "/admin/v1/nope", "", map[string]string{"Authorization": "Bearer s3cret-token"}},
+		{"POST", "/admin/v1/status", "", map[string]string{"Authorization": "Bearer s3cret-token"}},
+		{"GET", "/admin/v1/status", "", map[string]string{"Origin": "http://evil.example"}},
+		{"GET", "/admin/v1/status", "evil.example", nil},
+		{"GET", "/healthz", "", nil},
+	} {
+		w := do(h, rq)
+		if got := w.Header().Get("X-Content-Type-Options"); got != "nosniff" {
+			t.Errorf("%s %s (Host %q): %d with X-Content-Type-Options %q", rq.method, rq.path, rq.host, w.Code, got)
+		}
 	}
 }
 
@@ -288,5 +349,140 @@ func TestDashboard(t *testing.T) {
 	h = newTestServer(t, Config{Dashboard: fstest.MapFS{}}).Network()
 	if w := do(h, req{"GET", "/", "", nil}); w.Code != 200 || !strings.Contains(w.Body.String(), "make build") {
 		t.Errorf("unbuilt dashboard: %d %s", w.Code, w.Body)
+	}
+}
+
+// TestUnprefixedAPIPaths: an SDK whose base URL lacks /v1 gets a JSON 404
+// in its own dialect that says which base URL to use, not the
+// dashboard's 405.
+func TestUnprefixedAPIPaths(t *testing.T) {
+	s := newStack(t)
+	base := s.url // httptest listens on 127.0.0.1:PORT, the service's base URL
+	for _, tc := range []struct {
+		path      string
+		anthropic bool
+		wantInMsg []string
+	}{
+		{"/chat/completions", false, []string{base + "/v1", "OpenAI"}},
+		{"/completions", false, []string{base + "/v1"}},
+		{"/embeddings", false, []string{base + "/v1"}},
+		{"/responses", false, []string{base + "/v1"}},
+		{"/messages", true, []string{"to " + base + ";", "Claude Code"}},
+		{"/messages/count_tokens", true, []string{base + "/v1/messages/count_tokens", "Anthropic"}},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			r := s.request("POST", tc.path, `{"model":"m","messages":[]}`)
+			if r.status != http.StatusNotFound {
+				t.Fatalf("status %d, want 404; body %s", r.status, r.body)
+			}
+			if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+				t.Errorf("Content-Type %q", ct)
+			}
+			if src := r.header.Get("X-Sluicegate-Error-Source"); src != "proxy" {
+				t.Errorf("X-Sluicegate-Error-Source %q", src)
+			}
+			var msg string
+			if tc.anthropic {
+				var body struct {
+					Type  string
+					Error struct{ Type, Message string }
+				}
+				if err := json.Unmarshal(r.body, &body); err != nil || body.Type != "error" || body.Error.Type != "not_found_error" {
+					t.Fatalf("not an Anthropic 404: %s", r.body)
+				}
+				msg = body.Error.Message
+			} else {
+				var body struct {
+					Error struct{ Type, Code, Message string }
+				}
+				if err := json.Unmarshal(r.body, &body); err != nil || body.Error.Code != "unknown_url" || body.Error.Type != "invalid_request_error" {
+					t.Fatalf("not an OpenAI unknown_url: %s", r.body)
+				}
+				msg = body.Error.Message
+			}
+			for _, want := range tc.wantInMsg {
+				if !strings.Contains(msg, want) {
+					t.Errorf("message %q lacks %q", msg, want)
+				}
+			}
+		})
+	}
+	// The dashboard still owns GET on those paths (client-side routes).
+	if r := s.request("GET", "/messages", nil); r.status != 200 {
+		t.Errorf("GET /messages: %d", r.status)
+	}
+}
+
+func TestDiskFull(t *testing.T) {
+	s := newTestServer(t, Config{Service: fakeService{err: fmt.Errorf("save provider: %w", model.ErrDiskFull)}})
+	w := do(s.Network(), req{"GET", "/admin/v1/status", "", nil})
+	var body struct{ Error apiError }
+	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || w.Code != http.StatusInsufficientStorage ||
+		body.Error.Code != "disk_full" || !strings.Contains(body.Error.Message, "free some space") {
+		t.Errorf("disk full: %d %s", w.Code, w.Body)
+	}
+}
+
+// TestAdminTokenAttempts: after five wrong tokens a client may try once a
+// second, answered 429 with Retry-After in between (without the token
+// being looked at); the right token resets the count. Other addresses
+// are not affected, and without a token nothing is limited.
+func TestAdminTokenAttempts(t *testing.T) {
+	s := newTestServer(t, Config{AdminToken: "s3cret-token"})
+	now := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	s.guard.attempts.now = func() time.Time { return now }
+	srv := httptest.NewServer(s.Network())
+	defer srv.Close()
+	try := func(token string) (int, string, string) {
+		t.Helper()
+		rq, _ := http.NewRequest("GET", srv.URL+"/admin/v1/status", nil)
+		rq.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(rq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body struct{ Error apiError }
+		_ = json.NewDecoder(resp.Body).Decode(&body)
+		return resp.StatusCode, resp.Header.Get("Retry-After"), body.Error.Code
+	}
+	expect := func(step, token string, want int) {
+		t.Helper()
+		code, retry, errCode := try(token)
+		if code != want {
+			t.Fatalf("%s: status %d, want %d", step, code, want)
+		}
+		if want == http.StatusTooManyRequests && (retry != "1" || errCode != "too_many_attempts") {
+			t.Errorf("%s: Retry-After %q, code %q", step, retry, errCode)
+		}
+	}
+	for i := range 5 {
+		expect(fmt.Sprintf("wrong token %d", i+1), "nope", 401)
+	}
+	expect("sixth attempt, right token, too soon", "s3cret-token", 429)
+	now = now.Add(999 * time.Millisecond)
+	expect("still too soon", "nope", 429)
+	now = now.Add(time.Millisecond)
+	expect("a second later", "nope", 401)
+	expect("again at once", "nope", 429)
+
+	// Another address has its own count.
+	other := do(s.Network(), req{"GET", "/admin/v1/status", "", map[string]string{"Authorization": "Bearer s3cret-token"}})
+	if other.Code != 200 {
+		t.Errorf("other client: %d", other.Code)
+	}
+
+	now = now.Add(time.Second)
+	expect("right token after the wait", "s3cret-token", 200)
+	for i := range 5 { // the success reset the count
+		expect(fmt.Sprintf("wrong token %d after reset", i+1), "nope", 401)
+	}
+	expect("limited again", "nope", 429)
+
+	open := newTestServer(t, Config{})
+	for range 10 {
+		if w := do(open.Network(), req{"GET", "/admin/v1/status", "", map[string]string{"Authorization": "Bearer nope"}}); w.Code != 200 {
+			t.Fatalf("no admin token configured: %d", w.Code)
+		}
 	}
 }

@@ -114,17 +114,3 @@ func (a *App) OpenDataDir() error {
 	runtime.BrowserOpenURL(a.ctx, (&url.URL{Scheme: "file", Path: dir}).String())
 	return nil
 }
-
-// OpenURL opens an http(s) link in the system browser instead of inside
-// the app's window.
-func (a *App) OpenURL(link string) error {
-	if a.ctx == nil {
-		return errors.New("the window is not ready yet")
-	}
-	u, err := url.Parse(link)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("not an http(s) link: %q", link)
-	}
-	runtime.BrowserOpenURL(a.ctx, u.String())
-	return nil
-}
