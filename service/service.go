@@ -175,11 +175,16 @@ func (s *Service) refreshRoutes(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.routes.Store(proxy.NewTable(ps, proxy.Settings{ProxyKeys: set.ProxyKeys, MaxBodyBytes: set.MaxBodyBytes}))
+	s.routes.Store(proxy.NewTable(ps, proxySettings(set)))
 	s.providers.Store(&ps)
 	origins := set.CORSOrigins
 	s.corsOrigins.Store(&origins)
 	return nil
+}
+
+// proxySettings are the proxy's share of the settings.
+func proxySettings(set model.Settings) proxy.Settings {
+	return proxy.Settings{ProxyKeys: set.ProxyKeys, MaxBodyBytes: set.MaxBodyBytes, MaxBufferedBytes: set.MaxBufferedBytes}
 }
 
 // Close releases everything Start opened. It is safe to call more than

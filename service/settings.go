@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/sluicegate/sluicegate/model"
+	"github.com/sluicegate/sluicegate/proxy"
 )
 
 // Setting defaults and ranges (API.md §3 settings).
@@ -22,6 +23,8 @@ const (
 	defaultHistoryRetentionDays = 30 // the health chart looks back 24h; a month shows trends
 	maxRetentionDays            = 3650
 	maxProxyKeys                = 100
+	minMaxBufferedBytes         = 1 << 20 // below it a single ordinary request could not be held
+	maxMaxBufferedBytes         = 64 << 30
 	maxCORSOrigins              = 100
 )
 
@@ -34,6 +37,8 @@ func DefaultSettings() model.Settings {
 		LogRetentionDays:     defaultLogRetentionDays,
 		LogRetentionRows:     defaultLogRetentionRows,
 		HistoryRetentionDays: defaultHistoryRetentionDays,
+		MaxBufferedBytes:     proxy.DefaultMaxBufferedBytes,
+		LogBodies:            true,
 	}
 }
 
@@ -56,6 +61,12 @@ func (s *Service) loadSettings(ctx context.Context) (model.Settings, error) {
 			}
 		}
 	}
+	// An installation from before max_buffered_bytes may have raised
+	// max_body_bytes past the default total; the total then follows it, or
+	// every later settings change would be refused for a value never set.
+	if _, ok := raw["max_buffered_bytes"]; !ok && out.MaxBufferedBytes < out.MaxBodyBytes {
+		out.MaxBufferedBytes = out.MaxBodyBytes
+	}
 	return out, nil
 }
 
@@ -68,6 +79,8 @@ func settingFields(s *model.Settings) map[string]any {
 		"log_retention_days":     &s.LogRetentionDays,
 		"log_retention_rows":     &s.LogRetentionRows,
 		"history_retention_days": &s.HistoryRetentionDays,
+		"max_buffered_bytes":     &s.MaxBufferedBytes,
+		"log_bodies":             &s.LogBodies,
 	}
 }
 
@@ -137,6 +150,12 @@ func applySettings(cur model.Settings, in model.SettingsInput) model.Settings {
 	if in.HistoryRetentionDays != nil {
 		cur.HistoryRetentionDays = *in.HistoryRetentionDays
 	}
+	if in.MaxBufferedBytes != nil {
+		cur.MaxBufferedBytes = *in.MaxBufferedBytes
+	}
+	if in.LogBodies != nil {
+		cur.LogBodies = *in.LogBodies
+	}
 	if cur.ProxyKeys == nil {
 		cur.ProxyKeys = []string{}
 	}
@@ -184,6 +203,14 @@ func validateSettings(st model.Settings, prefix string) error {
 		if r.v < r.lo || r.v > r.hi {
 			return model.Invalid(prefix+r.field, "must be %d..%d, got %d", r.lo, r.hi, r.v)
 		}
+	}
+	if v := st.MaxBufferedBytes; v < minMaxBufferedBytes || v > maxMaxBufferedBytes {
+		return model.Invalid(prefix+"max_buffered_bytes", "must be %d..%d bytes (1 MiB..64 GiB), got %d", int64(minMaxBufferedBytes), int64(maxMaxBufferedBytes), v)
+	}
+	// The total must hold at least one request of the largest allowed size,
+	// or such a request could never be served.
+	if st.MaxBufferedBytes < st.MaxBodyBytes {
+		return model.Invalid(prefix+"max_buffered_bytes", "must be at least max_body_bytes (%d) and at most %d bytes (64 GiB), got %d", st.MaxBodyBytes, int64(maxMaxBufferedBytes), st.MaxBufferedBytes)
 	}
 	return nil
 }
