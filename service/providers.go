@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"net/http"
 
 	"github.com/sluicegate/sluicegate/model"
 )
@@ -25,9 +26,43 @@ func (s *Service) ListProviders(ctx context.Context) ([]model.Provider, error) {
 		return nil, err
 	}
 	for i := range ps {
-		ps[i].APIKey = mask(ps[i].APIKey)
+		ps[i] = masked(ps[i])
 	}
 	return ps, nil
+}
+
+// masked is p as reads show it: the API key and every header value are
+// secrets (a header may carry Helicone-Auth, Azure's api-key or an
+// Authorization override), so both are masked; header names stay visible.
+func masked(p model.Provider) model.Provider {
+	p.APIKey = mask(p.APIKey)
+	if p.Headers != nil {
+		h := make(map[string]string, len(p.Headers))
+		for name, v := range p.Headers {
+			h[name] = mask(v)
+		}
+		p.Headers = h
+	}
+	return p
+}
+
+// mergeHeaders is the header set in asks for, where a value equal to the
+// mask of the stored value of the same header (names compared as HTTP
+// does, case-insensitively) stands for that stored value: a read sent
+// back keeps every secret, and a header left out is removed.
+func mergeHeaders(stored, in map[string]string) map[string]string {
+	byName := make(map[string]string, len(stored))
+	for name, v := range stored {
+		byName[http.CanonicalHeaderKey(name)] = v
+	}
+	out := make(map[string]string, len(in))
+	for name, v := range in {
+		if sv, ok := byName[http.CanonicalHeaderKey(name)]; ok && sv != "" && v == mask(sv) {
+			v = sv
+		}
+		out[name] = v
+	}
+	return out
 }
 
 // GetProvider returns one provider with its API key masked.
@@ -37,8 +72,7 @@ func (s *Service) GetProvider(ctx context.Context, id int64) (model.Provider, er
 		return model.Provider{}, err
 	}
 	p, err := st.GetProvider(ctx, id)
-	p.APIKey = mask(p.APIKey)
-	return p, err
+	return masked(p), err
 }
 
 // newProvider is a provider with the documented defaults.
@@ -54,8 +88,9 @@ func newProvider() model.Provider {
 }
 
 // applyInput copies the present fields of in onto p. The stored key is
-// kept when api_key is absent or equals its own mask (a GET sent back).
-func applyInput(p *model.Provider, in model.ProviderInput) {
+// kept when api_key is absent or equals its own mask (a GET sent back);
+// a header value equal to the mask of storedHeaders' value keeps it.
+func applyInput(p *model.Provider, in model.ProviderInput, storedHeaders map[string]string) {
 	set := func(dst *string, v *string) {
 		if v != nil {
 			*dst = *v
@@ -77,7 +112,7 @@ func applyInput(p *model.Provider, in model.ProviderInput) {
 		p.Models = *in.Models
 	}
 	if in.Headers != nil {
-		p.Headers = *in.Headers
+		p.Headers = mergeHeaders(storedHeaders, *in.Headers)
 	}
 	for _, f := range []struct {
 		dst *int
@@ -150,29 +185,62 @@ func (s *Service) CreateProvider(ctx context.Context, in model.ProviderInput) (m
 		return model.Provider{}, err
 	}
 	p := newProvider()
-	applyInput(&p, in)
+	applyInput(&p, in, nil)
 	return s.writeProvider(ctx, &p, actionCreated)
 }
 
-// ReplaceProvider replaces every field of provider id; an absent api_key
-// keeps the stored one, other absent fields take their defaults.
+// ReplaceProvider replaces every field of provider id; absent api_key and
+// headers keep the stored ones (both are secrets a read does not show),
+// other absent fields take their defaults. A headers map that leaves a
+// stored header out removes it.
 func (s *Service) ReplaceProvider(ctx context.Context, id int64, in model.ProviderInput) (model.Provider, error) {
 	if err := requireFull(in, ""); err != nil {
 		return model.Provider{}, err
 	}
-	return s.changeProvider(ctx, id, in, func(cur model.Provider) model.Provider {
+	return s.changeProvider(ctx, id, in, func(cur model.Provider, _ *model.ProviderInput) model.Provider {
 		p := newProvider()
-		p.ID, p.CreatedAt, p.APIKey = cur.ID, cur.CreatedAt, cur.APIKey
+		p.ID, p.CreatedAt, p.APIKey, p.Headers = cur.ID, cur.CreatedAt, cur.APIKey, cur.Headers
 		return p
 	})
 }
 
-// PatchProvider changes only the fields present in in.
+// PatchProvider changes only the fields present in in. Headers are
+// patched one by one: a header in the map is set (its masked value keeps
+// the stored one), an empty value (or null) removes it, and a stored
+// header absent from the map is kept.
 func (s *Service) PatchProvider(ctx context.Context, id int64, in model.ProviderInput) (model.Provider, error) {
-	return s.changeProvider(ctx, id, in, func(cur model.Provider) model.Provider { return cur })
+	return s.changeProvider(ctx, id, in, func(cur model.Provider, in *model.ProviderInput) model.Provider {
+		if in.Headers != nil {
+			h := patchHeaders(cur.Headers, *in.Headers)
+			in.Headers = &h
+		}
+		return cur
+	})
 }
 
-func (s *Service) changeProvider(ctx context.Context, id int64, in model.ProviderInput, base func(model.Provider) model.Provider) (model.Provider, error) {
+// patchHeaders is stored with the entries of patch applied: the same name
+// (as HTTP compares it) is replaced, an empty value deletes it.
+func patchHeaders(stored, patch map[string]string) map[string]string {
+	out := make(map[string]string, len(stored)+len(patch))
+	for name, v := range stored {
+		out[name] = v
+	}
+	for name, v := range patch {
+		for old := range out {
+			if http.CanonicalHeaderKey(old) == http.CanonicalHeaderKey(name) {
+				delete(out, old)
+			}
+		}
+		if v != "" {
+			out[name] = v
+		}
+	}
+	return out
+}
+
+// changeProvider applies in to base(stored provider, &in); base may adjust
+// in to the stored state before it is applied.
+func (s *Service) changeProvider(ctx context.Context, id int64, in model.ProviderInput, base func(model.Provider, *model.ProviderInput) model.Provider) (model.Provider, error) {
 	if in.ID != nil && *in.ID != id {
 		return model.Provider{}, model.Invalid("id", "is read-only and must match the URL (%d), got %d", id, *in.ID)
 	}
@@ -186,8 +254,8 @@ func (s *Service) changeProvider(ctx context.Context, id int64, in model.Provide
 	if err != nil {
 		return model.Provider{}, err
 	}
-	p := base(cur)
-	applyInput(&p, in)
+	p := base(cur, &in)
+	applyInput(&p, in, cur.Headers)
 	return s.storeProvider(ctx, &p, actionUpdated)
 }
 
@@ -224,9 +292,7 @@ func (s *Service) storeProvider(ctx context.Context, p *model.Provider, action s
 		return model.Provider{}, err
 	}
 	s.changed(ctx, p.ID, action)
-	out := *p
-	out.APIKey = mask(out.APIKey)
-	return out, nil
+	return masked(*p), nil
 }
 
 // DeleteProvider removes a provider and its history.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -276,5 +277,78 @@ func TestAliasConflicts(t *testing.T) {
 	}
 	if _, err := s.CreateProvider(ctx, input("a")); !errors.As(err, &ce) || ce.Field != "key" {
 		t.Errorf("duplicate key: %v", err)
+	}
+}
+
+// TestHeaderValuesWriteOnly: header values are secrets like api_key:
+// masked on every read and in a keyless export, kept when sent back
+// masked or left out, removed by a PUT that drops them or a PATCH that
+// empties them, and exported in full only with keys.
+func TestHeaderValuesWriteOnly(t *testing.T) {
+	s, _ := newRecordingService(t)
+	ctx := context.Background()
+	in := input("h")
+	in.Headers = &map[string]string{"Helicone-Auth": "Bearer hel-secret-9876", "api-key": "azure-secret-5555"}
+	p, err := s.CreateProvider(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantMasked := map[string]string{"Helicone-Auth": "…9876", "api-key": "…5555"}
+	check := func(step string, answered model.Provider, wantRead, wantStored map[string]string) {
+		t.Helper()
+		g, _ := s.GetProvider(ctx, p.ID)
+		l, _ := s.ListProviders(ctx)
+		exp, _ := s.Export(ctx, false)
+		for what, h := range map[string]map[string]string{
+			"answer": answered.Headers, "get": g.Headers, "list": l[0].Headers, "export": exp.Providers[0].Headers,
+		} {
+			if !maps.Equal(h, wantRead) {
+				t.Errorf("%s: %s headers %q, want %q", step, what, h, wantRead)
+			}
+		}
+		if st := stored(t, s, p.ID).Headers; !maps.Equal(st, wantStored) {
+			t.Errorf("%s: stored headers %q, want %q", step, st, wantStored)
+		}
+		full, _ := s.Export(ctx, true)
+		if !maps.Equal(full.Providers[0].Headers, wantStored) {
+			t.Errorf("%s: export with keys %q, want %q", step, full.Providers[0].Headers, wantStored)
+		}
+	}
+	all := map[string]string{"Helicone-Auth": "Bearer hel-secret-9876", "api-key": "azure-secret-5555"}
+	check("create", p, wantMasked, all)
+
+	got, err := s.PatchProvider(ctx, p.ID, model.ProviderInput{Name: ptr("n")})
+	check("patch without headers", got, wantMasked, all)
+	r := input("h")
+	got, err = s.ReplaceProvider(ctx, p.ID, r)
+	check("replace without headers", got, wantMasked, all)
+	r.Headers = &map[string]string{"Helicone-Auth": "…9876", "api-key": "…5555"}
+	got, err = s.ReplaceProvider(ctx, p.ID, r)
+	check("replace with the masks", got, wantMasked, all)
+	got, err = s.PatchProvider(ctx, p.ID, model.ProviderInput{Headers: &map[string]string{"helicone-auth": "…9876"}})
+	check("patch one header, masked, other name case", got, map[string]string{"helicone-auth": "…9876", "api-key": "…5555"},
+		map[string]string{"helicone-auth": "Bearer hel-secret-9876", "api-key": "azure-secret-5555"})
+	got, err = s.PatchProvider(ctx, p.ID, model.ProviderInput{Headers: &map[string]string{"helicone-auth": ""}})
+	check("patch empties one", got, map[string]string{"api-key": "…5555"}, map[string]string{"api-key": "azure-secret-5555"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PatchProvider(ctx, p.ID, model.ProviderInput{Headers: &map[string]string{"api-key": "…0000"}}); !isField(err, "headers.api-key") {
+		t.Errorf("another value's mask: %v, want a 400 on headers.api-key", err)
+	}
+	r.Headers = &map[string]string{"X-Org": "org-1"}
+	got, err = s.ReplaceProvider(ctx, p.ID, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("replace drops api-key", got, map[string]string{"X-Org": "…1"}, map[string]string{"X-Org": "org-1"})
+
+	// A keyless export imported back keeps the stored values.
+	exp, _ := s.Export(ctx, false)
+	if _, err := s.Import(ctx, asInput(t, exp)); err != nil {
+		t.Fatal(err)
+	}
+	if st := stored(t, s, p.ID).Headers; !maps.Equal(st, map[string]string{"X-Org": "org-1"}) {
+		t.Errorf("after re-import: %q", st)
 	}
 }

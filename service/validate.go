@@ -175,6 +175,12 @@ func validateHeaders(h map[string]string) error {
 		if len(v) > maxHeaderValLen || strings.ContainsAny(v, "\r\n\x00") {
 			return model.Invalid(field, "value must be at most %d characters on one line", maxHeaderValLen)
 		}
+		// A masked value that matched no stored header of that name (it
+		// would have been replaced by the stored value) is a mistake, not
+		// a value to send upstream.
+		if strings.HasPrefix(v, maskPrefix) {
+			return model.Invalid(field, "value looks masked (it starts with …); send the real value, or send back the value a read returned to keep the stored one")
+		}
 	}
 	return nil
 }
