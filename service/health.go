@@ -158,17 +158,23 @@ func (s *Service) check(ctx context.Context, p *model.Provider, params checkPara
 		CheckID: newCheckID(start), ProviderID: p.ID, ProviderKey: p.Key, ProviderType: p.Type,
 		CheckedAt: start, Trigger: trigger, Models: []model.ModelResult{},
 	}
+	// An upstream may echo the credential it got in its error text.
+	red := s.redactorWith(p)
 	// A disabled provider is reported, not called.
 	if p.Enabled {
 		var mu sync.Mutex // onResult runs on the probes' goroutines
 		r.Models = health.Run(ctx, s.upstream, p, targets(p, params.models),
 			health.Options{MaxConcurrent: params.maxConcurrent, Timeout: params.timeout},
 			func(m model.ModelResult) {
+				m = redactResult(red, m)
 				mu.Lock()
 				defer mu.Unlock()
 				s.Publish(model.Event{Type: model.EventHealthModel, TS: s.now(),
 					Data: model.HealthModelEvent{CheckID: r.CheckID, ProviderID: p.ID, ModelResult: m}})
 			})
+		for i := range r.Models {
+			r.Models[i] = redactResult(red, r.Models[i])
+		}
 	}
 	aggregate(&r, p.Enabled)
 	r.DurationMs = time.Since(start).Milliseconds()
@@ -194,6 +200,18 @@ func (s *Service) check(ctx context.Context, p *model.Provider, params checkPara
 	s.log.Info("health check finished", "provider", p.Key, "status", r.Status, "trigger", trigger,
 		"healthy", r.Summary.HealthyModels, "total", r.Summary.TotalModels, "duration_ms", r.DurationMs)
 	return r, nil
+}
+
+// redactResult is m with secrets removed from its error message and note.
+// The error is copied: m shares it with the probe's own result slice.
+func redactResult(red *model.Redactor, m model.ModelResult) model.ModelResult {
+	if m.Error != nil {
+		e := *m.Error
+		e.Message = red.Redact(e.Message)
+		m.Error = &e
+	}
+	m.Note = red.Redact(m.Note)
+	return m
 }
 
 // CheckAll checks the given providers (every provider when ids is empty)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,6 +39,9 @@ type Config struct {
 	// ScheduleUnit is how long one "second" of health_check_interval_secs
 	// lasts; 0 means time.Second. Only tests shorten it.
 	ScheduleUnit time.Duration
+	// AdminToken is the admin API's bearer token, if any; the service
+	// redacts it (with every other secret it knows) from health results.
+	AdminToken string
 	// NoScheduler leaves scheduled health checks off (the CLI's one-shot
 	// service must not start probing on its own).
 	NoScheduler bool
@@ -69,6 +73,10 @@ type Service struct {
 	// providers is the provider list the table was built from (with keys),
 	// read by the scheduler without a query.
 	providers atomic.Pointer[[]model.Provider]
+	// redactor hides every known secret (secretList); both are rebuilt
+	// with the route table.
+	redactor   atomic.Pointer[model.Redactor]
+	secretList atomic.Pointer[[]string]
 
 	upstream  *proxy.Upstream
 	runMu     sync.Mutex
@@ -177,9 +185,53 @@ func (s *Service) refreshRoutes(ctx context.Context) error {
 	}
 	s.routes.Store(proxy.NewTable(ps, proxySettings(set)))
 	s.providers.Store(&ps)
+	secrets := s.secrets(ps, set)
+	s.secretList.Store(&secrets)
+	s.redactor.Store(model.NewRedactor(secrets...))
 	origins := set.CORSOrigins
 	s.corsOrigins.Store(&origins)
 	return nil
+}
+
+// secrets are every secret the service knows: provider keys and header
+// values, proxy keys and the admin token.
+func (s *Service) secrets(ps []model.Provider, set model.Settings) []string {
+	out := append([]string{s.cfg.AdminToken}, set.ProxyKeys...)
+	for i := range ps {
+		out = append(out, providerSecrets(&ps[i])...)
+	}
+	return out
+}
+
+// providerSecrets are p's API key and header values. A value such as
+// "Bearer TOKEN" also yields TOKEN alone: an upstream that echoes the
+// credential it got usually echoes just the token.
+func providerSecrets(p *model.Provider) []string {
+	out := []string{p.APIKey}
+	for _, v := range p.Headers {
+		out = append(out, v)
+		if fields := strings.Fields(v); len(fields) > 1 {
+			out = append(out, fields...)
+		}
+	}
+	return out
+}
+
+// redactorWith is the current redactor plus p's own secrets, for a
+// provider read from storage that the table may not have caught up with.
+func (s *Service) redactorWith(p *model.Provider) *model.Redactor {
+	var known []string
+	if l := s.secretList.Load(); l != nil {
+		known = *l
+	}
+	return model.NewRedactor(append(append([]string{s.cfg.AdminToken}, known...), providerSecrets(p)...)...)
+}
+
+// Redact replaces every secret the service knows (provider keys and
+// header values, proxy keys, the admin token) in text with
+// model.Redacted, for text that is stored, logged or answered.
+func (s *Service) Redact(text string) string {
+	return s.redactor.Load().Redact(text)
 }
 
 // proxySettings are the proxy's share of the settings.
