@@ -108,9 +108,12 @@ func aggregate(r *model.CheckResult, enabled bool) {
 	var total int64
 	for _, m := range r.Models {
 		total += m.ResponseTimeMs
-		if m.Status == model.HealthHealthy {
+		switch m.Status {
+		case model.HealthHealthy:
 			r.Summary.HealthyModels++
-		} else {
+		case model.HealthCancelled:
+			// Stopped, not failed: it says nothing about the provider.
+		default:
 			r.Summary.UnhealthyModels++
 		}
 	}
@@ -120,7 +123,7 @@ func aggregate(r *model.CheckResult, enabled bool) {
 	switch {
 	case !enabled:
 		r.Status = model.HealthDisabled
-	case len(r.Models) == 0:
+	case r.Summary.HealthyModels+r.Summary.UnhealthyModels == 0:
 		r.Status = model.HealthUnknown
 	case r.Summary.UnhealthyModels == 0:
 		r.Status = model.HealthHealthy
@@ -149,7 +152,78 @@ func (s *Service) CheckProvider(ctx context.Context, id int64, opts model.CheckO
 	return s.check(ctx, &p, params, trigger)
 }
 
-// check runs, aggregates, stores and publishes one provider's check.
+// runningCheck is a check in flight: cancel stops its probes, done is
+// closed when it has returned.
+type runningCheck struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// startCheck registers a check under id and returns its context: detached
+// from ctx (a check outlives its caller; a caller that leaves must not
+// lose work that is stored and shown in the history) but cancelled by
+// CancelCheck or Close. finish must be called when the check returns.
+func (s *Service) startCheck(ctx context.Context, id string) (context.Context, func(), error) {
+	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	rc := &runningCheck{cancel: cancel, done: make(chan struct{})}
+	s.runMu.Lock()
+	defer s.runMu.Unlock()
+	if s.checksClosed {
+		cancel()
+		return nil, nil, ErrNotStarted
+	}
+	s.checks[id] = rc
+	return cctx, func() {
+		s.runMu.Lock()
+		delete(s.checks, id)
+		s.runMu.Unlock()
+		cancel()
+		close(rc.done)
+	}, nil
+}
+
+// CancelCheck stops the running check checkID: its unfinished models end
+// as "cancelled", and the partial result is stored and returned to the
+// check's own caller. It returns once the check has ended (or ctx is
+// done); an unknown or finished check is model.ErrNotFound.
+func (s *Service) CancelCheck(ctx context.Context, checkID string) error {
+	s.runMu.Lock()
+	rc := s.checks[checkID]
+	s.runMu.Unlock()
+	if rc == nil {
+		return fmt.Errorf("check %q is not running: %w", checkID, model.ErrNotFound)
+	}
+	rc.cancel()
+	select {
+	case <-rc.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// cancelAllChecks stops every running check, refuses new ones and waits
+// for them to end.
+func (s *Service) cancelAllChecks() {
+	s.runMu.Lock()
+	s.checksClosed = true
+	all := make([]*runningCheck, 0, len(s.checks))
+	for _, rc := range s.checks {
+		all = append(all, rc)
+	}
+	s.runMu.Unlock()
+	for _, rc := range all {
+		rc.cancel()
+	}
+	for _, rc := range all {
+		<-rc.done
+	}
+}
+
+// check runs, aggregates, stores and publishes one provider's check. It
+// runs to its end whatever happens to ctx (only CancelCheck and Close stop
+// it) and then returns its result without error, also to a caller that
+// has gone.
 func (s *Service) check(ctx context.Context, p *model.Provider, params checkParams, trigger string) (model.CheckResult, error) {
 	release := s.markRunning(p.ID)
 	defer release()
@@ -158,6 +232,11 @@ func (s *Service) check(ctx context.Context, p *model.Provider, params checkPara
 		CheckID: newCheckID(start), ProviderID: p.ID, ProviderKey: p.Key, ProviderType: p.Type,
 		CheckedAt: start, Trigger: trigger, Models: []model.ModelResult{},
 	}
+	ctx, finish, err := s.startCheck(ctx, r.CheckID)
+	if err != nil {
+		return r, err
+	}
+	defer finish()
 	// An upstream may echo the credential it got in its error text.
 	red := s.redactorWith(p)
 	// A disabled provider is reported, not called.
@@ -174,6 +253,11 @@ func (s *Service) check(ctx context.Context, p *model.Provider, params checkPara
 			})
 		for i := range r.Models {
 			r.Models[i] = redactResult(red, r.Models[i])
+			// Only a cancel reaches the detached ctx: the probes it cut
+			// short did not fail, they were stopped.
+			if e := r.Models[i].Error; ctx.Err() != nil && e != nil && e.Type == model.CheckErrCanceled {
+				r.Models[i].Status = model.HealthCancelled
+			}
 		}
 	}
 	aggregate(&r, p.Enabled)
@@ -182,7 +266,9 @@ func (s *Service) check(ctx context.Context, p *model.Provider, params checkPara
 	s.lastCheck[p.ID] = start
 	s.runMu.Unlock()
 
-	set, err := s.loadSettings(ctx)
+	// Store also a cancelled check: the work done so far is history.
+	saveCtx := context.WithoutCancel(ctx)
+	set, err := s.loadSettings(saveCtx)
 	if err != nil {
 		return r, err
 	}
@@ -190,9 +276,6 @@ func (s *Service) check(ctx context.Context, p *model.Provider, params checkPara
 	if err != nil {
 		return r, err
 	}
-	// Store even when the caller has gone: the work was done, and the
-	// history is what the dashboard shows.
-	saveCtx := context.WithoutCancel(ctx)
 	if err := st.SaveCheck(saveCtx, r, time.Duration(set.HistoryRetentionDays)*24*time.Hour); err != nil {
 		return r, err
 	}
@@ -344,6 +427,9 @@ func (s *Service) HealthSummary(ctx context.Context, id int64, window string) (m
 	lat := map[string][]int64{}
 	ok := map[string]int{}
 	for _, r := range rows {
+		if r.Status == model.HealthCancelled {
+			continue // a stopped probe measured nothing
+		}
 		m := byModel[r.Model]
 		if m == nil {
 			m = &model.ModelHealthSummary{Model: r.Model, Series: []model.LatencyPoint{}}

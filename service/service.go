@@ -82,6 +82,10 @@ type Service struct {
 	runMu     sync.Mutex
 	running   map[int64]int       // provider → checks in flight
 	lastCheck map[int64]time.Time // provider → start of its newest check
+	// checks are the checks in flight by check_id, so one can be
+	// cancelled explicitly (and all of them on Close).
+	checks       map[string]*runningCheck
+	checksClosed bool // Close has begun: no new check may start
 
 	stop context.CancelFunc // ends the scheduler
 	wg   sync.WaitGroup     // scheduler and scheduled checks
@@ -103,7 +107,8 @@ func New(cfg Config) *Service {
 	if up == nil {
 		up = proxy.NewUpstream(proxy.UpstreamConfig{})
 	}
-	return &Service{cfg: cfg, log: log, upstream: up, running: map[int64]int{}, lastCheck: map[int64]time.Time{}}
+	return &Service{cfg: cfg, log: log, upstream: up, running: map[int64]int{}, lastCheck: map[int64]time.Time{},
+		checks: map[string]*runningCheck{}}
 }
 
 // ErrNotStarted is returned by use cases called before Start (and after
@@ -250,11 +255,13 @@ func (s *Service) Close(ctx context.Context) error {
 	s.closed = true
 	stop, st := s.stop, s.store
 	s.mu.Unlock()
-	// Scheduled checks end (their probes are cancelled) before the
-	// database closes under them.
+	// Every check ends (its probes are cancelled) before the database
+	// closes under it: checks are detached from their callers, so only
+	// this stops them.
 	if stop != nil {
 		stop()
 	}
+	s.cancelAllChecks()
 	s.wg.Wait()
 	if st == nil {
 		return nil
