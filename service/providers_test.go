@@ -237,6 +237,14 @@ func TestValidateProviderEdges(t *testing.T) {
 		{"api key 4097", func(p *model.Provider) { p.APIKey = strings.Repeat("k", 4097) }, "api_key"},
 		{"api key DEL", func(p *model.Provider) { p.APIKey = "sk\x7f" }, "api_key"},
 		{"name 200 runes", func(p *model.Provider) { p.Name = strings.Repeat("é", 200) }, ""},
+		{"name with emoji", func(p *model.Provider) { p.Name = "Zoë's 🚀 provider" }, ""},
+		{"port 65535", func(p *model.Provider) { p.BaseURL = "http://localhost:65535/v1" }, ""},
+		{"port 65536", func(p *model.Provider) { p.BaseURL = "http://localhost:65536/v1" }, "base_url"},
+		{"port 99999", func(p *model.Provider) { p.BaseURL = "http://localhost:99999/v1" }, "base_url"},
+		{"port 0", func(p *model.Provider) { p.BaseURL = "http://localhost:0/v1" }, "base_url"},
+		{"empty port", func(p *model.Provider) { p.BaseURL = "http://localhost:/v1" }, "base_url"},
+		{"port without host", func(p *model.Provider) { p.BaseURL = "http://:8080/v1" }, "base_url"},
+		{"header value with tab", func(p *model.Provider) { p.Headers["X-T"] = "a\tb" }, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := base()
@@ -249,6 +257,54 @@ func TestValidateProviderEdges(t *testing.T) {
 				t.Errorf("got %v, want a ValidationError on %s", err, tc.field)
 			}
 		})
+	}
+}
+
+// TestRefusesInvisibleCharacters: zero-width, bidirectional-control and
+// other control characters are refused in every name-like field, and the
+// error names the field and what is allowed.
+func TestRefusesInvisibleCharacters(t *testing.T) {
+	base := func() model.Provider {
+		p := newProvider()
+		p.Key, p.Type, p.BaseURL = "k", model.TypeOpenAI, "http://localhost:11434/v1"
+		p.Models = []model.ModelMapping{{Alias: "a", Upstream: "u"}}
+		return p
+	}
+	chars := map[string]rune{
+		"ZWSP": 0x200B, "ZWNJ": 0x200C, "ZWJ": 0x200D, "WJ": 0x2060, "BOM": 0xFEFF,
+		"LRE": 0x202A, "RLE": 0x202B, "PDF": 0x202C, "LRO": 0x202D, "RLO": 0x202E,
+		"LRI": 0x2066, "RLI": 0x2067, "FSI": 0x2068, "PDI": 0x2069, "LRM": 0x200E, "RLM": 0x200F, "ALM": 0x061C,
+		"BEL": 0x07, "ESC": 0x1B, "NEL": 0x85,
+	}
+	for cname, c := range chars {
+		bad := "gpt" + string(c) + "4o"
+		for _, f := range []struct {
+			field string
+			edit  func(*model.Provider)
+		}{
+			{"models[0].alias", func(p *model.Provider) { p.Models[0].Alias = bad }},
+			{"models[0].upstream", func(p *model.Provider) { p.Models[0].Upstream = bad }},
+			{"key", func(p *model.Provider) { p.Key = bad }},
+			{"name", func(p *model.Provider) { p.Name = bad }},
+			{"headers." + bad, func(p *model.Provider) { p.Headers[bad] = "v" }},
+			{"headers.X-V", func(p *model.Provider) { p.Headers["X-V"] = bad }},
+			{"api_key", func(p *model.Provider) { p.APIKey = bad }},
+			{"base_url", func(p *model.Provider) { p.BaseURL = "http://" + bad + ".example/v1" }},
+		} {
+			p := base()
+			f.edit(&p)
+			err := validateProvider(&p)
+			if !isField(err, f.field) {
+				t.Errorf("%s in %s: got %v, want a ValidationError on %s", cname, f.field, err, f.field)
+				continue
+			}
+			// Keys, header names and URLs have their own, narrower rule
+			// in the message; the others name the refused characters.
+			if f.field != "key" && f.field != "base_url" && !strings.HasPrefix(f.field, "headers.gpt") &&
+				!strings.Contains(err.Error(), "control") {
+				t.Errorf("%s in %s: message %q does not say what is allowed", cname, f.field, err)
+			}
+		}
 	}
 }
 
