@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/sluicegate/sluicegate/model"
 )
@@ -153,7 +154,10 @@ func requireFull(in model.ProviderInput, prefix string) error {
 }
 
 // checkConflicts enforces the uniqueness rules against the other stored
-// providers: one key per provider, one enabled provider per alias.
+// providers: one key per provider, one enabled provider per alias, and no
+// alias "K/..." while another provider has key K (the proxy routes
+// "K/MODEL" to provider K, so such an alias could never be reached the
+// way it reads).
 func checkConflicts(p *model.Provider, others []model.Provider, prefix string) error {
 	for _, o := range others {
 		if o.ID == p.ID && p.ID != 0 {
@@ -161,6 +165,24 @@ func checkConflicts(p *model.Provider, others []model.Provider, prefix string) e
 		}
 		if o.Key == p.Key {
 			return &model.ConflictError{Field: prefix + "key", Message: fmt.Sprintf("a provider with key %q already exists (id %d); keys are unique", p.Key, o.ID)}
+		}
+		for i, m := range p.Models {
+			if aliasPrefix(m.Alias) == o.Key {
+				return &model.ConflictError{
+					Field: fmt.Sprintf("%smodels[%d].alias", prefix, i),
+					Message: fmt.Sprintf("alias %q collides with provider %q: %q/MODEL already routes to that provider; choose an alias that does not start with %q",
+						m.Alias, o.Key, o.Key, o.Key+"/"),
+				}
+			}
+		}
+		for _, om := range o.Models {
+			if aliasPrefix(om.Alias) == p.Key {
+				return &model.ConflictError{
+					Field: prefix + "key",
+					Message: fmt.Sprintf("key %q collides with alias %q of provider %q: %q/MODEL would route to this provider; rename that alias or choose another key",
+						p.Key, om.Alias, o.Key, p.Key),
+				}
+			}
 		}
 		if !p.Enabled || !o.Enabled {
 			continue
@@ -177,6 +199,15 @@ func checkConflicts(p *model.Provider, others []model.Provider, prefix string) e
 		}
 	}
 	return nil
+}
+
+// aliasPrefix is the part of alias before its first "/", or "" if none.
+func aliasPrefix(alias string) string {
+	k, _, ok := strings.Cut(alias, "/")
+	if !ok {
+		return ""
+	}
+	return k
 }
 
 // CreateProvider validates and stores a new provider.

@@ -408,3 +408,65 @@ func TestHeaderValuesWriteOnly(t *testing.T) {
 		t.Errorf("after re-import: %q", st)
 	}
 }
+
+// TestAliasProviderKeyCollision: an alias "K/..." on one provider while
+// another has key K is a 409 naming both, on create, replace, patch and
+// import, from either side; OpenRouter-style aliases stay allowed while
+// no provider has that key.
+func TestAliasProviderKeyCollision(t *testing.T) {
+	s, _ := newRecordingService(t)
+	ctx := context.Background()
+	if _, err := s.CreateProvider(ctx, input("mock")); err != nil {
+		t.Fatal(err)
+	}
+	withAlias := func(key, alias string) model.ProviderInput {
+		in := input(key)
+		in.Models = &[]model.ModelMapping{{Alias: key + "-m", Upstream: "u"}, {Alias: alias, Upstream: "x"}}
+		return in
+	}
+	wantConflict := func(step string, err error, field string) {
+		t.Helper()
+		var ce *model.ConflictError
+		if !errors.Is(err, model.ErrConflict) || !errors.As(err, &ce) || ce.Field != field {
+			t.Errorf("%s: %v, want a 409 on %s", step, err, field)
+			return
+		}
+		if !strings.Contains(ce.Message, `"mock/x"`) || !strings.Contains(ce.Message, `"mock"`) {
+			t.Errorf("%s: message %q must name the alias and the provider key", step, ce.Message)
+		}
+	}
+	_, err := s.CreateProvider(ctx, withAlias("other", "mock/x"))
+	wantConflict("create", err, "models[1].alias")
+
+	// OpenRouter-style aliases are fine while no provider is "anthropic".
+	other, err := s.CreateProvider(ctx, withAlias("other", "anthropic/claude-sonnet-4"))
+	if err != nil {
+		t.Fatalf("openrouter-style alias refused: %v", err)
+	}
+	_, err = s.ReplaceProvider(ctx, other.ID, withAlias("other", "mock/x"))
+	wantConflict("replace", err, "models[1].alias")
+	_, err = s.PatchProvider(ctx, other.ID, model.ProviderInput{Models: &[]model.ModelMapping{{Alias: "mock/x", Upstream: "x"}}})
+	wantConflict("patch", err, "models[0].alias")
+
+	// The other direction: a provider takes the key an alias starts with.
+	_, err = s.CreateProvider(ctx, input("anthropic"))
+	var ce *model.ConflictError
+	if !errors.As(err, &ce) || ce.Field != "key" || !strings.Contains(ce.Message, `"anthropic/claude-sonnet-4"`) {
+		t.Errorf("create key colliding with an alias: %v", err)
+	}
+	mock := stored(t, s, 1)
+	if _, err := s.PatchProvider(ctx, mock.ID, model.ProviderInput{Key: ptr("anthropic")}); !errors.As(err, &ce) || ce.Field != "key" {
+		t.Errorf("rename into an alias prefix: %v", err)
+	}
+
+	// Import, both orders.
+	exp, _ := s.Export(ctx, true)
+	doc := asInput(t, exp)
+	doc.Providers[1].Models = &[]model.ModelMapping{{Alias: "mock/x", Upstream: "x"}}
+	_, err = s.Import(ctx, doc)
+	wantConflict("import alias after key", err, "providers[1].models[0].alias")
+	doc.Providers[0], doc.Providers[1] = doc.Providers[1], doc.Providers[0]
+	if _, err = s.Import(ctx, doc); !errors.As(err, &ce) || ce.Field != "providers[1].key" {
+		t.Errorf("import key after alias: %v", err)
+	}
+}
