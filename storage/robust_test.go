@@ -33,7 +33,9 @@ func TestDiskFullIsErrDiskFull(t *testing.T) {
 			Error: &model.CheckError{Type: model.CheckErrUpstream, Message: strings.Repeat("x", 64<<10)}}}}
 	writes := map[string]func() error{
 		"save check": func() error { return s.SaveCheck(ctx, big, 0) },
-		"settings":   func() error { return s.PutSettings(ctx, map[string]string{"big": `"` + strings.Repeat("y", 64<<10) + `"`}) },
+		"settings": func() error {
+			return s.PutSettings(ctx, map[string]string{"big": `"` + strings.Repeat("y", 64<<10) + `"`})
+		},
 		"provider": func() error {
 			q := testProvider("q")
 			q.Name = strings.Repeat("z", 64<<10)
