@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -149,7 +150,9 @@ func (s *Service) CheckProvider(ctx context.Context, id int64, opts model.CheckO
 	if err != nil {
 		return model.CheckResult{}, err
 	}
-	return s.check(ctx, &p, params, trigger)
+	one := []model.Provider{p}
+	s.markBroken(one) // a broken provider is reported as disabled, not called
+	return s.check(ctx, &one[0], params, trigger)
 }
 
 // runningCheck is a check in flight: cancel stops its probes, done is
@@ -276,8 +279,17 @@ func (s *Service) check(ctx context.Context, p *model.Provider, params checkPara
 	if err != nil {
 		return r, err
 	}
-	if err := st.SaveCheck(saveCtx, r, time.Duration(set.HistoryRetentionDays)*24*time.Hour); err != nil {
-		return r, err
+	retention := time.Duration(set.HistoryRetentionDays) * 24 * time.Hour
+	if err := st.SaveCheck(saveCtx, r, retention); err != nil {
+		if !errors.Is(err, model.ErrDiskFull) {
+			return r, err
+		}
+		// The probes' work is not lost to a full disk: the result is
+		// answered now and written once there is space again.
+		s.keepPending(r, retention)
+		s.log.Warn("health check kept in memory until the database can take it", "provider", p.Key, "check_id", r.CheckID, "err", err)
+	} else {
+		s.flushPending(saveCtx)
 	}
 	s.Publish(model.Event{Type: model.EventHealthFinished, TS: s.now(), Data: r})
 	s.log.Info("health check finished", "provider", p.Key, "status", r.Status, "trigger", trigger,
@@ -295,6 +307,54 @@ func redactResult(red *model.Redactor, m model.ModelResult) model.ModelResult {
 	}
 	m.Note = red.Redact(m.Note)
 	return m
+}
+
+// maxPendingChecks bounds the checks kept in memory while the database
+// is full; beyond it the oldest is dropped.
+const maxPendingChecks = 100
+
+// pendingCheck is a finished check waiting to be stored.
+type pendingCheck struct {
+	r         model.CheckResult
+	retention time.Duration
+}
+
+// keepPending holds r until the database can take it.
+func (s *Service) keepPending(r model.CheckResult, retention time.Duration) {
+	s.pendingMu.Lock()
+	defer s.pendingMu.Unlock()
+	if len(s.pending) >= maxPendingChecks {
+		s.log.Warn("health check dropped: too many waiting for a full database", "check_id", s.pending[0].r.CheckID)
+		s.pending = s.pending[1:]
+	}
+	s.pending = append(s.pending, pendingCheck{r: r, retention: retention})
+}
+
+// flushPending writes the checks kept in memory, oldest first, and stops
+// at the first that still finds the disk full.
+func (s *Service) flushPending(ctx context.Context) {
+	s.pendingMu.Lock()
+	defer s.pendingMu.Unlock()
+	if len(s.pending) == 0 {
+		return
+	}
+	st, err := s.storage()
+	if err != nil {
+		return
+	}
+	for len(s.pending) > 0 {
+		pc := s.pending[0]
+		err := st.SaveCheck(ctx, pc.r, pc.retention)
+		switch {
+		case errors.Is(err, model.ErrDiskFull), err != nil && ctx.Err() != nil:
+			return // kept for the next try
+		case errors.Is(err, model.ErrNotFound):
+			// The provider was deleted meanwhile; its history went with it.
+		case err != nil:
+			s.log.Error("health check kept in memory could not be stored; dropped", "check_id", pc.r.CheckID, "err", err)
+		}
+		s.pending = s.pending[1:]
+	}
 }
 
 // CheckAll checks the given providers (every provider when ids is empty)
@@ -321,6 +381,7 @@ func (s *Service) CheckAll(ctx context.Context, ids []int64, opts model.CheckOpt
 		}
 		ps = append(ps, p)
 	}
+	s.markBroken(ps)
 	out := model.CheckAllResult{Providers: []model.CheckResult{}}
 	for i := range ps {
 		r, err := s.check(ctx, &ps[i], params, trigger)

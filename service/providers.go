@@ -26,6 +26,7 @@ func (s *Service) ListProviders(ctx context.Context) ([]model.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.markBroken(ps)
 	for i := range ps {
 		ps[i] = masked(ps[i])
 	}
@@ -73,7 +74,12 @@ func (s *Service) GetProvider(ctx context.Context, id int64) (model.Provider, er
 		return model.Provider{}, err
 	}
 	p, err := st.GetProvider(ctx, id)
-	return masked(p), err
+	if err != nil {
+		return model.Provider{}, err
+	}
+	one := []model.Provider{p}
+	s.markBroken(one)
+	return masked(one[0]), nil
 }
 
 // newProvider is a provider with the documented defaults.
@@ -286,6 +292,7 @@ func (s *Service) changeProvider(ctx context.Context, id int64, in model.Provide
 		return model.Provider{}, err
 	}
 	p := base(cur, &in)
+	p.LoadError = "" // the write is validated whole; what was wrong is fixed or refused
 	applyInput(&p, in, cur.Headers)
 	return s.storeProvider(ctx, &p, actionUpdated)
 }

@@ -87,6 +87,16 @@ type Service struct {
 	checks       map[string]*runningCheck
 	checksClosed bool // Close has begun: no new check may start
 
+	// pending are finished checks the database could not take (disk
+	// full), oldest first, written when storage works again.
+	pendingMu sync.Mutex
+	pending   []pendingCheck
+
+	// warned remembers the last warning logged per subject (a provider or
+	// a setting), so a problem is logged once, not on every reload.
+	warnMu sync.Mutex
+	warned map[string]string
+
 	stop context.CancelFunc // ends the scheduler
 	wg   sync.WaitGroup     // scheduler and scheduled checks
 }
@@ -108,7 +118,7 @@ func New(cfg Config) *Service {
 		up = proxy.NewUpstream(proxy.UpstreamConfig{})
 	}
 	return &Service{cfg: cfg, log: log, upstream: up, running: map[int64]int{}, lastCheck: map[int64]time.Time{},
-		checks: map[string]*runningCheck{}}
+		checks: map[string]*runningCheck{}, warned: map[string]string{}}
 }
 
 // ErrNotStarted is returned by use cases called before Start (and after
@@ -184,6 +194,7 @@ func (s *Service) refreshRoutes(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	s.markBroken(ps)
 	set, err := s.loadSettings(ctx)
 	if err != nil {
 		return err
@@ -237,6 +248,37 @@ func (s *Service) redactorWith(p *model.Provider) *model.Redactor {
 // model.Redacted, for text that is stored, logged or answered.
 func (s *Service) Redact(text string) string {
 	return s.redactor.Load().Redact(text)
+}
+
+// markBroken serves every provider that could not be read or no longer
+// validates as disabled, with the reason in LoadError: one bad row must
+// not stop the server or hide the other providers.
+func (s *Service) markBroken(ps []model.Provider) {
+	for i := range ps {
+		p := &ps[i]
+		if p.LoadError == "" {
+			if err := validateProvider(p); err != nil {
+				p.LoadError = fmt.Sprintf("invalid stored provider: %v", err)
+			}
+		}
+		if p.LoadError != "" {
+			p.Enabled = false
+			s.warnOnce("provider:"+p.Key, p.LoadError, "provider served as disabled until it is fixed",
+				"provider", p.Key, "id", p.ID, "reason", p.LoadError)
+		}
+	}
+}
+
+// warnOnce logs msg at warning level unless the same reason was the last
+// one logged for subject.
+func (s *Service) warnOnce(subject, reason, msg string, args ...any) {
+	s.warnMu.Lock()
+	seen := s.warned[subject] == reason
+	s.warned[subject] = reason
+	s.warnMu.Unlock()
+	if !seen {
+		s.log.Warn(msg, args...)
+	}
 }
 
 // proxySettings are the proxy's share of the settings.

@@ -3,8 +3,11 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/sluicegate/sluicegate/model"
@@ -53,11 +56,15 @@ func (s *Service) loadSettings(ctx context.Context) (model.Settings, error) {
 	if err != nil {
 		return model.Settings{}, err
 	}
+	// A stored setting that does not decode or is out of range falls back
+	// to its default (with one warning): a bad value must not stop the
+	// server from starting, and the next write stores a valid one.
 	out := DefaultSettings()
 	for name, dst := range settingFields(&out) {
 		if v, ok := raw[name]; ok {
 			if err := json.Unmarshal([]byte(v), dst); err != nil {
-				return model.Settings{}, fmt.Errorf("stored setting %s is unreadable: %w", name, err)
+				s.warnOnce("setting:"+name, v, "stored setting is unreadable; using its default", "setting", name, "err", err)
+				resetSetting(&out, name)
 			}
 		}
 	}
@@ -67,7 +74,51 @@ func (s *Service) loadSettings(ctx context.Context) (model.Settings, error) {
 	if _, ok := raw["max_buffered_bytes"]; !ok && out.MaxBufferedBytes < out.MaxBodyBytes {
 		out.MaxBufferedBytes = out.MaxBodyBytes
 	}
+	for range len(raw) + maxProxyKeys + maxCORSOrigins + 1 {
+		err := validateSettings(out, "")
+		var ve *model.ValidationError
+		if err == nil || !errors.As(err, &ve) {
+			break
+		}
+		name, index, isItem := strings.Cut(ve.Field, "[")
+		// One bad proxy key drops that key only: resetting the list would
+		// open the proxy to everyone.
+		if i, err := strconv.Atoi(strings.TrimSuffix(index, "]")); isItem && err == nil {
+			s.warnOnce("setting:"+ve.Field, raw[name], "stored setting has an invalid entry; ignoring that entry", "setting", ve.Field, "reason", ve.Message)
+			switch name {
+			case "proxy_keys":
+				out.ProxyKeys = slices.Delete(slices.Clone(out.ProxyKeys), i, i+1)
+				continue
+			case "cors_origins":
+				out.CORSOrigins = slices.Delete(slices.Clone(out.CORSOrigins), i, i+1)
+				continue
+			}
+		}
+		s.warnOnce("setting:"+name, raw[name], "stored setting is invalid; using its default", "setting", name, "reason", ve.Message)
+		if !resetSetting(&out, name) {
+			out = DefaultSettings() // cannot happen: every field names a setting
+			break
+		}
+	}
+	if err := validateSettings(out, ""); err != nil {
+		s.warnOnce("settings", err.Error(), "stored settings are invalid together; using the defaults", "reason", err.Error())
+		out = DefaultSettings()
+	}
 	return out, nil
+}
+
+// resetSetting sets the setting name of st to its default; it reports
+// whether name is a setting.
+func resetSetting(st *model.Settings, name string) bool {
+	def := DefaultSettings()
+	dst, ok := settingFields(st)[name]
+	if !ok {
+		return false
+	}
+	src := settingFields(&def)[name]
+	b, _ := json.Marshal(src)
+	_ = json.Unmarshal(b, dst)
+	return true
 }
 
 // settingFields maps each stored setting name to its field in s.
