@@ -328,9 +328,6 @@ func (s *Service) storage() (*storage.Store, error) {
 	return s.store, nil
 }
 
-// DataDir is the folder that holds the database.
-func (s *Service) DataDir() string { return s.cfg.DataDir }
-
 // Status describes the running instance for the dashboard's status bar.
 func (s *Service) Status(ctx context.Context) (model.Status, error) {
 	st, err := s.storage()
