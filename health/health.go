@@ -100,8 +100,8 @@ func Probe(ctx context.Context, up Upstream, p *model.Provider, t Target, timeou
 		status, msg, err := send(ctx, up, p, req)
 		switch {
 		case err != nil:
-			code, _ := proxy.Classify(ctx, err)
-			return unhealthy(t, start, nil, checkErrType(ctx, code), describe(ctx, err, p, timeout))
+			_, errType := proxy.Classify(ctx, err)
+			return unhealthy(t, start, nil, checkErrType(errType), describe(ctx, err, p, timeout))
 		case status >= 200 && status < 300:
 			return model.ModelResult{Model: t.Model, UpstreamModel: t.Upstream, Status: model.HealthHealthy,
 				ResponseTimeMs: since(start), StatusCode: &status, Note: strings.Join(notes, "; ")}
@@ -125,12 +125,13 @@ func unhealthy(t Target, start time.Time, status *int, typ, msg string) model.Mo
 
 func since(t time.Time) int64 { return time.Since(t).Milliseconds() }
 
-// checkErrType maps the proxy's classification to a probe error type.
-func checkErrType(ctx context.Context, status int) string {
-	switch {
-	case status == model.StatusClientClosed:
+// checkErrType maps the proxy's error type (proxy.Classify) to a probe
+// error type, in one step.
+func checkErrType(proxyErrType string) string {
+	switch proxyErrType {
+	case proxy.ErrTypeClientClosed:
 		return model.CheckErrCanceled
-	case status == http.StatusGatewayTimeout || errors.Is(ctx.Err(), context.DeadlineExceeded):
+	case proxy.ErrTypeTimeout, proxy.ErrTypeIdle:
 		return model.CheckErrTimeout
 	}
 	return model.CheckErrConnect

@@ -260,3 +260,19 @@ func TestErrorMessage(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckErrTypeMapsProxyTypes: each of proxy.Classify's error types
+// maps to one probe error type, directly.
+func TestCheckErrTypeMapsProxyTypes(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{proxy.ErrTypeClientClosed, model.CheckErrCanceled},
+		{proxy.ErrTypeTimeout, model.CheckErrTimeout},
+		{proxy.ErrTypeIdle, model.CheckErrTimeout},
+		{proxy.ErrTypeConnect, model.CheckErrConnect},
+		{proxy.ErrTypeStream, model.CheckErrConnect},
+	} {
+		if got := checkErrType(tc.in); got != tc.want {
+			t.Errorf("checkErrType(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -9,6 +9,9 @@ const (
 	HealthUnhealthy = "unhealthy"
 	HealthDisabled  = "disabled"
 	HealthUnknown   = "unknown"
+	// HealthCancelled is a model whose probe the check's cancel stopped
+	// before it finished; it counts as neither healthy nor unhealthy.
+	HealthCancelled = "cancelled"
 )
 
 // Probe error types.

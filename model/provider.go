@@ -46,6 +46,10 @@ type Provider struct {
 	HealthCheckIntervalSecs   int               `json:"health_check_interval_secs"`
 	CreatedAt                 time.Time         `json:"created_at"`
 	UpdatedAt                 time.Time         `json:"updated_at"`
+	// LoadError says why the stored provider could not be read or is no
+	// longer valid; such a provider is served as disabled until it is
+	// fixed with a PUT or PATCH. It is never stored.
+	LoadError string `json:"load_error,omitempty"`
 }
 
 // ConnectTimeout returns the dial timeout, falling back to the default.

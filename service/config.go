@@ -8,9 +8,10 @@ import (
 	"github.com/sluicegate/sluicegate/model"
 )
 
-// Export returns the whole configuration. Provider keys and proxy keys are
-// included only when includeKeys is set; otherwise they are left out, and
-// an import of the document keeps the stored ones.
+// Export returns the whole configuration. Provider keys, header values and
+// proxy keys are included only when includeKeys is set; otherwise keys
+// are left out and header values masked, and an import of the document
+// keeps the stored ones.
 func (s *Service) Export(ctx context.Context, includeKeys bool) (model.Config, error) {
 	st, err := s.storage()
 	if err != nil {
@@ -26,6 +27,7 @@ func (s *Service) Export(ctx context.Context, includeKeys bool) (model.Config, e
 	}
 	if !includeKeys {
 		for i := range ps {
+			ps[i] = masked(ps[i])
 			ps[i].APIKey = ""
 		}
 		set.ProxyKeys = nil
@@ -75,8 +77,10 @@ func (s *Service) Import(ctx context.Context, in model.ConfigInput) (model.Confi
 		return model.Config{}, err
 	}
 	storedKey := map[string]string{}
+	storedHeaders := map[string]map[string]string{}
 	for _, p := range current {
 		storedKey[p.Key] = p.APIKey
+		storedHeaders[p.Key] = p.Headers
 	}
 
 	providers := make([]model.Provider, 0, len(in.Providers))
@@ -88,7 +92,7 @@ func (s *Service) Import(ctx context.Context, in model.ConfigInput) (model.Confi
 		}
 		p := newProvider()
 		p.APIKey = storedKey[*pin.Key]
-		applyInput(&p, pin)
+		applyInput(&p, pin, storedHeaders[*pin.Key])
 		if err := validateProvider(&p); err != nil {
 			return model.Config{}, prefixed(err, prefix)
 		}

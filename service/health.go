@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -108,9 +109,12 @@ func aggregate(r *model.CheckResult, enabled bool) {
 	var total int64
 	for _, m := range r.Models {
 		total += m.ResponseTimeMs
-		if m.Status == model.HealthHealthy {
+		switch m.Status {
+		case model.HealthHealthy:
 			r.Summary.HealthyModels++
-		} else {
+		case model.HealthCancelled:
+			// Stopped, not failed: it says nothing about the provider.
+		default:
 			r.Summary.UnhealthyModels++
 		}
 	}
@@ -120,7 +124,7 @@ func aggregate(r *model.CheckResult, enabled bool) {
 	switch {
 	case !enabled:
 		r.Status = model.HealthDisabled
-	case len(r.Models) == 0:
+	case r.Summary.HealthyModels+r.Summary.UnhealthyModels == 0:
 		r.Status = model.HealthUnknown
 	case r.Summary.UnhealthyModels == 0:
 		r.Status = model.HealthHealthy
@@ -146,10 +150,83 @@ func (s *Service) CheckProvider(ctx context.Context, id int64, opts model.CheckO
 	if err != nil {
 		return model.CheckResult{}, err
 	}
-	return s.check(ctx, &p, params, trigger)
+	one := []model.Provider{p}
+	s.markBroken(one) // a broken provider is reported as disabled, not called
+	return s.check(ctx, &one[0], params, trigger)
 }
 
-// check runs, aggregates, stores and publishes one provider's check.
+// runningCheck is a check in flight: cancel stops its probes, done is
+// closed when it has returned.
+type runningCheck struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// startCheck registers a check under id and returns its context: detached
+// from ctx (a check outlives its caller; a caller that leaves must not
+// lose work that is stored and shown in the history) but cancelled by
+// CancelCheck or Close. finish must be called when the check returns.
+func (s *Service) startCheck(ctx context.Context, id string) (context.Context, func(), error) {
+	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	rc := &runningCheck{cancel: cancel, done: make(chan struct{})}
+	s.runMu.Lock()
+	defer s.runMu.Unlock()
+	if s.checksClosed {
+		cancel()
+		return nil, nil, ErrNotStarted
+	}
+	s.checks[id] = rc
+	return cctx, func() {
+		s.runMu.Lock()
+		delete(s.checks, id)
+		s.runMu.Unlock()
+		cancel()
+		close(rc.done)
+	}, nil
+}
+
+// CancelCheck stops the running check checkID: its unfinished models end
+// as "cancelled", and the partial result is stored and returned to the
+// check's own caller. It returns once the check has ended (or ctx is
+// done); an unknown or finished check is model.ErrNotFound.
+func (s *Service) CancelCheck(ctx context.Context, checkID string) error {
+	s.runMu.Lock()
+	rc := s.checks[checkID]
+	s.runMu.Unlock()
+	if rc == nil {
+		return fmt.Errorf("check %q is not running: %w", checkID, model.ErrNotFound)
+	}
+	rc.cancel()
+	select {
+	case <-rc.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// cancelAllChecks stops every running check, refuses new ones and waits
+// for them to end.
+func (s *Service) cancelAllChecks() {
+	s.runMu.Lock()
+	s.checksClosed = true
+	all := make([]*runningCheck, 0, len(s.checks))
+	for _, rc := range s.checks {
+		all = append(all, rc)
+	}
+	s.runMu.Unlock()
+	for _, rc := range all {
+		rc.cancel()
+	}
+	for _, rc := range all {
+		<-rc.done
+	}
+}
+
+// check runs, aggregates, stores and publishes one provider's check. It
+// runs to its end whatever happens to ctx (only CancelCheck and Close stop
+// it) and then returns its result without error, also to a caller that
+// has gone.
 func (s *Service) check(ctx context.Context, p *model.Provider, params checkParams, trigger string) (model.CheckResult, error) {
 	release := s.markRunning(p.ID)
 	defer release()
@@ -158,17 +235,33 @@ func (s *Service) check(ctx context.Context, p *model.Provider, params checkPara
 		CheckID: newCheckID(start), ProviderID: p.ID, ProviderKey: p.Key, ProviderType: p.Type,
 		CheckedAt: start, Trigger: trigger, Models: []model.ModelResult{},
 	}
+	ctx, finish, err := s.startCheck(ctx, r.CheckID)
+	if err != nil {
+		return r, err
+	}
+	defer finish()
+	// An upstream may echo the credential it got in its error text.
+	red := s.redactorWith(p)
 	// A disabled provider is reported, not called.
 	if p.Enabled {
 		var mu sync.Mutex // onResult runs on the probes' goroutines
 		r.Models = health.Run(ctx, s.upstream, p, targets(p, params.models),
 			health.Options{MaxConcurrent: params.maxConcurrent, Timeout: params.timeout},
 			func(m model.ModelResult) {
+				m = redactResult(red, m)
 				mu.Lock()
 				defer mu.Unlock()
 				s.Publish(model.Event{Type: model.EventHealthModel, TS: s.now(),
 					Data: model.HealthModelEvent{CheckID: r.CheckID, ProviderID: p.ID, ModelResult: m}})
 			})
+		for i := range r.Models {
+			r.Models[i] = redactResult(red, r.Models[i])
+			// Only a cancel reaches the detached ctx: the probes it cut
+			// short did not fail, they were stopped.
+			if e := r.Models[i].Error; ctx.Err() != nil && e != nil && e.Type == model.CheckErrCanceled {
+				r.Models[i].Status = model.HealthCancelled
+			}
+		}
 	}
 	aggregate(&r, p.Enabled)
 	r.DurationMs = time.Since(start).Milliseconds()
@@ -176,7 +269,9 @@ func (s *Service) check(ctx context.Context, p *model.Provider, params checkPara
 	s.lastCheck[p.ID] = start
 	s.runMu.Unlock()
 
-	set, err := s.loadSettings(ctx)
+	// Store also a cancelled check: the work done so far is history.
+	saveCtx := context.WithoutCancel(ctx)
+	set, err := s.loadSettings(saveCtx)
 	if err != nil {
 		return r, err
 	}
@@ -184,16 +279,82 @@ func (s *Service) check(ctx context.Context, p *model.Provider, params checkPara
 	if err != nil {
 		return r, err
 	}
-	// Store even when the caller has gone: the work was done, and the
-	// history is what the dashboard shows.
-	saveCtx := context.WithoutCancel(ctx)
-	if err := st.SaveCheck(saveCtx, r, time.Duration(set.HistoryRetentionDays)*24*time.Hour); err != nil {
-		return r, err
+	retention := time.Duration(set.HistoryRetentionDays) * 24 * time.Hour
+	if err := st.SaveCheck(saveCtx, r, retention); err != nil {
+		if !errors.Is(err, model.ErrDiskFull) {
+			return r, err
+		}
+		// The probes' work is not lost to a full disk: the result is
+		// answered now and written once there is space again.
+		s.keepPending(r, retention)
+		s.log.Warn("health check kept in memory until the database can take it", "provider", p.Key, "check_id", r.CheckID, "err", err)
+	} else {
+		s.flushPending(saveCtx)
 	}
 	s.Publish(model.Event{Type: model.EventHealthFinished, TS: s.now(), Data: r})
 	s.log.Info("health check finished", "provider", p.Key, "status", r.Status, "trigger", trigger,
 		"healthy", r.Summary.HealthyModels, "total", r.Summary.TotalModels, "duration_ms", r.DurationMs)
 	return r, nil
+}
+
+// redactResult is m with secrets removed from its error message and note.
+// The error is copied: m shares it with the probe's own result slice.
+func redactResult(red *model.Redactor, m model.ModelResult) model.ModelResult {
+	if m.Error != nil {
+		e := *m.Error
+		e.Message = red.Redact(e.Message)
+		m.Error = &e
+	}
+	m.Note = red.Redact(m.Note)
+	return m
+}
+
+// maxPendingChecks bounds the checks kept in memory while the database
+// is full; beyond it the oldest is dropped.
+const maxPendingChecks = 100
+
+// pendingCheck is a finished check waiting to be stored.
+type pendingCheck struct {
+	r         model.CheckResult
+	retention time.Duration
+}
+
+// keepPending holds r until the database can take it.
+func (s *Service) keepPending(r model.CheckResult, retention time.Duration) {
+	s.pendingMu.Lock()
+	defer s.pendingMu.Unlock()
+	if len(s.pending) >= maxPendingChecks {
+		s.log.Warn("health check dropped: too many waiting for a full database", "check_id", s.pending[0].r.CheckID)
+		s.pending = s.pending[1:]
+	}
+	s.pending = append(s.pending, pendingCheck{r: r, retention: retention})
+}
+
+// flushPending writes the checks kept in memory, oldest first, and stops
+// at the first that still finds the disk full.
+func (s *Service) flushPending(ctx context.Context) {
+	s.pendingMu.Lock()
+	defer s.pendingMu.Unlock()
+	if len(s.pending) == 0 {
+		return
+	}
+	st, err := s.storage()
+	if err != nil {
+		return
+	}
+	for len(s.pending) > 0 {
+		pc := s.pending[0]
+		err := st.SaveCheck(ctx, pc.r, pc.retention)
+		switch {
+		case errors.Is(err, model.ErrDiskFull), err != nil && ctx.Err() != nil:
+			return // kept for the next try
+		case errors.Is(err, model.ErrNotFound):
+			// The provider was deleted meanwhile; its history went with it.
+		case err != nil:
+			s.log.Error("health check kept in memory could not be stored; dropped", "check_id", pc.r.CheckID, "err", err)
+		}
+		s.pending = s.pending[1:]
+	}
 }
 
 // CheckAll checks the given providers (every provider when ids is empty)
@@ -220,6 +381,7 @@ func (s *Service) CheckAll(ctx context.Context, ids []int64, opts model.CheckOpt
 		}
 		ps = append(ps, p)
 	}
+	s.markBroken(ps)
 	out := model.CheckAllResult{Providers: []model.CheckResult{}}
 	for i := range ps {
 		r, err := s.check(ctx, &ps[i], params, trigger)
@@ -326,6 +488,9 @@ func (s *Service) HealthSummary(ctx context.Context, id int64, window string) (m
 	lat := map[string][]int64{}
 	ok := map[string]int{}
 	for _, r := range rows {
+		if r.Status == model.HealthCancelled {
+			continue // a stopped probe measured nothing
+		}
 		m := byModel[r.Model]
 		if m == nil {
 			m = &model.ModelHealthSummary{Model: r.Model, Series: []model.LatencyPoint{}}

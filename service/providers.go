@@ -3,6 +3,8 @@ package service
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"strings"
 
 	"github.com/sluicegate/sluicegate/model"
 )
@@ -24,10 +26,45 @@ func (s *Service) ListProviders(ctx context.Context) ([]model.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.markBroken(ps)
 	for i := range ps {
-		ps[i].APIKey = mask(ps[i].APIKey)
+		ps[i] = masked(ps[i])
 	}
 	return ps, nil
+}
+
+// masked is p as reads show it: the API key and every header value are
+// secrets (a header may carry Helicone-Auth, Azure's api-key or an
+// Authorization override), so both are masked; header names stay visible.
+func masked(p model.Provider) model.Provider {
+	p.APIKey = mask(p.APIKey)
+	if p.Headers != nil {
+		h := make(map[string]string, len(p.Headers))
+		for name, v := range p.Headers {
+			h[name] = mask(v)
+		}
+		p.Headers = h
+	}
+	return p
+}
+
+// mergeHeaders is the header set in asks for, where a value equal to the
+// mask of the stored value of the same header (names compared as HTTP
+// does, case-insensitively) stands for that stored value: a read sent
+// back keeps every secret, and a header left out is removed.
+func mergeHeaders(stored, in map[string]string) map[string]string {
+	byName := make(map[string]string, len(stored))
+	for name, v := range stored {
+		byName[http.CanonicalHeaderKey(name)] = v
+	}
+	out := make(map[string]string, len(in))
+	for name, v := range in {
+		if sv, ok := byName[http.CanonicalHeaderKey(name)]; ok && sv != "" && v == mask(sv) {
+			v = sv
+		}
+		out[name] = v
+	}
+	return out
 }
 
 // GetProvider returns one provider with its API key masked.
@@ -37,8 +74,12 @@ func (s *Service) GetProvider(ctx context.Context, id int64) (model.Provider, er
 		return model.Provider{}, err
 	}
 	p, err := st.GetProvider(ctx, id)
-	p.APIKey = mask(p.APIKey)
-	return p, err
+	if err != nil {
+		return model.Provider{}, err
+	}
+	one := []model.Provider{p}
+	s.markBroken(one)
+	return masked(one[0]), nil
 }
 
 // newProvider is a provider with the documented defaults.
@@ -54,8 +95,9 @@ func newProvider() model.Provider {
 }
 
 // applyInput copies the present fields of in onto p. The stored key is
-// kept when api_key is absent or equals its own mask (a GET sent back).
-func applyInput(p *model.Provider, in model.ProviderInput) {
+// kept when api_key is absent or equals its own mask (a GET sent back);
+// a header value equal to the mask of storedHeaders' value keeps it.
+func applyInput(p *model.Provider, in model.ProviderInput, storedHeaders map[string]string) {
 	set := func(dst *string, v *string) {
 		if v != nil {
 			*dst = *v
@@ -77,7 +119,7 @@ func applyInput(p *model.Provider, in model.ProviderInput) {
 		p.Models = *in.Models
 	}
 	if in.Headers != nil {
-		p.Headers = *in.Headers
+		p.Headers = mergeHeaders(storedHeaders, *in.Headers)
 	}
 	for _, f := range []struct {
 		dst *int
@@ -118,7 +160,10 @@ func requireFull(in model.ProviderInput, prefix string) error {
 }
 
 // checkConflicts enforces the uniqueness rules against the other stored
-// providers: one key per provider, one enabled provider per alias.
+// providers: one key per provider, one enabled provider per alias, and no
+// alias "K/..." while another provider has key K (the proxy routes
+// "K/MODEL" to provider K, so such an alias could never be reached the
+// way it reads).
 func checkConflicts(p *model.Provider, others []model.Provider, prefix string) error {
 	for _, o := range others {
 		if o.ID == p.ID && p.ID != 0 {
@@ -126,6 +171,24 @@ func checkConflicts(p *model.Provider, others []model.Provider, prefix string) e
 		}
 		if o.Key == p.Key {
 			return &model.ConflictError{Field: prefix + "key", Message: fmt.Sprintf("a provider with key %q already exists (id %d); keys are unique", p.Key, o.ID)}
+		}
+		for i, m := range p.Models {
+			if aliasPrefix(m.Alias) == o.Key {
+				return &model.ConflictError{
+					Field: fmt.Sprintf("%smodels[%d].alias", prefix, i),
+					Message: fmt.Sprintf("alias %q collides with provider %q: %q/MODEL already routes to that provider; choose an alias that does not start with %q",
+						m.Alias, o.Key, o.Key, o.Key+"/"),
+				}
+			}
+		}
+		for _, om := range o.Models {
+			if aliasPrefix(om.Alias) == p.Key {
+				return &model.ConflictError{
+					Field: prefix + "key",
+					Message: fmt.Sprintf("key %q collides with alias %q of provider %q: %q/MODEL would route to this provider; rename that alias or choose another key",
+						p.Key, om.Alias, o.Key, p.Key),
+				}
+			}
 		}
 		if !p.Enabled || !o.Enabled {
 			continue
@@ -144,35 +207,77 @@ func checkConflicts(p *model.Provider, others []model.Provider, prefix string) e
 	return nil
 }
 
+// aliasPrefix is the part of alias before its first "/", or "" if none.
+func aliasPrefix(alias string) string {
+	k, _, ok := strings.Cut(alias, "/")
+	if !ok {
+		return ""
+	}
+	return k
+}
+
 // CreateProvider validates and stores a new provider.
 func (s *Service) CreateProvider(ctx context.Context, in model.ProviderInput) (model.Provider, error) {
 	if err := requireFull(in, ""); err != nil {
 		return model.Provider{}, err
 	}
 	p := newProvider()
-	applyInput(&p, in)
+	applyInput(&p, in, nil)
 	return s.writeProvider(ctx, &p, actionCreated)
 }
 
-// ReplaceProvider replaces every field of provider id; an absent api_key
-// keeps the stored one, other absent fields take their defaults.
+// ReplaceProvider replaces every field of provider id; absent api_key and
+// headers keep the stored ones (both are secrets a read does not show),
+// other absent fields take their defaults. A headers map that leaves a
+// stored header out removes it.
 func (s *Service) ReplaceProvider(ctx context.Context, id int64, in model.ProviderInput) (model.Provider, error) {
 	if err := requireFull(in, ""); err != nil {
 		return model.Provider{}, err
 	}
-	return s.changeProvider(ctx, id, in, func(cur model.Provider) model.Provider {
+	return s.changeProvider(ctx, id, in, func(cur model.Provider, _ *model.ProviderInput) model.Provider {
 		p := newProvider()
-		p.ID, p.CreatedAt, p.APIKey = cur.ID, cur.CreatedAt, cur.APIKey
+		p.ID, p.CreatedAt, p.APIKey, p.Headers = cur.ID, cur.CreatedAt, cur.APIKey, cur.Headers
 		return p
 	})
 }
 
-// PatchProvider changes only the fields present in in.
+// PatchProvider changes only the fields present in in. Headers are
+// patched one by one: a header in the map is set (its masked value keeps
+// the stored one), an empty value (or null) removes it, and a stored
+// header absent from the map is kept.
 func (s *Service) PatchProvider(ctx context.Context, id int64, in model.ProviderInput) (model.Provider, error) {
-	return s.changeProvider(ctx, id, in, func(cur model.Provider) model.Provider { return cur })
+	return s.changeProvider(ctx, id, in, func(cur model.Provider, in *model.ProviderInput) model.Provider {
+		if in.Headers != nil {
+			h := patchHeaders(cur.Headers, *in.Headers)
+			in.Headers = &h
+		}
+		return cur
+	})
 }
 
-func (s *Service) changeProvider(ctx context.Context, id int64, in model.ProviderInput, base func(model.Provider) model.Provider) (model.Provider, error) {
+// patchHeaders is stored with the entries of patch applied: the same name
+// (as HTTP compares it) is replaced, an empty value deletes it.
+func patchHeaders(stored, patch map[string]string) map[string]string {
+	out := make(map[string]string, len(stored)+len(patch))
+	for name, v := range stored {
+		out[name] = v
+	}
+	for name, v := range patch {
+		for old := range out {
+			if http.CanonicalHeaderKey(old) == http.CanonicalHeaderKey(name) {
+				delete(out, old)
+			}
+		}
+		if v != "" {
+			out[name] = v
+		}
+	}
+	return out
+}
+
+// changeProvider applies in to base(stored provider, &in); base may adjust
+// in to the stored state before it is applied.
+func (s *Service) changeProvider(ctx context.Context, id int64, in model.ProviderInput, base func(model.Provider, *model.ProviderInput) model.Provider) (model.Provider, error) {
 	if in.ID != nil && *in.ID != id {
 		return model.Provider{}, model.Invalid("id", "is read-only and must match the URL (%d), got %d", id, *in.ID)
 	}
@@ -186,8 +291,9 @@ func (s *Service) changeProvider(ctx context.Context, id int64, in model.Provide
 	if err != nil {
 		return model.Provider{}, err
 	}
-	p := base(cur)
-	applyInput(&p, in)
+	p := base(cur, &in)
+	p.LoadError = "" // the write is validated whole; what was wrong is fixed or refused
+	applyInput(&p, in, cur.Headers)
 	return s.storeProvider(ctx, &p, actionUpdated)
 }
 
@@ -224,9 +330,7 @@ func (s *Service) storeProvider(ctx context.Context, p *model.Provider, action s
 		return model.Provider{}, err
 	}
 	s.changed(ctx, p.ID, action)
-	out := *p
-	out.APIKey = mask(out.APIKey)
-	return out, nil
+	return masked(*p), nil
 }
 
 // DeleteProvider removes a provider and its history.

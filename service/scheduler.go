@@ -79,6 +79,9 @@ func (s *Service) schedule(ctx context.Context) {
 				delete(plans, id) // deleted, disabled or unscheduled
 			}
 		}
+		// Checks a full disk refused are retried here too, not only after
+		// the next check that stores.
+		s.flushPending(ctx)
 		select {
 		case <-ctx.Done():
 			return

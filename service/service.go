@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,6 +39,9 @@ type Config struct {
 	// ScheduleUnit is how long one "second" of health_check_interval_secs
 	// lasts; 0 means time.Second. Only tests shorten it.
 	ScheduleUnit time.Duration
+	// AdminToken is the admin API's bearer token, if any; the service
+	// redacts it (with every other secret it knows) from health results.
+	AdminToken string
 	// NoScheduler leaves scheduled health checks off (the CLI's one-shot
 	// service must not start probing on its own).
 	NoScheduler bool
@@ -69,11 +73,29 @@ type Service struct {
 	// providers is the provider list the table was built from (with keys),
 	// read by the scheduler without a query.
 	providers atomic.Pointer[[]model.Provider]
+	// redactor hides every known secret (secretList); both are rebuilt
+	// with the route table.
+	redactor   atomic.Pointer[model.Redactor]
+	secretList atomic.Pointer[[]string]
 
 	upstream  *proxy.Upstream
 	runMu     sync.Mutex
 	running   map[int64]int       // provider → checks in flight
 	lastCheck map[int64]time.Time // provider → start of its newest check
+	// checks are the checks in flight by check_id, so one can be
+	// cancelled explicitly (and all of them on Close).
+	checks       map[string]*runningCheck
+	checksClosed bool // Close has begun: no new check may start
+
+	// pending are finished checks the database could not take (disk
+	// full), oldest first, written when storage works again.
+	pendingMu sync.Mutex
+	pending   []pendingCheck
+
+	// warned remembers the last warning logged per subject (a provider or
+	// a setting), so a problem is logged once, not on every reload.
+	warnMu sync.Mutex
+	warned map[string]string
 
 	stop context.CancelFunc // ends the scheduler
 	wg   sync.WaitGroup     // scheduler and scheduled checks
@@ -95,7 +117,8 @@ func New(cfg Config) *Service {
 	if up == nil {
 		up = proxy.NewUpstream(proxy.UpstreamConfig{})
 	}
-	return &Service{cfg: cfg, log: log, upstream: up, running: map[int64]int{}, lastCheck: map[int64]time.Time{}}
+	return &Service{cfg: cfg, log: log, upstream: up, running: map[int64]int{}, lastCheck: map[int64]time.Time{},
+		checks: map[string]*runningCheck{}, warned: map[string]string{}}
 }
 
 // ErrNotStarted is returned by use cases called before Start (and after
@@ -171,15 +194,96 @@ func (s *Service) refreshRoutes(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	s.markBroken(ps)
 	set, err := s.loadSettings(ctx)
 	if err != nil {
 		return err
 	}
-	s.routes.Store(proxy.NewTable(ps, proxy.Settings{ProxyKeys: set.ProxyKeys, MaxBodyBytes: set.MaxBodyBytes}))
+	s.routes.Store(proxy.NewTable(ps, proxySettings(set)))
 	s.providers.Store(&ps)
+	secrets := s.secrets(ps, set)
+	s.secretList.Store(&secrets)
+	s.redactor.Store(model.NewRedactor(secrets...))
 	origins := set.CORSOrigins
 	s.corsOrigins.Store(&origins)
 	return nil
+}
+
+// secrets are every secret the service knows: provider keys and header
+// values, proxy keys and the admin token.
+func (s *Service) secrets(ps []model.Provider, set model.Settings) []string {
+	out := append([]string{s.cfg.AdminToken}, set.ProxyKeys...)
+	for i := range ps {
+		out = append(out, providerSecrets(&ps[i])...)
+	}
+	return out
+}
+
+// providerSecrets are p's API key and header values. A value such as
+// "Bearer TOKEN" also yields TOKEN alone: an upstream that echoes the
+// credential it got usually echoes just the token.
+func providerSecrets(p *model.Provider) []string {
+	out := []string{p.APIKey}
+	for _, v := range p.Headers {
+		out = append(out, v)
+		if fields := strings.Fields(v); len(fields) > 1 {
+			out = append(out, fields...)
+		}
+	}
+	return out
+}
+
+// redactorWith is the current redactor plus p's own secrets, for a
+// provider read from storage that the table may not have caught up with.
+func (s *Service) redactorWith(p *model.Provider) *model.Redactor {
+	var known []string
+	if l := s.secretList.Load(); l != nil {
+		known = *l
+	}
+	return model.NewRedactor(append(append([]string{s.cfg.AdminToken}, known...), providerSecrets(p)...)...)
+}
+
+// Redact replaces every secret the service knows (provider keys and
+// header values, proxy keys, the admin token) in text with
+// model.Redacted, for text that is stored, logged or answered.
+func (s *Service) Redact(text string) string {
+	return s.redactor.Load().Redact(text)
+}
+
+// markBroken serves every provider that could not be read or no longer
+// validates as disabled, with the reason in LoadError: one bad row must
+// not stop the server or hide the other providers.
+func (s *Service) markBroken(ps []model.Provider) {
+	for i := range ps {
+		p := &ps[i]
+		if p.LoadError == "" {
+			if err := validateProvider(p); err != nil {
+				p.LoadError = fmt.Sprintf("invalid stored provider: %v", err)
+			}
+		}
+		if p.LoadError != "" {
+			p.Enabled = false
+			s.warnOnce("provider:"+p.Key, p.LoadError, "provider served as disabled until it is fixed",
+				"provider", p.Key, "id", p.ID, "reason", p.LoadError)
+		}
+	}
+}
+
+// warnOnce logs msg at warning level unless the same reason was the last
+// one logged for subject.
+func (s *Service) warnOnce(subject, reason, msg string, args ...any) {
+	s.warnMu.Lock()
+	seen := s.warned[subject] == reason
+	s.warned[subject] = reason
+	s.warnMu.Unlock()
+	if !seen {
+		s.log.Warn(msg, args...)
+	}
+}
+
+// proxySettings are the proxy's share of the settings.
+func proxySettings(set model.Settings) proxy.Settings {
+	return proxy.Settings{ProxyKeys: set.ProxyKeys, MaxBodyBytes: set.MaxBodyBytes, MaxBufferedBytes: set.MaxBufferedBytes}
 }
 
 // Close releases everything Start opened. It is safe to call more than
@@ -193,11 +297,13 @@ func (s *Service) Close(ctx context.Context) error {
 	s.closed = true
 	stop, st := s.stop, s.store
 	s.mu.Unlock()
-	// Scheduled checks end (their probes are cancelled) before the
-	// database closes under them.
+	// Every check ends (its probes are cancelled) before the database
+	// closes under it: checks are detached from their callers, so only
+	// this stops them.
 	if stop != nil {
 		stop()
 	}
+	s.cancelAllChecks()
 	s.wg.Wait()
 	if st == nil {
 		return nil
@@ -221,9 +327,6 @@ func (s *Service) storage() (*storage.Store, error) {
 	}
 	return s.store, nil
 }
-
-// DataDir is the folder that holds the database.
-func (s *Service) DataDir() string { return s.cfg.DataDir }
 
 // Status describes the running instance for the dashboard's status bar.
 func (s *Service) Status(ctx context.Context) (model.Status, error) {

@@ -3,11 +3,15 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/sluicegate/sluicegate/model"
+	"github.com/sluicegate/sluicegate/proxy"
 )
 
 // Setting defaults and ranges (API.md §3 settings).
@@ -22,6 +26,8 @@ const (
 	defaultHistoryRetentionDays = 30 // the health chart looks back 24h; a month shows trends
 	maxRetentionDays            = 3650
 	maxProxyKeys                = 100
+	minMaxBufferedBytes         = 1 << 20 // below it a single ordinary request could not be held
+	maxMaxBufferedBytes         = 64 << 30
 	maxCORSOrigins              = 100
 )
 
@@ -34,6 +40,8 @@ func DefaultSettings() model.Settings {
 		LogRetentionDays:     defaultLogRetentionDays,
 		LogRetentionRows:     defaultLogRetentionRows,
 		HistoryRetentionDays: defaultHistoryRetentionDays,
+		MaxBufferedBytes:     proxy.DefaultMaxBufferedBytes,
+		LogBodies:            true,
 	}
 }
 
@@ -48,15 +56,69 @@ func (s *Service) loadSettings(ctx context.Context) (model.Settings, error) {
 	if err != nil {
 		return model.Settings{}, err
 	}
+	// A stored setting that does not decode or is out of range falls back
+	// to its default (with one warning): a bad value must not stop the
+	// server from starting, and the next write stores a valid one.
 	out := DefaultSettings()
 	for name, dst := range settingFields(&out) {
 		if v, ok := raw[name]; ok {
 			if err := json.Unmarshal([]byte(v), dst); err != nil {
-				return model.Settings{}, fmt.Errorf("stored setting %s is unreadable: %w", name, err)
+				s.warnOnce("setting:"+name, v, "stored setting is unreadable; using its default", "setting", name, "err", err)
+				resetSetting(&out, name)
 			}
 		}
 	}
+	// An installation from before max_buffered_bytes may have raised
+	// max_body_bytes past the default total; the total then follows it, or
+	// every later settings change would be refused for a value never set.
+	if _, ok := raw["max_buffered_bytes"]; !ok && out.MaxBufferedBytes < out.MaxBodyBytes {
+		out.MaxBufferedBytes = out.MaxBodyBytes
+	}
+	for range len(raw) + maxProxyKeys + maxCORSOrigins + 1 {
+		err := validateSettings(out, "")
+		var ve *model.ValidationError
+		if err == nil || !errors.As(err, &ve) {
+			break
+		}
+		name, index, isItem := strings.Cut(ve.Field, "[")
+		// One bad proxy key drops that key only: resetting the list would
+		// open the proxy to everyone.
+		if i, err := strconv.Atoi(strings.TrimSuffix(index, "]")); isItem && err == nil {
+			s.warnOnce("setting:"+ve.Field, raw[name], "stored setting has an invalid entry; ignoring that entry", "setting", ve.Field, "reason", ve.Message)
+			switch name {
+			case "proxy_keys":
+				out.ProxyKeys = slices.Delete(slices.Clone(out.ProxyKeys), i, i+1)
+				continue
+			case "cors_origins":
+				out.CORSOrigins = slices.Delete(slices.Clone(out.CORSOrigins), i, i+1)
+				continue
+			}
+		}
+		s.warnOnce("setting:"+name, raw[name], "stored setting is invalid; using its default", "setting", name, "reason", ve.Message)
+		if !resetSetting(&out, name) {
+			out = DefaultSettings() // cannot happen: every field names a setting
+			break
+		}
+	}
+	if err := validateSettings(out, ""); err != nil {
+		s.warnOnce("settings", err.Error(), "stored settings are invalid together; using the defaults", "reason", err.Error())
+		out = DefaultSettings()
+	}
 	return out, nil
+}
+
+// resetSetting sets the setting name of st to its default; it reports
+// whether name is a setting.
+func resetSetting(st *model.Settings, name string) bool {
+	def := DefaultSettings()
+	dst, ok := settingFields(st)[name]
+	if !ok {
+		return false
+	}
+	src := settingFields(&def)[name]
+	b, _ := json.Marshal(src)
+	_ = json.Unmarshal(b, dst)
+	return true
 }
 
 // settingFields maps each stored setting name to its field in s.
@@ -68,6 +130,8 @@ func settingFields(s *model.Settings) map[string]any {
 		"log_retention_days":     &s.LogRetentionDays,
 		"log_retention_rows":     &s.LogRetentionRows,
 		"history_retention_days": &s.HistoryRetentionDays,
+		"max_buffered_bytes":     &s.MaxBufferedBytes,
+		"log_bodies":             &s.LogBodies,
 	}
 }
 
@@ -137,6 +201,12 @@ func applySettings(cur model.Settings, in model.SettingsInput) model.Settings {
 	if in.HistoryRetentionDays != nil {
 		cur.HistoryRetentionDays = *in.HistoryRetentionDays
 	}
+	if in.MaxBufferedBytes != nil {
+		cur.MaxBufferedBytes = *in.MaxBufferedBytes
+	}
+	if in.LogBodies != nil {
+		cur.LogBodies = *in.LogBodies
+	}
 	if cur.ProxyKeys == nil {
 		cur.ProxyKeys = []string{}
 	}
@@ -184,6 +254,14 @@ func validateSettings(st model.Settings, prefix string) error {
 		if r.v < r.lo || r.v > r.hi {
 			return model.Invalid(prefix+r.field, "must be %d..%d, got %d", r.lo, r.hi, r.v)
 		}
+	}
+	if v := st.MaxBufferedBytes; v < minMaxBufferedBytes || v > maxMaxBufferedBytes {
+		return model.Invalid(prefix+"max_buffered_bytes", "must be %d..%d bytes (1 MiB..64 GiB), got %d", int64(minMaxBufferedBytes), int64(maxMaxBufferedBytes), v)
+	}
+	// The total must hold at least one request of the largest allowed size,
+	// or such a request could never be served.
+	if st.MaxBufferedBytes < st.MaxBodyBytes {
+		return model.Invalid(prefix+"max_buffered_bytes", "must be at least max_body_bytes (%d) and at most %d bytes (64 GiB), got %d", st.MaxBodyBytes, int64(maxMaxBufferedBytes), st.MaxBufferedBytes)
 	}
 	return nil
 }

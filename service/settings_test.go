@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/sluicegate/sluicegate/model"
+	"github.com/sluicegate/sluicegate/proxy"
 )
 
 // TestSettingsDefaultsAndRoundTrip: a new installation has the defaults;
@@ -108,7 +109,12 @@ func TestSettingsEdges(t *testing.T) {
 		field string
 	}{
 		{"max body 1 KiB", model.SettingsInput{MaxBodyBytes: ptr(int64(1024))}, ""},
-		{"max body 1 GiB", model.SettingsInput{MaxBodyBytes: ptr(int64(1 << 30))}, ""},
+		{"max body 1 GiB", model.SettingsInput{MaxBodyBytes: ptr(int64(1 << 30)), MaxBufferedBytes: ptr(int64(1 << 30))}, ""},
+		{"max body 1 GiB over the buffered total", model.SettingsInput{MaxBodyBytes: ptr(int64(1 << 30)), MaxBufferedBytes: ptr(int64(512 << 20))}, "max_buffered_bytes"},
+		{"buffered 1 MiB", model.SettingsInput{MaxBodyBytes: ptr(int64(1024)), MaxBufferedBytes: ptr(int64(1 << 20))}, ""},
+		{"buffered 1 MiB - 1", model.SettingsInput{MaxBufferedBytes: ptr(int64(1<<20 - 1))}, "max_buffered_bytes"},
+		{"buffered 64 GiB", model.SettingsInput{MaxBufferedBytes: ptr(int64(64 << 30))}, ""},
+		{"buffered 64 GiB + 1", model.SettingsInput{MaxBufferedBytes: ptr(int64(64<<30 + 1))}, "max_buffered_bytes"},
 		{"max body 1023", model.SettingsInput{MaxBodyBytes: ptr(int64(1023))}, "max_body_bytes"},
 		{"rows 100", model.SettingsInput{LogRetentionRows: ptr(100)}, ""},
 		{"rows 10M+1", model.SettingsInput{LogRetentionRows: ptr(10_000_001)}, "log_retention_rows"},
@@ -132,9 +138,79 @@ func TestSettingsEdges(t *testing.T) {
 			}
 			after, _ := s.loadSettings(ctx)
 			if after.MaxBodyBytes != before.MaxBodyBytes || !slices.Equal(after.ProxyKeys, before.ProxyKeys) ||
-				!slices.Equal(after.CORSOrigins, before.CORSOrigins) || after.LogRetentionRows != before.LogRetentionRows {
+				!slices.Equal(after.CORSOrigins, before.CORSOrigins) || after.LogRetentionRows != before.LogRetentionRows ||
+				after.MaxBufferedBytes != before.MaxBufferedBytes {
 				t.Errorf("refused change was stored: %+v → %+v", before, after)
 			}
 		})
+	}
+}
+
+// TestBufferedAndLogBodiesSettings: max_buffered_bytes and log_bodies have
+// their defaults, survive a restart, travel through export and import,
+// and max_buffered_bytes reaches the proxy's settings.
+func TestBufferedAndLogBodiesSettings(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := startService(t, dir, Config{})
+	got, err := s.Settings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.MaxBufferedBytes != proxy.DefaultMaxBufferedBytes || !got.LogBodies {
+		t.Errorf("defaults: max_buffered_bytes=%d log_bodies=%v, want %d true", got.MaxBufferedBytes, got.LogBodies, proxy.DefaultMaxBufferedBytes)
+	}
+	if _, err := s.UpdateSettings(ctx, model.SettingsInput{MaxBufferedBytes: ptr(int64(8 << 20)), MaxBodyBytes: ptr(int64(4 << 20)), LogBodies: ptr(false)}); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.Close(ctx)
+
+	s2 := startService(t, dir, Config{})
+	got, _ = s2.Settings(ctx)
+	if got.MaxBufferedBytes != 8<<20 || got.LogBodies {
+		t.Errorf("after restart: max_buffered_bytes=%d log_bodies=%v", got.MaxBufferedBytes, got.LogBodies)
+	}
+	if ps := proxySettings(got); ps.MaxBufferedBytes != 8<<20 || ps.MaxBodyBytes != 4<<20 {
+		t.Errorf("proxy settings %+v", ps)
+	}
+	exp, err := s2.Export(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if exp.Settings.MaxBufferedBytes != 8<<20 || exp.Settings.LogBodies {
+		t.Errorf("export settings %+v", exp.Settings)
+	}
+	doc := asInput(t, exp)
+	doc.Settings.MaxBufferedBytes = ptr(int64(16 << 20))
+	doc.Settings.LogBodies = ptr(true)
+	if _, err := s2.Import(ctx, doc); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s2.Settings(ctx)
+	if got.MaxBufferedBytes != 16<<20 || !got.LogBodies {
+		t.Errorf("after import: max_buffered_bytes=%d log_bodies=%v", got.MaxBufferedBytes, got.LogBodies)
+	}
+	doc.Settings.MaxBufferedBytes = ptr(int64(1))
+	if _, err := s2.Import(ctx, doc); !isField(err, "settings.max_buffered_bytes") {
+		t.Errorf("import of a too small total: %v", err)
+	}
+}
+
+// TestBufferedFollowsLargeStoredBody: a database from before the setting,
+// with max_body_bytes above the default total, loads with a total that
+// holds it, so other settings changes still validate.
+func TestBufferedFollowsLargeStoredBody(t *testing.T) {
+	ctx := context.Background()
+	s := newTestService(t)
+	st, _ := s.storage()
+	if err := st.PutSettings(ctx, map[string]string{"max_body_bytes": "1073741824"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateSettings(ctx, model.SettingsInput{LogRetentionDays: ptr(3)}); err != nil {
+		t.Fatalf("unrelated change refused: %v", err)
+	}
+	got, _ := s.Settings(ctx)
+	if got.MaxBufferedBytes != 1<<30 {
+		t.Errorf("max_buffered_bytes %d, want 1 GiB", got.MaxBufferedBytes)
 	}
 }

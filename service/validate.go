@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -47,7 +48,7 @@ func validateProvider(p *model.Provider) error {
 		return err
 	}
 	if utf8.RuneCountInString(p.Name) > maxNameLen || hasControl(p.Name) {
-		return model.Invalid("name", "must be at most %d characters without control characters", maxNameLen)
+		return model.Invalid("name", "must be at most %d characters, without control, zero-width or bidirectional-control characters", maxNameLen)
 	}
 	if p.Type != model.TypeOpenAI && p.Type != model.TypeAnthropic {
 		return model.Invalid("type", "must be \"openai\" or \"anthropic\", got %q", p.Type)
@@ -111,6 +112,22 @@ func validateBaseURL(raw string) error {
 	if u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(raw, "?#") {
 		return model.Invalid("base_url", "must not have a query or fragment; got %q", raw)
 	}
+	if hasControl(raw) {
+		return model.Invalid("base_url", "must not contain control, zero-width or bidirectional-control characters; got %q", raw)
+	}
+	if u.Hostname() == "" {
+		return model.Invalid("base_url", "%s (a host is missing); got %q", what, raw)
+	}
+	// url.Parse checks only that a port is digits; the dial would fail
+	// later with a message far from the cause.
+	if strings.HasSuffix(u.Host, ":") {
+		return model.Invalid("base_url", "has an empty port; give a port 1..65535 or none; got %q", raw)
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return model.Invalid("base_url", "port must be 1..65535, got %q", port)
+		}
+	}
 	return nil
 }
 
@@ -123,8 +140,8 @@ func validateSecret(field, v string) error {
 		return model.Invalid(field, maskedKeyMessage)
 	}
 	for _, c := range v {
-		if c <= ' ' || c == 0x7f {
-			return model.Invalid(field, "must not contain spaces, line breaks or control characters")
+		if c <= ' ' || unicode.IsControl(c) || invisible(c) {
+			return model.Invalid(field, "must not contain spaces, line breaks, control, zero-width or bidirectional-control characters")
 		}
 	}
 	return nil
@@ -155,7 +172,7 @@ func validateModelName(s string) error {
 		return fmt.Errorf("must be 1..%d characters, got %d", maxModelNameLen, len(s))
 	}
 	if strings.IndexFunc(s, unicode.IsSpace) >= 0 || hasControl(s) {
-		return fmt.Errorf("must not contain spaces or control characters, got %q", s)
+		return fmt.Errorf("must not contain spaces, control, zero-width or bidirectional-control characters, got %q", s)
 	}
 	return nil
 }
@@ -175,6 +192,17 @@ func validateHeaders(h map[string]string) error {
 		if len(v) > maxHeaderValLen || strings.ContainsAny(v, "\r\n\x00") {
 			return model.Invalid(field, "value must be at most %d characters on one line", maxHeaderValLen)
 		}
+		// A tab is legal in a header value (RFC 9110); other controls and
+		// invisible characters only hide what is really sent.
+		if strings.IndexFunc(v, func(r rune) bool { return r != '\t' && (unicode.IsControl(r) || invisible(r)) }) >= 0 {
+			return model.Invalid(field, "value must not contain control, zero-width or bidirectional-control characters")
+		}
+		// A masked value that matched no stored header of that name (it
+		// would have been replaced by the stored value) is a mistake, not
+		// a value to send upstream.
+		if strings.HasPrefix(v, maskPrefix) {
+			return model.Invalid(field, "value looks masked (it starts with …); send the real value, or send back the value a read returned to keep the stored one")
+		}
 	}
 	return nil
 }
@@ -183,8 +211,21 @@ func isTokenChar(r rune) bool {
 	return r < 127 && r > ' ' && !strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r)
 }
 
+// hasControl reports control characters and invisible ones (see
+// invisible) in s.
 func hasControl(s string) bool {
-	return strings.IndexFunc(s, unicode.IsControl) >= 0
+	return strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) || invisible(r) }) >= 0
+}
+
+// invisible reports characters that change how text looks or reads
+// without showing: zero-width characters (U+200B..U+200D, U+2060,
+// U+FEFF), bidirectional controls (U+200E, U+200F, U+061C,
+// U+202A..U+202E, U+2066..U+2069), the other Unicode format characters
+// (Cf) and the line and paragraph separators. In a name or a model alias
+// they make two different values look identical (or one look like
+// another), so they are refused.
+func invisible(r rune) bool {
+	return unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029'
 }
 
 // mask shows at most the last four characters of a secret, fewer for a

@@ -28,7 +28,8 @@ const (
 // SaveCheck stores one health check and, in the same transaction, trims
 // every provider's history to the retention window. Trimming on write
 // keeps the table bounded with no background job.
-func (s *Store) SaveCheck(ctx context.Context, r model.CheckResult, retention time.Duration) error {
+func (s *Store) SaveCheck(ctx context.Context, r model.CheckResult, retention time.Duration) (err error) {
+	defer s.diskFull(&err)
 	doc, err := json.Marshal(r)
 	if err != nil {
 		return fmt.Errorf("storage: save check: %w", err)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // ErrNewerSchema is returned when the database was written by a newer
@@ -28,6 +29,7 @@ const (
 		version INTEGER NOT NULL
 	)`
 	sqlSelectSchemaVersion = `SELECT version FROM schema_version WHERE id = 1`
+	sqlCountTables         = `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT IN ('schema_version', 'sqlite_sequence')`
 	sqlUpsertSchemaVersion = `INSERT INTO schema_version (id, version) VALUES (1, ?)
 		ON CONFLICT (id) DO UPDATE SET version = excluded.version`
 )
@@ -40,6 +42,17 @@ func (s *Store) migrate(ctx context.Context, steps []migration) error {
 	current, err := s.SchemaVersion(ctx)
 	if err != nil {
 		return err
+	}
+	if current == 0 {
+		// Tables without a version row: migrating would fail on the first
+		// CREATE TABLE with a raw SQL message; say what is wrong instead.
+		var n int
+		if err := s.db.QueryRowContext(ctx, sqlCountTables).Scan(&n); err != nil {
+			return fmt.Errorf("storage: %s: read tables: %s", s.path, oneLine(err.Error()))
+		}
+		if n > 0 {
+			return fmt.Errorf("storage: %s has tables but no schema version (the schema_version row is missing): it was not written by Sluicegate or is damaged; move it aside to start fresh", s.path)
+		}
 	}
 	if current > len(steps) {
 		return fmt.Errorf("storage: %s has schema version %d but this binary knows only up to %d: %w (use the newer Sluicegate, or move the file aside to start fresh)",
@@ -60,7 +73,7 @@ func (s *Store) applyMigration(ctx context.Context, version int, step migration)
 	}
 	defer func() { _ = tx.Rollback() }() // no-op after Commit
 	if err := step(ctx, tx); err != nil {
-		return fmt.Errorf("storage: migration %d: %w", version, err)
+		return fmt.Errorf("storage: %s: migration %d: %w", s.path, version, err)
 	}
 	if _, err := tx.ExecContext(ctx, sqlUpsertSchemaVersion, version); err != nil {
 		return fmt.Errorf("storage: migration %d: record version: %w", version, err)
@@ -89,10 +102,26 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 func execAll(ctx context.Context, tx *sql.Tx, stmts ...string) error {
 	for _, q := range stmts {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("%.60s…: %w", q, err)
+			return fmt.Errorf("%s: %w", statementHead(q), err)
 		}
 	}
 	return nil
+}
+
+// statementHead is the start of q on one line, enough to tell which
+// statement failed without printing a multi-line schema in an error.
+func statementHead(q string) string {
+	q = oneLine(q)
+	if r := []rune(q); len(r) > 60 {
+		return string(r[:60]) + "…"
+	}
+	return q
+}
+
+// oneLine collapses every run of whitespace (line breaks included) in s
+// into one space.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
 }
 
 // migrate1 creates the provider and settings tables.

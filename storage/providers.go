@@ -47,11 +47,14 @@ func scanProvider(r rowScanner) (model.Provider, error) {
 		return p, err
 	}
 	p.Type = model.ProviderType(typ)
+	// A column that does not decode (a damaged or hand-edited row) must
+	// not hide every other provider: the row is returned with LoadError
+	// set, and the service serves it as disabled.
 	if err := json.Unmarshal([]byte(models), &p.Models); err != nil {
-		return p, fmt.Errorf("provider %d: models: %w", p.ID, err)
+		p.Models, p.LoadError = nil, fmt.Sprintf("stored models are unreadable: %v", err)
 	}
-	if err := json.Unmarshal([]byte(headers), &p.Headers); err != nil {
-		return p, fmt.Errorf("provider %d: headers: %w", p.ID, err)
+	if err := json.Unmarshal([]byte(headers), &p.Headers); err != nil && p.LoadError == "" {
+		p.Headers, p.LoadError = nil, fmt.Sprintf("stored headers are unreadable: %v", err)
 	}
 	if p.Models == nil {
 		p.Models = []model.ModelMapping{}
@@ -149,7 +152,8 @@ func (s *Store) GetProvider(ctx context.Context, id int64) (model.Provider, erro
 
 // CreateProvider inserts p and sets its ID and timestamps. A taken key is
 // model.ErrConflict.
-func (s *Store) CreateProvider(ctx context.Context, p *model.Provider) error {
+func (s *Store) CreateProvider(ctx context.Context, p *model.Provider) (err error) {
+	defer s.diskFull(&err)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("storage: create provider: %w", err)
@@ -179,7 +183,8 @@ func insertProvider(ctx context.Context, tx *sql.Tx, p *model.Provider, now time
 }
 
 // UpdateProvider stores every field of p (by ID) and sets UpdatedAt.
-func (s *Store) UpdateProvider(ctx context.Context, p *model.Provider) error {
+func (s *Store) UpdateProvider(ctx context.Context, p *model.Provider) (err error) {
+	defer s.diskFull(&err)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("storage: update provider: %w", err)
@@ -209,7 +214,8 @@ func updateProvider(ctx context.Context, tx *sql.Tx, p *model.Provider, now time
 
 // DeleteProvider removes a provider (its history goes with it through
 // ON DELETE CASCADE).
-func (s *Store) DeleteProvider(ctx context.Context, id int64) error {
+func (s *Store) DeleteProvider(ctx context.Context, id int64) (err error) {
+	defer s.diskFull(&err)
 	res, err := s.db.ExecContext(ctx, sqlDeleteProvider, id)
 	if err != nil {
 		return fmt.Errorf("storage: delete provider %d: %w", id, err)

@@ -39,7 +39,8 @@ func (s *Store) Settings(ctx context.Context) (map[string]string, error) {
 }
 
 // PutSettings writes the given name → JSON values in one transaction.
-func (s *Store) PutSettings(ctx context.Context, values map[string]string) error {
+func (s *Store) PutSettings(ctx context.Context, values map[string]string) (err error) {
+	defer s.diskFull(&err)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("storage: write settings: %w", err)
@@ -69,7 +70,8 @@ func putSettings(ctx context.Context, tx *sql.Tx, values map[string]string) erro
 // one transaction: providers are matched by key (a match keeps its ID, and
 // so its history), stored providers whose key is absent are deleted, new
 // ones are created. Nothing is written if any step fails.
-func (s *Store) ReplaceConfig(ctx context.Context, providers []model.Provider, settings map[string]string) error {
+func (s *Store) ReplaceConfig(ctx context.Context, providers []model.Provider, settings map[string]string) (err error) {
+	defer s.diskFull(&err)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("storage: import: %w", err)

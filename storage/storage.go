@@ -13,7 +13,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+	"github.com/mattn/go-sqlite3" // also registers the "sqlite3" driver
+
+	"github.com/sluicegate/sluicegate/model"
 )
 
 // FileName is the database file inside the data directory.
@@ -112,4 +114,42 @@ func (s *Store) IntegrityCheck(ctx context.Context) error {
 		return fmt.Errorf("storage: %s is damaged: %s", s.path, strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// diskFull turns SQLite's SQLITE_FULL ("database or disk is full") in *err
+// into an error that wraps model.ErrDiskFull and names the file, so the
+// API can answer 507 and the user knows what to free. Write methods defer
+// it.
+func (s *Store) diskFull(err *error) {
+	var se sqlite3.Error
+	if *err != nil && errors.As(*err, &se) && se.Code == sqlite3.ErrFull {
+		*err = fmt.Errorf("storage: %s: disk full, nothing was written (free some disk space): %w", s.path, model.ErrDiskFull)
+	}
+}
+
+// SetMaxPageCount bounds the database file to pages pages (SQLite's
+// PRAGMA max_page_count), which makes writes beyond it fail as on a full
+// disk; pages <= 0 lifts the bound. The pool is pinned to one connection
+// while a bound is set, since the pragma holds per connection. Only tests
+// call it, to prove the disk-full paths without filling a disk.
+func (s *Store) SetMaxPageCount(ctx context.Context, pages int) error {
+	if pages <= 0 {
+		pages = 1 << 30 // SQLite's default maximum
+		defer s.db.SetMaxOpenConns(0)
+	} else {
+		s.db.SetMaxOpenConns(1)
+	}
+	if _, err := s.db.ExecContext(ctx, fmt.Sprintf("PRAGMA max_page_count = %d", pages)); err != nil {
+		return fmt.Errorf("storage: set max_page_count: %w", err)
+	}
+	return nil
+}
+
+// PageCount is the number of pages the database file holds now.
+func (s *Store) PageCount(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("storage: page count: %w", err)
+	}
+	return n, nil
 }
