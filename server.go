@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/sluicegate/sluicegate/api"
+	"github.com/sluicegate/sluicegate/live"
+	"github.com/sluicegate/sluicegate/metrics"
+	"github.com/sluicegate/sluicegate/model"
 	"github.com/sluicegate/sluicegate/proxy"
 	"github.com/sluicegate/sluicegate/service"
 )
@@ -32,6 +35,8 @@ type instance struct {
 	svc   *service.Service
 	srv   *http.Server
 	proxy *proxy.Handler
+	// stopHub ends the live hub, closing every WebSocket.
+	stopHub context.CancelFunc
 	// inflight counts the /v1 requests being served, so Stop can let the
 	// ones it cut off write their log entries before the service closes.
 	inflight sync.WaitGroup
@@ -52,14 +57,41 @@ func (in *instance) Start(ctx context.Context) error {
 		return err
 	}
 	addr := ln.Addr().String()
+	// The live hub fans events out to the dashboard's WebSockets; the
+	// server's own warnings and errors reach it (and the error-log ring)
+	// through the logger, redacted with the service's secrets.
+	hub := live.NewHub(live.Options{})
+	hubCtx, stopHub := context.WithCancel(context.Background())
+	go func() { _ = hub.Run(hubCtx) }()
+	ring := live.NewLogRing(serverLogSize)
+	var svcRef atomic.Pointer[service.Service]
+	redact := func(s string) string {
+		if p := svcRef.Load(); p != nil {
+			return p.Redact(s)
+		}
+		return s
+	}
+	log := slog.New(live.NewLogHandler(in.log.Handler(), ring, hub.Publish, redact))
+	in.log = log
+	met := metrics.New()
+
 	// One upstream client for proxied traffic and health probes alike.
 	up := proxy.NewUpstream(proxy.UpstreamConfig{})
-	svc := service.New(service.Config{Version: version, DataDir: in.opts.dataDir, Addr: addr, Logger: in.log,
+	svc := service.New(service.Config{Version: version, DataDir: in.opts.dataDir, Addr: addr, Logger: log,
+		Events: fanout{hub, met}, AdminToken: in.opts.adminToken,
 		Upstream: up, ScheduleUnit: in.opts.scheduleUnit})
+	svcRef.Store(svc)
 	if err := svc.Start(ctx); err != nil {
 		_ = ln.Close()
+		stopHub()
 		return err
 	}
+	met.GaugeFunc("sluicegate_websocket_subscribers", "WebSocket clients connected to /admin/v1/ws.",
+		func() float64 { return float64(hub.Subscribers()) })
+	met.CounterFunc("sluicegate_ws_events_dropped_total", "Live events not delivered to slow WebSocket clients.",
+		func() float64 { return float64(hub.Dropped()) })
+	met.CounterFunc("sluicegate_log_queue_dropped_total", "Finished requests the request log dropped because its queue was full.",
+		func() float64 { return float64(svc.LogQueueDropped()) })
 	px := proxy.New(svc.Routes(), svc, proxy.WithLogger(in.log), proxy.WithUpstream(up))
 	root, err := api.New(api.Config{
 		Service:     svc,
@@ -69,11 +101,15 @@ func (in *instance) Start(ctx context.Context) error {
 		AdminToken:  in.opts.adminToken,
 		CORSOrigins: svc.CORSOrigins,
 		Refuse:      proxy.WriteRefusal,
-		Logger:      in.log,
+		Live:        live.NewHandler(hub, live.HandlerConfig{Version: version, Logger: log}),
+		ServerLog:   ring,
+		Metrics:     met.Handler(),
+		Logger:      log,
 	})
 	if err != nil {
 		_ = ln.Close()
 		_ = svc.Close(ctx)
+		stopHub()
 		return err
 	}
 	h := root.InProcess()
@@ -85,7 +121,7 @@ func (in *instance) Start(ctx context.Context) error {
 		ErrorLog:          slog.NewLogLogger(in.log.Handler(), slog.LevelDebug),
 	}
 	in.mu.Lock()
-	in.svc, in.srv, in.proxy, in.addr = svc, srv, px, addr
+	in.svc, in.srv, in.proxy, in.addr, in.stopHub = svc, srv, px, addr, stopHub
 	in.mu.Unlock()
 	go func() { in.served <- srv.Serve(ln) }()
 
@@ -115,6 +151,20 @@ func (in *instance) warnOpenProxy(ctx context.Context, svc *service.Service) {
 	}
 }
 
+// serverLogSize is how many of the server's own warnings and errors
+// GET /admin/v1/server-log keeps.
+const serverLogSize = 1000
+
+// fanout publishes each event to every publisher in turn; each must not
+// block.
+type fanout []service.Publisher
+
+func (f fanout) Publish(ev model.Event) {
+	for _, p := range f {
+		p.Publish(ev)
+	}
+}
+
 // track counts the requests next is serving in in.inflight.
 func (in *instance) track(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -132,14 +182,17 @@ func (in *instance) track(next http.Handler) http.Handler {
 // Safe to call when Start failed or was never called.
 func (in *instance) Stop(ctx context.Context) error {
 	in.mu.Lock()
-	svc, srv, px := in.svc, in.srv, in.proxy
-	in.svc, in.srv, in.proxy = nil, nil, nil
+	svc, srv, px, stopHub := in.svc, in.srv, in.proxy, in.stopHub
+	in.svc, in.srv, in.proxy, in.stopHub = nil, nil, nil, nil
 	in.mu.Unlock()
 	var errs []error
 	if srv != nil {
 		// Before Shutdown, so requests it cuts off are not taken for
 		// clients that went away (499).
 		px.BeginShutdown()
+		// WebSockets are hijacked connections that Shutdown does not wait
+		// for: the hub closes them (1001, going away).
+		stopHub()
 		graceCtx, cancel := context.WithTimeout(ctx, in.opts.shutdownGrace)
 		err := srv.Shutdown(graceCtx)
 		cancel()

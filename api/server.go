@@ -56,6 +56,15 @@ type Service interface {
 	HealthHistory(ctx context.Context, id int64, limit int, before string) ([]model.CheckResult, error)
 	// HealthSummary summarises a provider's probes per model over a window.
 	HealthSummary(ctx context.Context, id int64, window string) (model.HealthSummary, error)
+
+	// ListLogs returns request-log entries, newest first.
+	ListLogs(ctx context.Context, f model.LogFilter) ([]model.LogEntry, error)
+	// GetLog returns one entry with its captured headers and bodies.
+	GetLog(ctx context.Context, id string) (model.LogDetail, error)
+	// DeleteLogs clears the request log.
+	DeleteLogs(ctx context.Context) error
+	// Stats summarises the request log over a window.
+	Stats(ctx context.Context, window string) (model.Stats, error)
 }
 
 // adminRoutes is every admin endpoint. It drives both the mux and the
@@ -78,6 +87,12 @@ func (h *handlers) adminRoutes() []adminRoute {
 		{"PUT", "/admin/v1/settings", h.putSettings},
 		{"GET", "/admin/v1/export", h.export},
 		{"POST", "/admin/v1/import", h.importConfig},
+		{"GET", "/admin/v1/logs", h.listLogs},
+		{"GET", "/admin/v1/logs/{id}", h.getLog},
+		{"DELETE", "/admin/v1/logs", h.deleteLogs},
+		{"GET", "/admin/v1/stats", h.stats},
+		{"GET", "/admin/v1/server-log", h.serverLog},
+		{"GET", wsPath, h.websocket},
 		{"GET", "/admin/v1/openapi.json", serveOpenAPI},
 	}
 }
@@ -105,6 +120,15 @@ type Config struct {
 	// Refuse writes a refused /v1 request's error in the dialect the path
 	// implies (main passes proxy.WriteRefusal); required.
 	Refuse RefusalWriter
+	// Live serves the WebSocket at /admin/v1/ws (after the guards); nil
+	// answers 503.
+	Live http.Handler
+	// ServerLog is the ring of the server's own warnings and errors; nil
+	// serves an empty list.
+	ServerLog ServerLog
+	// Metrics serves GET /metrics (Prometheus text), behind the same
+	// guards as the admin API; nil leaves /metrics out.
+	Metrics http.Handler
 	// Logger receives errors; nil discards them.
 	Logger *slog.Logger
 }
@@ -146,7 +170,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	wrongBase := wrongBaseURL(service.BaseURL(cfg.Addr), cfg.Refuse)
-	h := &handlers{svc: cfg.Service, log: log}
+	h := &handlers{svc: cfg.Service, log: log, live: cfg.Live, serverLogRing: cfg.ServerLog}
 
 	admin := http.NewServeMux()
 	for _, rt := range h.adminRoutes() {
@@ -172,6 +196,13 @@ func New(cfg Config) (*Server, error) {
 			a, p = g.checkAdmin(admin), g.checkCORS(proxy)
 		}
 		mux.Handle("/admin/v1/", a)
+		if cfg.Metrics != nil {
+			m := cfg.Metrics
+			if guarded {
+				m = g.checkAdmin(m)
+			}
+			mux.Handle("GET /metrics", m)
+		}
 		mux.Handle("/v1/", p)
 		for path := range unprefixedAPIPaths {
 			mux.Handle("POST "+path, wrongBase)
@@ -217,8 +248,10 @@ func healthz(w http.ResponseWriter, _ *http.Request) {
 
 // handlers are the admin API's endpoints.
 type handlers struct {
-	svc Service
-	log *slog.Logger
+	svc           Service
+	log           *slog.Logger
+	live          http.Handler
+	serverLogRing ServerLog
 }
 
 func (h *handlers) status(w http.ResponseWriter, r *http.Request) {

@@ -68,6 +68,10 @@ type Service struct {
 	writeMu sync.Mutex
 	// routes is the proxy's route table, swapped whole on every change.
 	routes proxy.LiveRoutes
+	// logw is the request log's batching writer, set by Start.
+	logw atomic.Pointer[storage.LogWriter]
+	// logRetention is {log_retention_days, log_retention_rows}.
+	logRetention atomic.Pointer[[2]int]
 	// corsOrigins is the cors_origins setting for the /v1 guard.
 	corsOrigins atomic.Pointer[[]string]
 	// providers is the provider list the table was built from (with keys),
@@ -147,6 +151,7 @@ func (s *Service) Start(ctx context.Context) error {
 		_ = s.Close(ctx)
 		return err
 	}
+	s.logw.Store(s.startLogWriter(st))
 	s.log.Info("database open", "path", st.Path())
 	if !s.cfg.NoScheduler {
 		sctx, cancel := context.WithCancel(context.Background())
@@ -178,6 +183,15 @@ func (s *Service) CORSOrigins() []string {
 // Publish forwards an event to the configured publisher. The proxy calls
 // it on every request, so it must stay cheap and never block.
 func (s *Service) Publish(ev model.Event) {
+	if ev.Type == model.EventRequestFinished {
+		if e, ok := ev.Data.(model.LogEntry); ok {
+			if e.ErrorMessage != "" {
+				e.ErrorMessage = s.Redact(e.ErrorMessage)
+				ev.Data = e
+			}
+			s.recordRequest(e)
+		}
+	}
 	if s.cfg.Events != nil {
 		s.cfg.Events.Publish(ev)
 	}
@@ -206,6 +220,7 @@ func (s *Service) refreshRoutes(ctx context.Context) error {
 	s.redactor.Store(model.NewRedactor(secrets...))
 	origins := set.CORSOrigins
 	s.corsOrigins.Store(&origins)
+	s.logRetention.Store(&[2]int{set.LogRetentionDays, set.LogRetentionRows})
 	return nil
 }
 
@@ -305,10 +320,16 @@ func (s *Service) Close(ctx context.Context) error {
 	}
 	s.cancelAllChecks()
 	s.wg.Wait()
-	if st == nil {
-		return nil
+	var errs []error
+	if w := s.logw.Swap(nil); w != nil {
+		// Requests finished before Close are stored before the database
+		// closes.
+		errs = append(errs, w.Close(ctx))
 	}
-	return st.Close()
+	if st != nil {
+		errs = append(errs, st.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // providerSnapshot is the provider list of the current route table.
