@@ -79,7 +79,6 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 func TestOpenAPIResponsesMatch(t *testing.T) {
 	s := newStack(t)
 	doc := loadOpenAPI(t, s)
-	ctx := context.Background()
 	p := s.create(providerBody("oa", map[string]any{"api_key": "sk-openapi-1234", "headers": map[string]string{"X-A": "1"}}))
 	id := fmt.Sprint(p.ID)
 
@@ -118,38 +117,54 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 			if tc.body != nil {
 				reqBody = mustJSON(t, tc.body)
 			}
-			req, _ := http.NewRequest(tc.method, s.url+tc.path, bytes.NewReader(reqBody))
-			if tc.body != nil {
-				req.Header.Set("Content-Type", "application/json")
-			}
-			params := map[string]string{}
-			if strings.Contains(tc.pattern, "{id}") {
-				params["id"] = tc.path[strings.LastIndexByte(tc.path, '/')+1:]
-			}
-			in := &openapi3filter.RequestValidationInput{
-				Request:    req,
-				PathParams: params,
-				Route:      &routers.Route{Spec: doc, Path: tc.pattern, PathItem: item, Method: tc.method, Operation: item.GetOperation(tc.method)},
-				Options:    &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
-			}
-			// Requests the server accepted must also satisfy the documented
-			// request schema.
-			if tc.status < 300 {
-				if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
-					t.Errorf("request does not match openapi.json: %v", err)
-				}
-			}
-			err := openapi3filter.ValidateResponse(ctx, &openapi3filter.ResponseValidationInput{
-				RequestValidationInput: in,
-				Status:                 r.status,
-				Header:                 r.header,
-				Body:                   io.NopCloser(bytes.NewReader(r.body)),
-				Options:                &openapi3filter.Options{IncludeResponseStatus: true},
-			})
-			if err != nil {
-				t.Errorf("response does not match openapi.json: %v\nbody %s", err, r.body)
-			}
+			validateExchange(t, doc, tc.method, tc.pattern, tc.path, reqBody, r)
 		})
+	}
+}
+
+// validateExchange checks one finished exchange against the documented
+// operation with openapi3filter: the request (when the server accepted it)
+// and the response, status included.
+func validateExchange(t *testing.T, doc *openapi3.T, method, pattern, path string, reqBody []byte, r response) {
+	t.Helper()
+	ctx := context.Background()
+	item := doc.Paths.Value(pattern)
+	if item == nil || item.GetOperation(method) == nil {
+		t.Fatalf("%s %s not documented", method, pattern)
+	}
+	req, err := http.NewRequest(method, "http://127.0.0.1"+path, bytes.NewReader(reqBody))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reqBody != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	params := map[string]string{}
+	if strings.Contains(pattern, "{id}") {
+		params["id"] = req.URL.Path[strings.LastIndexByte(req.URL.Path, '/')+1:]
+	}
+	in := &openapi3filter.RequestValidationInput{
+		Request:    req,
+		PathParams: params,
+		Route:      &routers.Route{Spec: doc, Path: pattern, PathItem: item, Method: method, Operation: item.GetOperation(method)},
+		Options:    &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+	}
+	// Requests the server accepted must also satisfy the documented
+	// request schema.
+	if r.status < 300 {
+		if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
+			t.Errorf("%s %s: request does not match openapi.json: %v", method, path, err)
+		}
+	}
+	err = openapi3filter.ValidateResponse(ctx, &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in,
+		Status:                 r.status,
+		Header:                 r.header,
+		Body:                   io.NopCloser(bytes.NewReader(r.body)),
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true},
+	})
+	if err != nil {
+		t.Errorf("%s %s: response does not match openapi.json: %v\nbody %s", method, path, err, r.body)
 	}
 }
 
@@ -158,21 +173,31 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 func TestOpenAPISchemasCoverModel(t *testing.T) {
 	doc := loadOpenAPI(t, newStack(t))
 	for schema, typ := range map[string]reflect.Type{
-		"Provider":      reflect.TypeFor[model.Provider](),
-		"ProviderInput": reflect.TypeFor[model.ProviderInput](),
-		"Settings":      reflect.TypeFor[model.Settings](),
-		"SettingsInput": reflect.TypeFor[model.SettingsInput](),
-		"Config":        reflect.TypeFor[model.Config](),
-		"ConfigInput":   reflect.TypeFor[model.ConfigInput](),
+		"Provider":        reflect.TypeFor[model.Provider](),
+		"ProviderInput":   reflect.TypeFor[model.ProviderInput](),
+		"Settings":        reflect.TypeFor[model.Settings](),
+		"SettingsInput":   reflect.TypeFor[model.SettingsInput](),
+		"Config":          reflect.TypeFor[model.Config](),
+		"ConfigInput":     reflect.TypeFor[model.ConfigInput](),
+		"LogEntry":        reflect.TypeFor[model.LogEntry](),
+		"LogDetail":       reflect.TypeFor[model.LogDetail](),
+		"Stats":           reflect.TypeFor[model.Stats](),
+		"ProviderStats":   reflect.TypeFor[model.ProviderStats](),
+		"ModelStats":      reflect.TypeFor[model.ModelStats](),
+		"Usage":           reflect.TypeFor[model.Usage](),
+		"ServerLogRecord": reflect.TypeFor[model.ServerLogRecord](),
 	} {
 		ref := doc.Components.Schemas[schema]
 		if ref == nil || ref.Value == nil {
 			t.Errorf("schema %s is missing", schema)
 			continue
 		}
-		for i := range typ.NumField() {
-			name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
-			if name == "" || name == "-" {
+		// VisibleFields reaches the fields of embedded structs (LogDetail's
+		// LogEntry and LogCapture, the stats' StatsFigures), which JSON
+		// flattens into the same object.
+		for _, f := range reflect.VisibleFields(typ) {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "" || name == "-" || f.Anonymous {
 				continue
 			}
 			if _, ok := ref.Value.Properties[name]; !ok {

@@ -223,7 +223,10 @@ func TestCORSHeaders(t *testing.T) {
 }
 
 func TestAdminToken(t *testing.T) {
-	s := newTestServer(t, Config{AdminToken: "s3cret-token"})
+	// live stands in for the WebSocket handler: reaching it means the
+	// guards let the request through.
+	live := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) })
+	s := newTestServer(t, Config{AdminToken: "s3cret-token", Live: live})
 	h := s.Network()
 	for _, tc := range []struct {
 		name string
@@ -235,7 +238,9 @@ func TestAdminToken(t *testing.T) {
 		{"right token", req{"GET", "/admin/v1/status", "", map[string]string{"Authorization": "Bearer s3cret-token"}}, 200},
 		{"lowercase scheme", req{"GET", "/admin/v1/status", "", map[string]string{"Authorization": "bearer s3cret-token"}}, 200},
 		{"query token not for REST", req{"GET", "/admin/v1/status?token=s3cret-token", "", nil}, 401},
-		{"query token for ws", req{"GET", "/admin/v1/ws?token=s3cret-token", "", nil}, 404},
+		{"query token for ws", req{"GET", "/admin/v1/ws?token=s3cret-token", "", nil}, http.StatusTeapot},
+		{"header token for ws", req{"GET", "/admin/v1/ws", "", map[string]string{"Authorization": "Bearer s3cret-token"}}, http.StatusTeapot},
+		{"wrong query token for ws", req{"GET", "/admin/v1/ws?token=nope", "", nil}, 401},
 		{"ws without token", req{"GET", "/admin/v1/ws", "", nil}, 401},
 		{"healthz needs none", req{"GET", "/healthz", "", nil}, 200},
 		{"dashboard needs none", req{"GET", "/", "", nil}, 200},
