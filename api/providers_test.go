@@ -6,14 +6,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/sluicegate/sluicegate/live"
 	"github.com/sluicegate/sluicegate/model"
 	"github.com/sluicegate/sluicegate/proxy"
 	"github.com/sluicegate/sluicegate/service"
@@ -22,13 +25,25 @@ import (
 // These tests run the real stack: service on SQLite in t.TempDir(), the
 // real proxy, and the guarded root handler behind a loopback listener.
 
-// eventLog records the provider.changed events the service publishes.
+// eventLog records the provider.changed events the service publishes, and
+// passes on the ids of finished requests.
 type eventLog struct {
 	mu  sync.Mutex
 	evs []model.ProviderChanged
+	// finished receives each request.finished entry's id. The service
+	// queues the entry for the request log before it publishes the event,
+	// so once an id arrives here FlushLogs will store its entry.
+	finished chan string
 }
 
 func (l *eventLog) Publish(ev model.Event) {
+	if ev.Type == model.EventRequestFinished {
+		select {
+		case l.finished <- ev.Data.(model.LogEntry).ID:
+		default: // a test that proxies more than the buffer does not wait on them
+		}
+		return
+	}
 	if ev.Type != model.EventProviderChanged {
 		return
 	}
@@ -56,8 +71,20 @@ type stack struct {
 
 func newStack(t *testing.T) *stack {
 	t.Helper()
-	ev := &eventLog{}
-	svc := service.New(service.Config{DataDir: t.TempDir(), Events: ev})
+	ev := &eventLog{finished: make(chan string, 256)}
+	// As in main, the server's own warnings and errors reach the error-log
+	// ring through the logger, redacted with the service's secrets.
+	ring := live.NewLogRing(0)
+	var svcRef atomic.Pointer[service.Service]
+	redact := func(s string) string {
+		if p := svcRef.Load(); p != nil {
+			return p.Redact(s)
+		}
+		return s
+	}
+	log := slog.New(live.NewLogHandler(slog.DiscardHandler, ring, nil, redact))
+	svc := service.New(service.Config{DataDir: t.TempDir(), Events: ev, Logger: log})
+	svcRef.Store(svc)
 	if err := svc.Start(context.Background()); err != nil {
 		t.Fatalf("service Start: %v", err)
 	}
@@ -66,11 +93,13 @@ func newStack(t *testing.T) *stack {
 	addr := srv.Listener.Addr().String()
 	root, err := New(Config{
 		Service:     svc,
-		Proxy:       proxy.New(svc.Routes(), svc),
+		Proxy:       proxy.New(svc.Routes(), svc, proxy.WithLogger(log)),
 		Dashboard:   testDist,
 		Addr:        addr,
 		CORSOrigins: svc.CORSOrigins,
 		Refuse:      proxy.WriteRefusal,
+		ServerLog:   ring,
+		Logger:      log,
 	})
 	if err != nil {
 		t.Fatal(err)
