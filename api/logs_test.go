@@ -14,6 +14,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/sluicegate/sluicegate/live"
 	"github.com/sluicegate/sluicegate/model"
 	"github.com/sluicegate/sluicegate/proxy"
 )
@@ -460,5 +461,96 @@ func TestServerLogOverHTTP(t *testing.T) {
 	}
 	if want := []string{ids[2], ids[1], ids[0]}; !slices.Equal(errs, want) {
 		t.Errorf("failed requests in the log: %q, want %q", errs, want)
+	}
+}
+
+// TestLiveStreamOverHTTP: GET /admin/v1/ws upgrades (101) and streams the
+// request.finished entries the request log stores, filtered by ?types= and
+// ?errors=; bad filters are a 400 naming the parameter.
+func TestLiveStreamOverHTTP(t *testing.T) {
+	s := newStack(t)
+	doc := loadOpenAPI(t, s)
+	up := newLogUpstream(t)
+	s.create(providerBody("alpha", map[string]any{"base_url": up + "/v1",
+		"models": []map[string]any{{"alias": "fast", "upstream": "ok-up"}}}))
+
+	for _, tc := range []struct{ query, field string }{
+		{"?errors=maybe", "errors"},
+		{"?types=request.finished,bogus", "types"},
+	} {
+		r := s.request("GET", "/admin/v1/ws"+tc.query, nil)
+		if e := decodeErr(t, r.body); r.status != http.StatusBadRequest || e.Error.Field != tc.field {
+			t.Errorf("%s: %d %s, want 400 naming %s", tc.query, r.status, r.body, tc.field)
+		}
+		validateExchange(t, doc, "GET", "/admin/v1/ws", "/admin/v1/ws"+tc.query, nil, r)
+	}
+
+	// A plain upgrade handshake answers 101, as documented.
+	req, err := http.NewRequest("GET", s.url+"/admin/v1/ws?types=request.finished&errors=1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{"Connection": "Upgrade", "Upgrade": "websocket",
+		"Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="} {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("upgrade: %d", resp.StatusCode)
+	}
+	validateExchange(t, doc, "GET", "/admin/v1/ws", "/admin/v1/ws?types=request.finished&errors=1",
+		nil, response{status: resp.StatusCode, header: resp.Header})
+
+	// Follow the stream for failed requests only; the success sent in
+	// between must not appear.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	subscribed := make(chan struct{})
+	got := make(chan model.LogEntry, 4)
+	followed := make(chan error, 1)
+	wsURL := "ws" + strings.TrimPrefix(s.url, "http") + "/admin/v1/ws?types=request.finished&errors=1"
+	go func() {
+		followed <- live.Follow(ctx, wsURL, nil, func(ev model.Event) error {
+			switch ev.Type {
+			case model.EventHello:
+				close(subscribed)
+			case model.EventRequestFinished:
+				var e model.LogEntry
+				if err := json.Unmarshal(ev.Data.(json.RawMessage), &e); err != nil {
+					return err
+				}
+				got <- e
+			default:
+				return fmt.Errorf("unexpected %s event through the filter", ev.Type)
+			}
+			return nil
+		})
+	}()
+	select {
+	case <-subscribed:
+	case err := <-followed:
+		t.Fatalf("live stream: %v", err)
+	case <-ctx.Done():
+		t.Fatal("no hello")
+	}
+	ok := requestID(t, s.chat("fast"))
+	failed := requestID(t, s.chat("nope"))
+	select {
+	case e := <-got:
+		if e.ID != failed || e.Status != http.StatusNotFound || e.ErrorSource == nil || *e.ErrorSource != model.ErrorSourceProxy {
+			t.Errorf("streamed %+v, want the 404 %s (not the success %s)", e, failed, ok)
+		}
+	case err := <-followed:
+		t.Fatalf("live stream: %v", err)
+	case <-ctx.Done():
+		t.Fatal("the failed request never streamed")
+	}
+	cancel()
+	if err := <-followed; err != context.Canceled {
+		t.Errorf("Follow ended with %v", err)
 	}
 }

@@ -34,9 +34,14 @@ type eventLog struct {
 	// queues the entry for the request log before it publishes the event,
 	// so once an id arrives here FlushLogs will store its entry.
 	finished chan string
+	// next receives every event too (the live hub).
+	next func(model.Event)
 }
 
 func (l *eventLog) Publish(ev model.Event) {
+	if l.next != nil {
+		l.next(ev)
+	}
 	if ev.Type == model.EventRequestFinished {
 		select {
 		case l.finished <- ev.Data.(model.LogEntry).ID:
@@ -71,9 +76,18 @@ type stack struct {
 
 func newStack(t *testing.T) *stack {
 	t.Helper()
-	ev := &eventLog{finished: make(chan string, 256)}
-	// As in main, the server's own warnings and errors reach the error-log
-	// ring through the logger, redacted with the service's secrets.
+	// As in main, events reach the live hub behind /admin/v1/ws, and the
+	// server's own warnings and errors reach the error-log ring through the
+	// logger, redacted with the service's secrets.
+	hub := live.NewHub(live.Options{})
+	hubCtx, stopHub := context.WithCancel(context.Background())
+	hubDone := make(chan struct{})
+	go func() {
+		defer close(hubDone)
+		_ = hub.Run(hubCtx)
+	}()
+	t.Cleanup(func() { stopHub(); <-hubDone })
+	ev := &eventLog{finished: make(chan string, 256), next: hub.Publish}
 	ring := live.NewLogRing(0)
 	var svcRef atomic.Pointer[service.Service]
 	redact := func(s string) string {
@@ -98,6 +112,7 @@ func newStack(t *testing.T) *stack {
 		Addr:        addr,
 		CORSOrigins: svc.CORSOrigins,
 		Refuse:      proxy.WriteRefusal,
+		Live:        live.NewHandler(hub, live.HandlerConfig{Version: "test", Logger: log}),
 		ServerLog:   ring,
 		Logger:      log,
 	})
