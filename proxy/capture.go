@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -268,7 +269,36 @@ func (c *capture) write(p []byte) {
 	if len(p) > room {
 		p, c.truncated = p[:room], true
 	}
+	if len(p) > cap(c.buf)-len(c.buf) {
+		// The hint was short (or a pooled buffer small): grow once,
+		// straight to the limit, rather than by append's doublings.
+		grown := make([]byte, len(c.buf), c.limit)
+		copy(grown, c.buf)
+		c.buf = grown
+	}
 	c.buf = append(c.buf, p...)
+}
+
+// capturePool holds captures between requests. A fresh capture allocates
+// its buffer (up to 64 KiB) at the first write; a pooled one reuses it.
+var capturePool = sync.Pool{New: func() any { return new(capture) }}
+
+// getCapture returns an enabled capture from the pool, for a body of
+// sizeHint bytes (-1 when unknown).
+func getCapture(sizeHint int64) *capture {
+	c := capturePool.Get().(*capture)
+	c.enable(sizeHint)
+	return c
+}
+
+// putCapture returns c to the pool. Its bytes must no longer be used:
+// decodeForLog's text is a copy, so call it before putCapture.
+func putCapture(c *capture) {
+	if c == nil {
+		return
+	}
+	c.reset()
+	capturePool.Put(c)
 }
 
 // bytes returns the captured prefix; it is valid until the next enable or
