@@ -458,6 +458,8 @@ func TestDecodeForLog(t *testing.T) {
 	overCap := bytes.Repeat([]byte("a"), maxLogBody+1)
 	bomb := bytes.Repeat([]byte("a"), 10<<20)
 	bigGz := capGzip(t, big)
+	small := capJSON(40 << 10)
+	smallGz, smallFlate := capGzip(t, small), capFlate(t, small)
 	binary := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), capPattern(100)...)
 	invalidUTF8 := []byte("caf\xe9 \xff\xfe ok")
 	// A cut after the first two bytes of "日" (3 bytes).
@@ -497,6 +499,16 @@ func TestDecodeForLog(t *testing.T) {
 		{"truncated gzip, flag unset, still reported cut", bigGz[:len(bigGz)/2], "gzip", false, "", func(t *testing.T, got string) {
 			if len(got) == 0 || !bytes.HasPrefix(big, []byte(got)) {
 				t.Errorf("got %d bytes, prefix of the body: %v", len(got), bytes.HasPrefix(big, []byte(got)))
+			}
+		}, true},
+		{"truncated gzip, prefix under the cap", smallGz[:len(smallGz)/2], "gzip", true, "", func(t *testing.T, got string) {
+			if len(got) < 1000 || len(got) >= len(small) || !bytes.HasPrefix(small, []byte(got)) {
+				t.Errorf("got %d of %d bytes, prefix of the body: %v", len(got), len(small), bytes.HasPrefix(small, []byte(got)))
+			}
+		}, true},
+		{"truncated raw deflate, prefix under the cap", smallFlate[:len(smallFlate)/2], "deflate", true, "", func(t *testing.T, got string) {
+			if len(got) < 1000 || len(got) >= len(small) || !bytes.HasPrefix(small, []byte(got)) {
+				t.Errorf("got %d of %d bytes, prefix of the body: %v", len(got), len(small), bytes.HasPrefix(small, []byte(got)))
 			}
 		}, true},
 		{"gzip header only", bigGz[:12], "gzip", true, "[gzip-encoded body, 12 bytes captured, could not be decoded]", nil, true},
