@@ -1,0 +1,278 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+
+	"github.com/sluicegate/sluicegate/model"
+)
+
+// llRateMessage is the fake's 429 message, which the log must keep verbatim.
+const llRateMessage = "Rate limit reached for gpt-4o in organization org-x on tokens per min (TPM): Limit 30000, Used 30000, Requested 12."
+
+// llUpstream is a fake OpenAI API whose behaviour depends on the model:
+// "ok" answers after 30 ms with usage, "stream" streams three chunks
+// (usage in the last when include_usage is asked), "rate" is a 429,
+// "hang" never answers, "wait" answers only when the client leaves
+// (reporting that on cancelled), "reset" breaks its stream after one
+// event.
+type llUpstream struct {
+	*httptest.Server
+	waitSeen  chan struct{} // closed when the "wait" request arrived
+	cancelled chan struct{} // closed when its context was cancelled
+	once      sync.Once
+	release   chan struct{} // ends "hang" requests at cleanup
+}
+
+func newLLUpstream(t *testing.T) *llUpstream {
+	u := &llUpstream{waitSeen: make(chan struct{}), cancelled: make(chan struct{}), release: make(chan struct{})}
+	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		var req struct {
+			Model         string `json:"model"`
+			StreamOptions *struct {
+				IncludeUsage bool `json:"include_usage"`
+			} `json:"stream_options"`
+		}
+		_ = json.Unmarshal(b, &req)
+		sse := func(chunks ...string) {
+			w.Header().Set("Content-Type", "text/event-stream")
+			w.WriteHeader(200)
+			for i, c := range chunks {
+				if i > 0 {
+					time.Sleep(15 * time.Millisecond)
+				}
+				_, _ = io.WriteString(w, "data: "+c+"\n\n")
+				w.(http.Flusher).Flush()
+			}
+		}
+		chunk := func(content string) string {
+			return `{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"` + content + `"},"finish_reason":null}]}`
+		}
+		switch req.Model {
+		case "ok":
+			time.Sleep(30 * time.Millisecond)
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"id":"c1","object":"chat.completion","created":1,"model":"ok","choices":[{"index":0,"message":{"role":"assistant","content":"Hello"},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11}}`)
+		case "stream":
+			time.Sleep(30 * time.Millisecond)
+			last := `{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[]}`
+			if req.StreamOptions != nil && req.StreamOptions.IncludeUsage {
+				last = `{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":7,"completion_tokens":3,"total_tokens":10}}`
+			}
+			sse(chunk("Hel"), chunk("lo"), last, "[DONE]")
+		case "rate":
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Retry-After", "12")
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = io.WriteString(w, `{"error":{"message":"`+llRateMessage+`","type":"tokens","param":null,"code":"rate_limit_exceeded"}}`)
+		case "hang":
+			select {
+			case <-r.Context().Done():
+			case <-u.release:
+			}
+		case "wait":
+			close(u.waitSeen)
+			select {
+			case <-r.Context().Done():
+				close(u.cancelled)
+			case <-u.release:
+			}
+		case "reset":
+			sse(chunk("Hel"))
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				_ = conn.Close() // mid-stream: no terminating chunk
+			}
+		default:
+			w.WriteHeader(http.StatusNotFound)
+		}
+	}))
+	t.Cleanup(func() {
+		u.once.Do(func() { close(u.release) })
+		u.Close()
+	})
+	return u
+}
+
+// TestLiveLogsRequestOutcomes is issue 9's first acceptance test: each
+// kind of outcome of an openai-go SDK call through the proxy reaches a
+// connected WebSocket as request.finished within 100 ms of the call
+// returning, and the request log after the batch flush, with the right
+// status, error source and type, latency, TTFB and usage.
+func TestLiveLogsRequestOutcomes(t *testing.T) {
+	up := newLLUpstream(t)
+	in := llStart(t, filepath.Join(t.TempDir(), "data"), "", nil)
+	base := llBase(in)
+	llProvider(t, base, "", "fk", up.URL+"/v1", "sk-upstream-key", []string{"ok", "stream", "rate", "wait", "reset"}, "")
+	llProvider(t, base, "", "dead", "http://"+llClosedPort(t)+"/v1", "sk-upstream-key", []string{"dead"}, "")
+	llProvider(t, base, "", "slow", up.URL+"/v1", "sk-upstream-key", []string{"hang"}, `"response_header_timeout_secs":1,"connect_timeout_secs":1`)
+	ws := llDialWS(t, base, "?types=request.finished", nil)
+	ws.waitFor(t, 2*time.Second, "hello", func(m wsMsg) bool { return m.Type == model.EventHello })
+
+	client := openai.NewClient(option.WithBaseURL(base+"/v1/"), option.WithAPIKey("sk-client"), option.WithMaxRetries(0))
+	params := func(m string) openai.ChatCompletionNewParams {
+		return openai.ChatCompletionNewParams{Model: m, Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("hi")}}
+	}
+	stream := func(ctx context.Context, m string) error {
+		p := params(m)
+		p.StreamOptions = openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)}
+		s := client.Chat.Completions.NewStreaming(ctx, p)
+		for s.Next() {
+		}
+		return s.Err()
+	}
+	src := func(s string) *string { return &s }
+
+	for _, tc := range []struct {
+		name   string
+		alias  string
+		call   func(ctx context.Context) error
+		status int
+		source *string
+		typ    string
+		msg    string // substring of error_message ("" → must be empty)
+		usage  *model.Usage
+		stream bool
+		// Bounds on latency and TTFB in ms; maxLatency 0 means "no more
+		// than the SDK call took".
+		minLatency, minTTFB int64
+		wantTTFB            bool // a first byte arrived, so TTFB is set
+	}{
+		{name: "success", alias: "ok", status: 200, usage: &model.Usage{PromptTokens: 9, CompletionTokens: 2},
+			call: func(ctx context.Context) error {
+				_, err := client.Chat.Completions.New(ctx, params("ok"))
+				return err
+			}, minLatency: 30, minTTFB: 30, wantTTFB: true},
+		{name: "streamed success", alias: "stream", status: 200, stream: true, usage: &model.Usage{PromptTokens: 7, CompletionTokens: 3},
+			call:       func(ctx context.Context) error { return stream(ctx, "stream") },
+			minLatency: 75, minTTFB: 30, wantTTFB: true},
+		{name: "upstream 429", alias: "rate", status: 429, source: src(model.ErrorSourceUpstream), typ: "tokens", msg: llRateMessage,
+			call: func(ctx context.Context) error {
+				_, err := client.Chat.Completions.New(ctx, params("rate"))
+				var ae *openai.Error
+				if !errors.As(err, &ae) || ae.StatusCode != 429 || ae.Message != llRateMessage {
+					return errors.New("SDK did not see the upstream 429: " + errString(err))
+				}
+				return nil
+			}, wantTTFB: true},
+		{name: "connect failure", alias: "dead", status: 502, source: src(model.ErrorSourceProxy), typ: "upstream_connect_error", msg: `provider "dead"`,
+			call: func(ctx context.Context) error {
+				_, err := client.Chat.Completions.New(ctx, params("dead"))
+				var ae *openai.Error
+				if !errors.As(err, &ae) || ae.StatusCode != 502 || ae.Code != "upstream_connect_error" {
+					return errors.New("SDK did not see the 502: " + errString(err))
+				}
+				return nil
+			}},
+		{name: "timeout", alias: "hang", status: 504, source: src(model.ErrorSourceProxy), typ: "upstream_timeout", msg: `provider "slow"`,
+			call: func(ctx context.Context) error {
+				_, err := client.Chat.Completions.New(ctx, params("hang"))
+				var ae *openai.Error
+				if !errors.As(err, &ae) || ae.StatusCode != 504 || ae.Code != "upstream_timeout" {
+					return errors.New("SDK did not see the 504: " + errString(err))
+				}
+				return nil
+			}, minLatency: 1000},
+		{name: "client disconnect", alias: "wait", status: 499, typ: "client_closed_request", msg: "client closed",
+			call: func(ctx context.Context) error {
+				ctx, cancel := context.WithCancel(ctx)
+				defer cancel()
+				go func() {
+					select {
+					case <-up.waitSeen:
+						time.Sleep(20 * time.Millisecond)
+						cancel()
+					case <-ctx.Done():
+					}
+				}()
+				_, err := client.Chat.Completions.New(ctx, params("wait"))
+				if !errors.Is(err, context.Canceled) {
+					return errors.New("SDK call was not cancelled: " + errString(err))
+				}
+				select {
+				case <-up.cancelled:
+				case <-time.After(2 * time.Second):
+					return errors.New("the upstream request was not cancelled when the client left")
+				}
+				return nil
+			}, minLatency: 20},
+		{name: "mid-stream reset", alias: "reset", status: 502, source: src(model.ErrorSourceProxy), typ: "upstream_stream_error", msg: "mid-response", stream: true,
+			call: func(ctx context.Context) error {
+				if err := stream(ctx, "reset"); err == nil {
+					return errors.New("a stream reset mid-way ended cleanly for the SDK")
+				}
+				return nil
+			}, wantTTFB: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			start := time.Now()
+			if err := tc.call(ctx); err != nil {
+				t.Fatal(err)
+			}
+			returned := time.Now()
+			took := returned.Sub(start).Milliseconds()
+
+			live, at := ws.finished(t, 2*time.Second, tc.alias)
+			if d := at.Sub(returned); d > 100*time.Millisecond {
+				t.Errorf("request.finished arrived %v after the SDK call returned, want ≤ 100ms", d)
+			}
+			stored := llWaitLog(t, base, "", tc.alias)
+			for name, e := range map[string]model.LogEntry{"live": live, "stored": stored} {
+				if e.Status != tc.status || e.ErrorType != tc.typ || e.Stream != tc.stream {
+					t.Errorf("%s: status %d type %q stream %v, want %d %q %v", name, e.Status, e.ErrorType, e.Stream, tc.status, tc.typ, tc.stream)
+				}
+				if (e.ErrorSource == nil) != (tc.source == nil) || e.ErrorSource != nil && *e.ErrorSource != *tc.source {
+					t.Errorf("%s: error_source %v, want %v", name, deref(e.ErrorSource), deref(tc.source))
+				}
+				if tc.msg == "" && e.ErrorMessage != "" || !strings.Contains(e.ErrorMessage, tc.msg) {
+					t.Errorf("%s: error_message %q, want it to contain %q", name, e.ErrorMessage, tc.msg)
+				}
+				if (e.Usage == nil) != (tc.usage == nil) || e.Usage != nil && *e.Usage != *tc.usage {
+					t.Errorf("%s: usage %+v, want %+v", name, e.Usage, tc.usage)
+				}
+				if e.LatencyMs < tc.minLatency || e.LatencyMs > took+5 {
+					t.Errorf("%s: latency %d ms, want %d..%d (the SDK call took %d ms)", name, e.LatencyMs, tc.minLatency, took+5, took)
+				}
+				if tc.wantTTFB && (e.TTFBMs < tc.minTTFB || e.TTFBMs > e.LatencyMs) || !tc.wantTTFB && e.TTFBMs != 0 {
+					t.Errorf("%s: ttfb %d ms (latency %d), want ≥ %d (set: %v)", name, e.TTFBMs, e.LatencyMs, tc.minTTFB, tc.wantTTFB)
+				}
+				if e.ProviderKey == "" || e.Path != "/v1/chat/completions" || e.Method != "POST" {
+					t.Errorf("%s: provider %q path %q method %q", name, e.ProviderKey, e.Path, e.Method)
+				}
+			}
+			if live.ID != stored.ID || live.LatencyMs != stored.LatencyMs || live.TTFBMs != stored.TTFBMs || live.ErrorMessage != stored.ErrorMessage ||
+				live.BytesIn != stored.BytesIn || live.BytesOut != stored.BytesOut || !live.StartedAt.Truncate(time.Millisecond).Equal(stored.StartedAt.Truncate(time.Millisecond)) {
+				t.Errorf("the live entry and the stored one differ:\nlive   %+v\nstored %+v", live, stored)
+			}
+		})
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	return err.Error()
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return "null"
+	}
+	return *s
+}
