@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,8 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/sluicegate/sluicegate/model"
 )
@@ -275,4 +278,206 @@ func deref(s *string) string {
 		return "null"
 	}
 	return *s
+}
+
+// TestLiveLogsWSGuards: the WebSocket's Host, Origin and token guards
+// answer before the upgrade (no 101), and the allowed origins and the
+// ?token= form connect and get hello first.
+func TestLiveLogsWSGuards(t *testing.T) {
+	const token = "admin-token-0123456789abcdef"
+	in := llStart(t, filepath.Join(t.TempDir(), "data"), token, nil)
+	base := llBase(in)
+	own := base // http://127.0.0.1:PORT
+	bearer := "Bearer " + token
+
+	dial := func(query string, hdr map[string]string) (*websocket.Conn, int, error) {
+		h := http.Header{}
+		for k, v := range hdr {
+			h.Set(k, v)
+		}
+		conn, resp, err := websocket.DefaultDialer.Dial(llWSURL(base, query), h)
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		return conn, status, err
+	}
+	// Allowed first: more than five wrong tokens would slow this client down.
+	for _, tc := range []struct {
+		name  string
+		query string
+		hdr   map[string]string
+	}{
+		{"own origin", "", map[string]string{"Origin": own, "Authorization": bearer}},
+		{"localhost origin", "", map[string]string{"Origin": strings.Replace(own, "127.0.0.1", "localhost", 1), "Authorization": bearer}},
+		{"wails://wails", "?token=" + token, map[string]string{"Origin": "wails://wails"}},
+		{"http://wails.localhost", "?token=" + token, map[string]string{"Origin": "http://wails.localhost"}},
+		{"?token= without origin", "?token=" + token, nil},
+	} {
+		t.Run("allowed "+tc.name, func(t *testing.T) {
+			conn, status, err := dial(tc.query, tc.hdr)
+			if err != nil {
+				t.Fatalf("dial: %v (HTTP %d)", err, status)
+			}
+			if status != http.StatusSwitchingProtocols {
+				t.Errorf("status %d, want 101", status)
+			}
+			w := llWatch(t, conn)
+			if first := w.waitFor(t, 2*time.Second, "a first message", func(wsMsg) bool { return true }); first.Type != model.EventHello {
+				t.Errorf("first message %q, want hello", first.Type)
+			}
+		})
+	}
+	for _, tc := range []struct {
+		name  string
+		query string
+		hdr   map[string]string
+		want  int
+	}{
+		{"foreign origin", "", map[string]string{"Origin": "http://evil.example", "Authorization": bearer}, 403},
+		{"foreign origin with query token", "?token=" + token, map[string]string{"Origin": "https://evil.example"}, 403},
+		{"origin on another port", "", map[string]string{"Origin": "http://127.0.0.1:1", "Authorization": bearer}, 403},
+		{"wrong host", "?token=" + token, map[string]string{"Host": "evil.example"}, 403},
+		{"missing token", "", nil, 401},
+		{"wrong token", "?token=wrong-token-0123456789", nil, 401},
+		{"wrong bearer", "", map[string]string{"Authorization": "Bearer wrong-token-0123456789"}, 401},
+	} {
+		t.Run("refused "+tc.name, func(t *testing.T) {
+			conn, status, err := dial(tc.query, tc.hdr)
+			if err == nil {
+				conn.Close()
+				t.Fatal("the upgrade succeeded")
+			}
+			if !errors.Is(err, websocket.ErrBadHandshake) || status != tc.want {
+				t.Errorf("dial: %v, HTTP %d; want a refused handshake with %d (no 101)", err, status, tc.want)
+			}
+		})
+	}
+	if n := llMetricSum(llMetrics(t, base, token), "sluicegate_websocket_subscribers", nil); n > 5 {
+		t.Errorf("%v subscribers, want at most the 5 allowed ones", n)
+	}
+}
+
+// TestLiveLogsMetrics: /metrics parses with expfmt's text parser and its
+// request counters match the requests sent, by provider, status class
+// and error source.
+func TestLiveLogsMetrics(t *testing.T) {
+	up := newLLUpstream(t)
+	in := llStart(t, filepath.Join(t.TempDir(), "data"), "", nil)
+	base := llBase(in)
+	llProvider(t, base, "", "fk", up.URL+"/v1", "sk-upstream-key", []string{"ok", "rate"}, "")
+	llProvider(t, base, "", "dead", "http://"+llClosedPort(t)+"/v1", "", []string{"dead"}, "")
+	client := &http.Client{Timeout: 10 * time.Second}
+	sent := map[string]int{"ok": 3, "rate": 2, "dead": 1, "nosuch": 2}
+	for alias, n := range sent {
+		for range n {
+			llPost(client, base, alias)
+		}
+	}
+	fams := llMetrics(t, base, "")
+	for _, want := range []struct {
+		labels map[string]string
+		n      int
+	}{
+		{map[string]string{"provider": "fk", "status_class": "2xx", "error_source": "none"}, 3},
+		{map[string]string{"provider": "fk", "status_class": "4xx", "error_source": "upstream"}, 2},
+		{map[string]string{"provider": "dead", "status_class": "5xx", "error_source": "proxy"}, 1},
+		{map[string]string{"provider": "none", "status_class": "4xx", "error_source": "proxy"}, 2},
+		{map[string]string{"model": "ok"}, 3},
+		{nil, 8},
+	} {
+		if got := llMetricSum(fams, "sluicegate_requests_total", want.labels); got != float64(want.n) {
+			t.Errorf("sluicegate_requests_total%v = %v, want %d", want.labels, got, want.n)
+		}
+	}
+	if h := fams["sluicegate_request_duration_seconds"]; h == nil || sumHistCount(h) != 8 {
+		t.Errorf("duration histogram counts %v requests, want 8", sumHistCount(h))
+	}
+	for _, name := range []string{"sluicegate_log_queue_dropped_total", "sluicegate_websocket_subscribers", "sluicegate_ws_events_dropped_total"} {
+		if fams[name] == nil {
+			t.Errorf("/metrics lacks %s", name)
+		}
+	}
+}
+
+func sumHistCount(f *dto.MetricFamily) uint64 {
+	var n uint64
+	if f == nil {
+		return 0
+	}
+	for _, m := range f.GetMetric() {
+		n += m.GetHistogram().GetSampleCount()
+	}
+	return n
+}
+
+// TestLiveLogsRestartAndRetention: the request log survives a restart on
+// the same data dir, and the running writer trims it to
+// log_retention_rows once it passes the bound.
+func TestLiveLogsRestartAndRetention(t *testing.T) {
+	up := newLLUpstream(t)
+	dataDir := filepath.Join(t.TempDir(), "data")
+	in := llStart(t, dataDir, "", nil)
+	base := llBase(in)
+	llProvider(t, base, "", "fk", up.URL+"/v1", "sk-upstream-key", []string{"ok"}, "")
+	client := &http.Client{Timeout: 10 * time.Second}
+	for range 3 {
+		if code := llPost(client, base, "ok"); code != 200 {
+			t.Fatalf("request: %d", code)
+		}
+	}
+	before := llLogs(t, base, "", "limit=100")
+	for len(before) < 3 {
+		time.Sleep(20 * time.Millisecond)
+		before = llLogs(t, base, "", "limit=100")
+	}
+	if err := in.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	in = llStart(t, dataDir, "", nil)
+	base = llBase(in)
+	after := llLogs(t, base, "", "limit=100")
+	if len(after) != len(before) {
+		t.Fatalf("%d entries after the restart, want %d", len(after), len(before))
+	}
+	for i := range before {
+		if after[i].ID != before[i].ID || after[i].Status != before[i].Status || after[i].Usage == nil {
+			t.Errorf("entry %d after the restart: %+v, before: %+v", i, after[i], before[i])
+		}
+	}
+
+	const rows = 100 // the smallest bound the settings accept
+	if code, body := call(t, "PUT", base+"/admin/v1/settings", fmt.Sprintf(`{"log_retention_rows":%d}`, rows), nil); code != 200 {
+		t.Fatalf("settings: %d %s", code, body)
+	}
+	if got := llBurst(base, "ok", 140, 8); got != 140 {
+		t.Fatalf("%d of 140 requests succeeded", got)
+	}
+	// The writer trims at most every 5 s, after a batch: keep requests
+	// coming until it has, for at most 8 s.
+	deadline := time.Now().Add(8 * time.Second)
+	var last []model.LogEntry
+	for {
+		llPost(client, base, "ok")
+		time.Sleep(100 * time.Millisecond)
+		last = llLogs(t, base, "", "limit=1000")
+		if len(last) < 143 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the request log still holds %d entries, more than log_retention_rows %d plus slack", len(last), rows)
+		}
+	}
+	if len(last) > rows+rows/10 {
+		t.Errorf("%d entries after the trim, want at most %d", len(last), rows+rows/10)
+	}
+	// The oldest went, the newest stayed.
+	for _, old := range before {
+		for _, e := range last {
+			if e.ID == old.ID {
+				t.Errorf("the oldest entry %s survived the trim", old.ID)
+			}
+		}
+	}
 }
