@@ -227,7 +227,13 @@ func (w *wsWatcher) waitFor(t *testing.T, timeout time.Duration, what string, ma
 		select {
 		case <-w.notify:
 		case <-deadline.C:
-			t.Fatalf("no %s on the live stream within %v", what, timeout)
+			w.mu.Lock()
+			counts := map[string]int{}
+			for _, m := range w.msgs {
+				counts[m.Type]++
+			}
+			w.mu.Unlock()
+			t.Fatalf("no %s on the live stream within %v (received %v)", what, timeout, counts)
 		}
 	}
 }

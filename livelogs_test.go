@@ -26,7 +26,7 @@ import (
 const llRateMessage = "Rate limit reached for gpt-4o in organization org-x on tokens per min (TPM): Limit 30000, Used 30000, Requested 12."
 
 // llUpstream is a fake OpenAI API whose behaviour depends on the model:
-// "ok" answers after 30 ms with usage, "stream" streams three chunks
+// "fast" answers at once, "ok" answers after 30 ms with usage, "stream" streams three chunks
 // (usage in the last when include_usage is asked), "rate" is a 429,
 // "hang" never answers, "wait" answers only when the client leaves
 // (reporting that on cancelled), "reset" breaks its stream after one
@@ -65,6 +65,9 @@ func newLLUpstream(t *testing.T) *llUpstream {
 			return `{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"` + content + `"},"finish_reason":null}]}`
 		}
 		switch req.Model {
+		case "fast":
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"id":"c1","object":"chat.completion","created":1,"model":"fast","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":1}}`)
 		case "ok":
 			time.Sleep(30 * time.Millisecond)
 			w.Header().Set("Content-Type", "application/json")
@@ -480,4 +483,104 @@ func TestLiveLogsRestartAndRetention(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestLiveLogsSlowSubscriber: a WebSocket client that stops reading does
+// not slow the proxy down — requests complete about as fast with it stuck
+// (its socket buffers full, its events being dropped) as without it — and
+// when it reads again it is told how many events it missed.
+func TestLiveLogsSlowSubscriber(t *testing.T) {
+	up := newLLUpstream(t)
+	in := llStart(t, filepath.Join(t.TempDir(), "data"), "", nil)
+	base := llBase(in)
+	llProvider(t, base, "", "fk", up.URL+"/v1", "sk-upstream-key", []string{"fast"}, "")
+	const n, conc = 500, 16
+	llBurst(base, "fast", 100, conc) // warm up the connection pools
+	start := time.Now()
+	if got := llBurst(base, "fast", n, conc); got != n {
+		t.Fatalf("%d of %d requests succeeded", got, n)
+	}
+	without := time.Since(start)
+
+	// A client that never reads: once its socket buffers are full the
+	// server's writes to it block. (Its receive buffer stays at the
+	// default: one set below the loopback MSS would crawl at the pace of
+	// delayed ACKs once it reads again.)
+	stuck, _, err := websocket.DefaultDialer.Dial(llWSURL(base, ""), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stuck.Close()
+	wsDropped := func() float64 { return llMetricSum(llMetrics(t, base, ""), "sluicegate_ws_events_dropped_total", nil) }
+	// The server's write deadline (10 s) would disconnect a client stuck
+	// for longer, so this phase is bounded well below it.
+	// Requests for an unknown model with a 16 KiB name carry it twice in
+	// their request.finished (model and error message): a few of them fill
+	// the socket buffers fast, then ordinary requests fill the queue.
+	huge := "no-such-model-" + strings.Repeat("x", 16<<10)
+	stuckSince := time.Now()
+	for sent := 0; wsDropped() == 0; sent += 300 {
+		if sent >= 6000 || time.Since(stuckSince) > 5*time.Second {
+			t.Fatalf("no event was dropped for the stuck client after %d requests", sent)
+		}
+		llBurst(base, huge, 50, conc)
+		llBurst(base, "fast", 250, conc)
+	}
+	start = time.Now()
+	if got := llBurst(base, "fast", n, conc); got != n {
+		t.Fatalf("with a stuck subscriber: %d of %d requests succeeded", got, n)
+	}
+	with := time.Since(start)
+	t.Logf("%d requests: %v without a subscriber, %v with a stuck one (stuck for %v)", n, without, with, time.Since(stuckSince))
+	// Compared, not absolute: a machine busy with other work slows both.
+	if with > 3*without+250*time.Millisecond {
+		t.Errorf("a stuck subscriber slowed the proxy: %v, against %v without it", with, without)
+	}
+
+	// Reading again, the client learns how many events it missed.
+	w := llWatch(t, stuck)
+	m := w.waitFor(t, 5*time.Second, "a dropped message", func(m wsMsg) bool { return m.Type == model.EventDropped })
+	var d struct{ Count int }
+	if err := json.Unmarshal(m.Data, &d); err != nil || d.Count <= 0 {
+		t.Errorf("dropped message %s: %v", m.Data, err)
+	}
+}
+
+// TestLiveLogsBurst: 5,000 requests at full speed; every one is either
+// stored in the request log or counted as dropped by its queue.
+func TestLiveLogsBurst(t *testing.T) {
+	up := newLLUpstream(t)
+	in := llStart(t, filepath.Join(t.TempDir(), "data"), "", nil)
+	base := llBase(in)
+	llProvider(t, base, "", "fk", up.URL+"/v1", "sk-upstream-key", []string{"fast"}, "")
+	const n = 5000
+	start := time.Now()
+	if got := llBurst(base, "fast", n, 32); got != n {
+		t.Fatalf("%d of %d requests succeeded", got, n)
+	}
+	t.Logf("%d requests in %v", n, time.Since(start))
+	in.mu.Lock()
+	svc := in.svc
+	in.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := svc.FlushLogs(ctx); err != nil {
+		t.Fatal(err)
+	}
+	code, body := call(t, "GET", base+"/admin/v1/stats?window=15m", "", nil)
+	if code != 200 {
+		t.Fatalf("stats: %d %s", code, body)
+	}
+	var st model.Stats
+	if err := json.Unmarshal([]byte(body), &st); err != nil {
+		t.Fatal(err)
+	}
+	dropped := llMetricSum(llMetrics(t, base, ""), "sluicegate_log_queue_dropped_total", nil)
+	if st.Requests+int64(dropped) != n {
+		t.Errorf("stored %d + dropped %v = %v, want exactly %d", st.Requests, dropped, float64(st.Requests)+dropped, n)
+	}
+	if uint64(dropped) != svc.LogQueueDropped() {
+		t.Errorf("/metrics says %v dropped, the service %d", dropped, svc.LogQueueDropped())
+	}
+	t.Logf("stored %d, dropped %v", st.Requests, dropped)
 }
