@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -10,6 +11,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -364,4 +367,85 @@ func llBurst(base, alias string, n, conc int) int {
 	close(jobs)
 	ok.Wait()
 	return good
+}
+
+// llServeAt runs the real binary's `serve` on addr (startServe picks a
+// free port; a restart must reuse the same one) and waits for /healthz.
+func llServeAt(t *testing.T, addr, dataDir string) *serveProc {
+	t.Helper()
+	bin, err := buildBinary()
+	if err != nil {
+		t.Fatalf("build: %v", err)
+	}
+	p := &serveProc{base: "http://" + addr, stderr: &lockedBuffer{}, done: make(chan error, 1)}
+	p.cmd = exec.Command(bin, "serve", "--addr", addr, "--data-dir", dataDir)
+	p.cmd.Env = append(os.Environ(), "DISPLAY=", "WAYLAND_DISPLAY=")
+	p.cmd.Stderr = p.stderr
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		p.done <- nil
+	})
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if resp, err := http.Get(p.base + "/healthz"); err == nil {
+			resp.Body.Close()
+			return p
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not answer: %s", p.stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// lineWatcher collects a child's stdout lines as they come.
+type lineWatcher struct {
+	mu     sync.Mutex
+	lines  []string
+	notify chan struct{}
+}
+
+func newLineWatcher(r io.Reader) *lineWatcher {
+	w := &lineWatcher{notify: make(chan struct{}, 1)}
+	go func() {
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			w.mu.Lock()
+			w.lines = append(w.lines, sc.Text())
+			w.mu.Unlock()
+			select {
+			case w.notify <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	return w
+}
+
+// waitLine waits at most timeout for a line containing s.
+func (w *lineWatcher) waitLine(t *testing.T, timeout time.Duration, s string) {
+	t.Helper()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		w.mu.Lock()
+		for _, l := range w.lines {
+			if strings.Contains(l, s) {
+				w.mu.Unlock()
+				return
+			}
+		}
+		got := strings.Join(w.lines, "\n")
+		w.mu.Unlock()
+		select {
+		case <-w.notify:
+		case <-deadline.C:
+			t.Fatalf("no line with %q within %v; got:\n%s", s, timeout, got)
+		}
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -718,5 +719,77 @@ func TestLiveLogsRedaction(t *testing.T) {
 		if !strings.HasPrefix(where, "database") && strings.Contains(text, "LEAKCHECK") {
 			t.Errorf("part of a key appears in the %s", where)
 		}
+	}
+}
+
+// TestLogsFollowAcrossRestart: `sluicegate logs --follow` against the
+// real `serve` prints a request's line within a second, keeps following
+// when serve restarts on the same port, and exits 0 on SIGINT.
+func TestLogsFollowAcrossRestart(t *testing.T) {
+	up := newLLUpstream(t)
+	dataDir := filepath.Join(t.TempDir(), "data")
+	addr := freePort(t)
+	srv := llServeAt(t, addr, dataDir)
+	llProvider(t, srv.base, "", "fk", up.URL+"/v1", "sk-upstream-key", []string{"fast", "rate"}, "")
+
+	bin, err := buildBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "logs", "--follow", "--addr", addr)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	lines := newLineWatcher(stdout)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	})
+	// The follower is live once the server counts its WebSocket.
+	for deadline := time.Now().Add(5 * time.Second); llMetricSum(llMetrics(t, srv.base, ""), "sluicegate_websocket_subscribers", nil) < 1; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("logs --follow did not connect: %s", stderr.String())
+		}
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	if code := llPost(client, srv.base, "fast"); code != 200 {
+		t.Fatalf("request: %d", code)
+	}
+	lines.waitLine(t, time.Second, "fast")
+
+	srv.stop(t)
+	srv = llServeAt(t, addr, dataDir)
+	if code := llPost(client, srv.base, "rate"); code != 429 {
+		t.Fatalf("request after the restart: %d", code)
+	}
+	// Reconnection backs off from 250 ms; the line comes with the backlog
+	// or live, well within 10 s.
+	lines.waitLine(t, 10*time.Second, "rate")
+	lines.waitLine(t, time.Second, llRateMessage)
+
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		exited <- err
+		if err != nil {
+			t.Fatalf("logs --follow after SIGINT: %v, want exit 0; stderr:\n%s", err, stderr.String())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("logs --follow did not exit after SIGINT")
+	}
+	lines.mu.Lock()
+	defer lines.mu.Unlock()
+	if n := strings.Count(strings.Join(lines.lines, "\n"), "fast"); n != 1 {
+		t.Errorf("the first request printed %d times, want once (the backlog after reconnecting is not repeated):\n%s", n, strings.Join(lines.lines, "\n"))
 	}
 }
