@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -600,16 +601,15 @@ func TestLiveLogsRedaction(t *testing.T) {
 		"provider key":    "sk-proj-LEAKCHECK1234567890abcdef-prov",
 		"provider header": "sk-proj-LEAKCHECK1234567890abcdef-hdr",
 	}
-	var gotKey, gotHeader sync.Once
-	sawKey, sawHeader := false, false
+	var sawKey, sawHeader atomic.Bool // what the upstream received
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		auth := r.Header.Get("Authorization")
 		if auth == "Bearer "+secrets["provider key"] {
-			gotKey.Do(func() { sawKey = true })
+			sawKey.Store(true)
 		}
 		if r.Header.Get("X-Custom-Auth") == secrets["provider header"] {
-			gotHeader.Do(func() { sawHeader = true })
+			sawHeader.Store(true)
 		}
 		w.Header().Set("Content-Type", "application/json")
 		if strings.Contains(string(b), `"model":"echo"`) {
@@ -644,8 +644,8 @@ func TestLiveLogsRedaction(t *testing.T) {
 			sent++
 		}
 	}
-	if !sawKey || !sawHeader {
-		t.Fatalf("the upstream never got the provider's key (%v) or header (%v): the proxy is broken, the grep would prove nothing", sawKey, sawHeader)
+	if !sawKey.Load() || !sawHeader.Load() {
+		t.Fatalf("the upstream never got the provider's key (%v) or header (%v): the proxy is broken, the grep would prove nothing", sawKey.Load(), sawHeader.Load())
 	}
 	ws.waitFor(t, 2*time.Second, "the last request.finished", func(m wsMsg) bool {
 		return m.Type == model.EventRequestFinished && strings.Contains(string(m.Data), `"model":"dead"`) && strings.Contains(string(m.Data), `"stream":true`)
