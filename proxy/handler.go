@@ -15,6 +15,7 @@
 package proxy
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -404,10 +405,16 @@ func (x *exchange) relay(ctx context.Context, cancel context.CancelCauseFunc, p 
 	buf := *bp
 	first := true
 	var tail [2]byte // last two bytes sent, to close a partial SSE event
+	// ended is set once the client has been sent the event stream's end
+	// marker: it has the whole answer from then on.
+	ended := false
 	for {
 		n, rerr := resp.Body.Read(buf)
 		if n > 0 {
 			idle.Reset(p.idle)
+			if sse && !ended {
+				ended = hasStreamEnd(tail[1], buf[:n])
+			}
 			if first {
 				first = false
 				e.TTFBMs = time.Since(x.start).Milliseconds()
@@ -434,6 +441,13 @@ func (x *exchange) relay(ctx context.Context, cancel context.CancelCauseFunc, p 
 			}
 		}
 		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil && ended && x.r.Context().Err() != nil {
+			// SDKs (openai-go among them) close the connection as soon as
+			// they read "data: [DONE]", which cancels the upstream read
+			// before its end of body arrives: the client got the whole
+			// stream, so it is a success, not a 499 without usage.
 			break
 		}
 		if rerr != nil {
@@ -496,6 +510,24 @@ func (x *exchange) midStream(ctx context.Context, rerr error, sse bool, tail [2]
 		}
 	}
 	panic(http.ErrAbortHandler)
+}
+
+// sseEndLines are the lines that end an event stream in the known
+// dialects (OpenAI's "data: [DONE]", Anthropic's message_stop event),
+// each after the newline that must precede it.
+var sseEndLines = [][]byte{[]byte("\ndata: [DONE]"), []byte("\nevent: message_stop")}
+
+// hasStreamEnd reports whether chunk p, sent after the byte last (0 at the
+// start of the body), holds a line that ends the event stream. A marker
+// split across two chunks is not seen; the request then counts as cut off
+// when the client leaves, as before.
+func hasStreamEnd(last byte, p []byte) bool {
+	for _, m := range sseEndLines {
+		if (last == '\n' || last == 0) && bytes.HasPrefix(p, m[1:]) || bytes.Contains(p, m) {
+			return true
+		}
+	}
+	return false
 }
 
 func isEventStream(ct string) bool {
