@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useReducer, useState } from 'react'
 import { getLog, listLogs } from '../api/client'
-import { LiveClient, type LiveOptions, type LiveStatus } from '../api/live'
+import { LiveClient, type LiveStatus } from '../api/live'
 import type { LogDetail } from '../api/types'
 import { initialLogState, logReducer, shownRows, waitingCount, type LogRow } from '../lib/logStore'
 import { toApiError } from './useProviders'
@@ -20,16 +20,11 @@ export interface UseLiveLogs {
   resume: () => void
 }
 
-/** Test seam: how the hook makes its LiveClient. */
-export type LiveClientFactory = (opts: LiveOptions) => Pick<LiveClient, 'start' | 'stop'>
-
-const defaultFactory: LiveClientFactory = (opts) => new LiveClient(opts)
-
 /**
  * The live request log: subscribes to the stream while mounted and, on each
  * (re)connect, backfills from GET /admin/v1/logs what it may have missed.
  */
-export function useLiveLogs(factory: LiveClientFactory = defaultFactory): UseLiveLogs {
+export function useLiveLogs(): UseLiveLogs {
   const [state, dispatch] = useReducer(logReducer, initialLogState)
   const [status, setStatus] = useState<LiveStatus>({ kind: 'connecting' })
   const [backfillError, setBackfillError] = useState<string | null>(null)
@@ -37,7 +32,7 @@ export function useLiveLogs(factory: LiveClientFactory = defaultFactory): UseLiv
   useEffect(() => {
     let alive = true
     const ctrl = new AbortController()
-    const client = factory({
+    const client = new LiveClient({
       onMessages: (messages) => {
         dispatch({ type: 'messages', messages })
         // This socket missed events (it was too slow): read them back.
@@ -67,7 +62,7 @@ export function useLiveLogs(factory: LiveClientFactory = defaultFactory): UseLiv
       ctrl.abort()
       client.stop()
     }
-  }, [factory])
+  }, [])
 
   const pause = useCallback(() => dispatch({ type: 'pause' }), [])
   const resume = useCallback(() => dispatch({ type: 'resume' }), [])

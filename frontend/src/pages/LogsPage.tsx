@@ -5,16 +5,12 @@ import { Switch } from '../components/Switch'
 import { LiveIndicator } from '../components/logs/LiveIndicator'
 import { LogDetailPanel } from '../components/logs/LogDetailPanel'
 import { LogTable } from '../components/logs/LogTable'
-import { useLiveLogs, useLogDetail, type LiveClientFactory } from '../hooks/useLiveLogs'
+import { useLiveLogs, useLogDetail } from '../hooks/useLiveLogs'
 import { isErrorRow } from '../lib/logStore'
 
-interface LogsPageProps {
-  /** Tests only: a fake live stream. */
-  liveClient?: LiveClientFactory
-}
-
-export function LogsPage({ liveClient }: LogsPageProps = {}) {
-  const live = useLiveLogs(liveClient)
+/** The live request log: a table fed by the WebSocket, and one request's detail beside it. */
+export function LogsPage() {
+  const live = useLiveLogs()
   const [errorsOnly, setErrorsOnly] = useState(false)
   const [selectedId, setSelectedId] = useState<string | null>(null)
   const rows = errorsOnly ? live.rows.filter(isErrorRow) : live.rows
