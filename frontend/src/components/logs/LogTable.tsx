@@ -8,7 +8,8 @@ interface LogTableProps {
   onSelect: (row: LogRow) => void
 }
 
-/** The request log, newest first; a row opens its detail. */
+/** The request log, newest first; a row opens its detail. Columns marked
+ * ltable__opt make room for the detail panel (they are in it too). */
 export function LogTable({ rows, selectedId, onSelect }: LogTableProps) {
   return (
     <div className="table-wrap">
@@ -19,11 +20,11 @@ export function LogTable({ rows, selectedId, onSelect }: LogTableProps) {
             <th scope="col">Time</th>
             <th scope="col">Request</th>
             <th scope="col">Model</th>
-            <th scope="col">Provider</th>
+            <th scope="col" className="ltable__opt">Provider</th>
             <th scope="col">Status</th>
             <th scope="col" className="num">Latency</th>
-            <th scope="col" className="num">TTFB</th>
-            <th scope="col" className="num">Tokens</th>
+            <th scope="col" className="num ltable__opt">TTFB</th>
+            <th scope="col" className="num ltable__opt">Tokens</th>
           </tr>
         </thead>
         <tbody>
@@ -48,7 +49,7 @@ export function LogTable({ rows, selectedId, onSelect }: LogTableProps) {
                 <span className="ltable__method">{r.method}</span> <code>{r.path}</code>
               </td>
               <td>{r.model || '—'}</td>
-              <td>{r.provider_key || '—'}</td>
+              <td className="ltable__opt">{r.provider_key || '—'}</td>
               <td>
                 {r.in_flight ? (
                   <span className="hbadge hbadge--neutral hbadge--small">
@@ -68,8 +69,8 @@ export function LogTable({ rows, selectedId, onSelect }: LogTableProps) {
                 )}
               </td>
               <td className="num">{r.in_flight ? '…' : ms(r.latency_ms)}</td>
-              <td className="num">{ms(r.ttfb_ms)}</td>
-              <td className="num">{tokens(r)}</td>
+              <td className="num ltable__opt">{ms(r.ttfb_ms)}</td>
+              <td className="num ltable__opt">{tokens(r)}</td>
             </tr>
           ))}
         </tbody>
