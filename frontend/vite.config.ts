@@ -18,7 +18,8 @@ export default defineConfig({
   server: {
     // `npm run dev` against a running `sluicegate serve` on the default port.
     proxy: {
-      '/admin': 'http://127.0.0.1:8750',
+      // ws: the Live logs page's WebSocket (/admin/v1/ws) goes through too.
+      '/admin': { target: 'http://127.0.0.1:8750', ws: true },
       '/healthz': 'http://127.0.0.1:8750',
     },
   },

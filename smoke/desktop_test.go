@@ -432,3 +432,112 @@ func TestDesktopHealthCheckRunsInWindow(t *testing.T) {
 	shot, _ := screenshot(t, display)
 	saveShot(t, "desktop-health.png", shot)
 }
+
+// metricValue reads one unlabelled sample from GET /metrics; -1 when absent.
+func metricValue(t *testing.T, addr, name string) float64 {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatalf("GET /metrics: %v", err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
+				t.Fatalf("metric %s: %v", name, err)
+			}
+			return f
+		}
+	}
+	return -1
+}
+
+// TestDesktopLiveLogsOverWebSocket opens Live logs in the real window: the
+// page's WebSocket must reach the server's real listener (the webview's page
+// is wails://wails/, so it connects to the address from /admin/v1/status),
+// and a request proxied by the test must be painted as a new row.
+//
+// The click position is the layout of a 1280×800 screen; if the sidebar
+// changes, update it from out/screenshots/desktop-logs.png.
+func TestDesktopLiveLogsOverWebSocket(t *testing.T) {
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"id":"c","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":3,"total_tokens":8}}`)
+	}))
+	defer fake.Close()
+
+	display := startXvfb(t)
+	addr := freeAddr(t)
+	a := launch(t, display, addr)
+	waitHealthy(t, a, addr)
+	findWindow(t, display, "^Sluicegate$", 20*time.Second)
+
+	resp, err := http.Post("http://"+addr+"/admin/v1/providers", "application/json", strings.NewReader(
+		`{"key":"desk","type":"openai","base_url":"`+fake.URL+`/v1","models":[{"alias":"desk-model","upstream":"desk-upstream"}]}`))
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("create provider: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if n := metricValue(t, addr, "sluicegate_websocket_subscribers"); n != 0 {
+		t.Fatalf("websocket subscribers before the page opened: %v, want 0", n)
+	}
+
+	// Click "Live logs" in the sidebar until the page's socket is connected
+	// (the first click may land before the first paint).
+	deadline := time.Now().Add(30 * time.Second)
+	for metricValue(t, addr, "sluicegate_websocket_subscribers") < 1 {
+		if time.Now().After(deadline) {
+			shot, _ := screenshot(t, display)
+			saveShot(t, "desktop-logs.png", shot)
+			t.Fatal("the window's WebSocket never connected (see out/screenshots/desktop-logs.png)")
+		}
+		xdo(t, display, "mousemove", "70", "150", "click", "1") // sidebar: Live logs
+		waitUntil(3*time.Second, func() bool { return metricValue(t, addr, "sluicegate_websocket_subscribers") >= 1 })
+	}
+
+	// The page settles (backfill done, empty state painted) before the
+	// reference shot; then the request must change what the window shows.
+	time.Sleep(time.Second)
+	before, _ := screenshot(t, display)
+	resp, err = http.Post("http://"+addr+"/v1/chat/completions", "application/json",
+		strings.NewReader(`{"model":"desk-model","messages":[{"role":"user","content":"hi"}]}`))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("proxied request: %v %v", resp, err)
+	}
+	resp.Body.Close()
+
+	var after []byte
+	changed := waitUntil(10*time.Second, func() bool {
+		after, _ = screenshot(t, display)
+		return !bytes.Equal(before, after)
+	})
+	saveShot(t, "desktop-logs.png", after)
+	if !changed {
+		t.Fatal("the window did not change after the proxied request (see out/screenshots/desktop-logs.png)")
+	}
+	// Let the row's final paint land, then keep the picture a person would see.
+	time.Sleep(500 * time.Millisecond)
+	after, _ = screenshot(t, display)
+	saveShot(t, "desktop-logs.png", after)
+	if len(after) <= len(before) {
+		t.Errorf("screenshot after the request is not larger (%d ≤ %d bytes): no row painted?", len(after), len(before))
+	}
+	if n := metricValue(t, addr, "sluicegate_websocket_subscribers"); n != 1 {
+		t.Errorf("websocket subscribers: %v, want 1", n)
+	}
+}
+
+// waitUntil polls cond every 100 ms for up to within; it reports whether cond held.
+func waitUntil(within time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return true
+}

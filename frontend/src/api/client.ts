@@ -5,6 +5,8 @@ import type {
   CheckOptions,
   CheckResult,
   HealthSummary,
+  LogDetail,
+  LogEntry,
   ModelCheckResult,
   ModelHealthSummary,
   Preset,
@@ -369,5 +371,95 @@ export async function getHealthSummary(id: number, window = '24h', signal?: Abor
       last_checked_at: typeof m.last_checked_at === 'string' ? m.last_checked_at : '',
       series: Array.isArray(m.series) ? m.series : [],
     })),
+  }
+}
+
+// ---- Request logs -------------------------------------------------------------
+
+function isLogEntry(v: unknown): v is LogEntry {
+  return (
+    isRecord(v) &&
+    typeof v.id === 'string' &&
+    typeof v.started_at === 'string' &&
+    typeof v.method === 'string' &&
+    typeof v.path === 'string' &&
+    typeof v.status === 'number'
+  )
+}
+
+/** Fills what a reader may rely on, so a view never meets undefined. */
+export function normalizeLogEntry(e: LogEntry): LogEntry {
+  const str = (v: unknown) => (typeof v === 'string' ? v : '')
+  const num = (v: unknown) => (typeof v === 'number' ? v : 0)
+  const usage = isRecord(e.usage) ? { prompt_tokens: num(e.usage.prompt_tokens), completion_tokens: num(e.usage.completion_tokens) } : null
+  return {
+    id: e.id,
+    started_at: e.started_at,
+    method: e.method,
+    path: e.path,
+    model: str(e.model),
+    provider_key: str(e.provider_key),
+    upstream_model: str(e.upstream_model),
+    stream: e.stream === true,
+    status: e.status,
+    error_source: e.error_source === 'upstream' || e.error_source === 'proxy' ? e.error_source : null,
+    error_type: str(e.error_type),
+    error_message: str(e.error_message),
+    latency_ms: num(e.latency_ms),
+    ttfb_ms: num(e.ttfb_ms),
+    bytes_in: num(e.bytes_in),
+    bytes_out: num(e.bytes_out),
+    usage,
+  }
+}
+
+/** Returns v as a LogEntry when it has the fields the API documents, else null. */
+export function toLogEntry(v: unknown): LogEntry | null {
+  return isLogEntry(v) ? normalizeLogEntry(v) : null
+}
+
+export interface LogsQuery {
+  /** 1..1000; the server's default is 100. */
+  limit?: number
+  errors?: boolean
+  signal?: AbortSignal
+}
+
+/** GET /admin/v1/logs: the newest entries first. */
+export async function listLogs(query: LogsQuery = {}): Promise<LogEntry[]> {
+  const params = new URLSearchParams()
+  if (query.limit !== undefined) params.set('limit', String(query.limit))
+  if (query.errors) params.set('errors', '1')
+  const qs = params.toString()
+  const body = await request(`/logs${qs ? `?${qs}` : ''}`, query.signal ? { signal: query.signal } : undefined)
+  return dataArray(body, 'logs').map((v) => {
+    const e = toLogEntry(v)
+    if (!e) throw invalidResponse('logs')
+    return e
+  })
+}
+
+function headerMap(v: unknown): Record<string, string[]> {
+  const out: Record<string, string[]> = {}
+  if (!isRecord(v)) return out
+  for (const [k, vals] of Object.entries(v)) {
+    if (Array.isArray(vals)) out[k] = vals.map(String)
+  }
+  return out
+}
+
+/** GET /admin/v1/logs/{id}: one entry with its captured headers and bodies. */
+export async function getLog(id: string, signal?: AbortSignal): Promise<LogDetail> {
+  const body = await request(`/logs/${encodeURIComponent(id)}`, signal ? { signal } : undefined)
+  const e = toLogEntry(body)
+  if (!e || !isRecord(body)) throw invalidResponse('log entry')
+  return {
+    ...e,
+    request_headers: headerMap(body.request_headers),
+    response_headers: headerMap(body.response_headers),
+    request_body: typeof body.request_body === 'string' ? body.request_body : '',
+    response_body: typeof body.response_body === 'string' ? body.response_body : '',
+    request_body_truncated: body.request_body_truncated === true,
+    response_body_truncated: body.response_body_truncated === true,
   }
 }

@@ -190,3 +190,69 @@ export interface HealthSummary {
   to: string
   models: ModelHealthSummary[]
 }
+
+// ---- Request logs (API.md §3 "Request logs", "Live stream") ----------------
+
+/** Token usage of one request, when the response reported it. */
+export interface Usage {
+  prompt_tokens: number
+  completion_tokens: number
+}
+
+/** Who failed a request: the provider ("upstream") or Sluicegate ("proxy"). */
+export type ErrorSource = 'upstream' | 'proxy'
+
+/** One request-log entry (GET /admin/v1/logs, `request.finished`). */
+export interface LogEntry {
+  /** Equal to the X-Sluicegate-Request-Id header. */
+  id: string
+  started_at: string
+  method: string
+  path: string
+  model: string
+  provider_key: string
+  upstream_model: string
+  stream: boolean
+  status: number
+  error_source: ErrorSource | null
+  error_type: string
+  error_message: string
+  latency_ms: number
+  ttfb_ms: number
+  bytes_in: number
+  bytes_out: number
+  usage: Usage | null
+}
+
+/** GET /admin/v1/logs/{id}: the entry with its captured headers and bodies (secrets redacted). */
+export interface LogDetail extends LogEntry {
+  request_headers: Record<string, string[]>
+  response_headers: Record<string, string[]>
+  request_body: string
+  response_body: string
+  request_body_truncated: boolean
+  response_body_truncated: boolean
+}
+
+/** `request.started`: a request the proxy has begun forwarding. */
+export interface RequestStarted {
+  id: string
+  method: string
+  path: string
+  model: string
+  provider_key: string
+  stream: boolean
+}
+
+/** `request.progress`: the first byte of a stream arrived. */
+export interface RequestProgress {
+  id: string
+  ttfb_ms: number
+}
+
+/** One message of the live stream: `{"type","ts","data"}`. */
+export interface LiveMessage {
+  type: string
+  ts: string
+  data: unknown
+}
