@@ -158,7 +158,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case (path == "/v1/models" || strings.HasPrefix(path, "/v1/models/")) && isGet:
 		// Answered locally and not logged: SDKs and tools poll it.
 		t := h.table()
-		if ok, _ := t.checkKey(r.Header); !ok {
+		if !t.checkKey(r.Header) {
 			w.Header()[HeaderRequestID] = []string{h.ids.next()}
 			writeError(w, dialectOpenAI, errInvalidKey, msgInvalidKey)
 			return
@@ -203,8 +203,7 @@ func (x *exchange) serve() {
 		return
 	}
 	t := h.table()
-	ok, keyHeader := t.checkKey(r.Header)
-	if !ok {
+	if !t.checkKey(r.Header) {
 		x.fail(errInvalidKey, msgInvalidKey)
 		return
 	}
@@ -266,7 +265,7 @@ func (x *exchange) serve() {
 	// timeout apart from that.
 	ctx, cancel := context.WithCancelCause(r.Context())
 	defer cancel(nil)
-	o := outbound{p: p, method: r.Method, path: r.URL.Path, rawQuery: r.URL.RawQuery, in: r.Header, strip: keyHeader, body: body}
+	o := outbound{p: p, method: r.Method, path: r.URL.Path, rawQuery: r.URL.RawQuery, in: r.Header, local: t.proxyKeys, body: body}
 	if r.URL.RawPath != "" {
 		o.rawPath = r.URL.EscapedPath()
 	}

@@ -207,27 +207,28 @@ func (t *Table) disabledProvider(m string) (string, bool) {
 	return "", false
 }
 
-// checkKey reports whether the request carries a valid local access key,
-// and in which header, so that the local key is never sent upstream.
-// With no keys configured every request passes.
-func (t *Table) checkKey(h http.Header) (ok bool, header string) {
+// checkKey reports whether the request carries a valid local access key
+// (as "Authorization: Bearer KEY" or "x-api-key: KEY"). With no keys
+// configured every request passes.
+func (t *Table) checkKey(h http.Header) bool {
 	if len(t.proxyKeys) == 0 {
-		return true, ""
+		return true
 	}
 	if v := h.Get("Authorization"); len(v) > 7 && strings.EqualFold(v[:7], "bearer ") {
-		if t.keyMatches(strings.TrimSpace(v[7:])) {
-			return true, "Authorization"
+		if matchesKey(t.proxyKeys, strings.TrimSpace(v[7:])) {
+			return true
 		}
 	}
-	if v := h.Get("X-Api-Key"); v != "" && t.keyMatches(v) {
-		return true, "X-Api-Key"
+	if v := h.Get("X-Api-Key"); v != "" && matchesKey(t.proxyKeys, v) {
+		return true
 	}
-	return false, ""
+	return false
 }
 
-func (t *Table) keyMatches(v string) bool {
+// matchesKey reports whether v is one of keys.
+func matchesKey(keys [][]byte, v string) bool {
 	match := 0
-	for _, k := range t.proxyKeys {
+	for _, k := range keys {
 		// Constant time per key, and every key is tried, so a timing probe
 		// learns nothing about a key's prefix.
 		match |= subtle.ConstantTimeCompare(k, []byte(v))
