@@ -314,9 +314,24 @@ func (x *exchange) fail(e proxyError, msg string) {
 	writeError(x.w, x.dialect, e, msg)
 }
 
+// msgShutdown is the log message of a request cut off by shutdown.
+const msgShutdown = "Sluicegate shut down while the response was in progress"
+
+// ErrTypeShutdown is the error type of a request cut off because the
+// server was shutting down.
+const ErrTypeShutdown = "server_shutdown"
+
 // clientGone records a 499: nothing more is written, and the deferred
-// cancel stops the upstream request.
+// cancel stops the upstream request. During shutdown the connection was
+// most likely closed by the server itself, so it is recorded as a 503
+// made by the proxy instead.
 func (x *exchange) clientGone(err error) {
+	if x.h.shuttingDown.Load() {
+		x.entry.Status, x.source = http.StatusServiceUnavailable, model.ErrorSourceProxy
+		x.entry.ErrorType, x.entry.ErrorMessage = ErrTypeShutdown, msgShutdown
+		x.h.log.Warn("request cut off by shutdown", "id", x.entry.ID, "provider", x.entry.ProviderKey, "model", x.entry.Model, "err", err)
+		return
+	}
 	x.entry.Status, x.source = model.StatusClientClosed, ""
 	x.entry.ErrorType = ErrTypeClientClosed
 	x.entry.ErrorMessage = "client closed the connection before the response finished"
@@ -340,11 +355,63 @@ func (x *exchange) finish() {
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
+// maxHeldBody bounds a sized, non-streamed response body that is read
+// whole before the status goes out, so that an upstream failing mid-body
+// becomes a proper 502 instead of an empty or truncated reply. Larger
+// bodies stream through as they arrive.
+const maxHeldBody = 4 << 20
+
 // relay passes the upstream response through: same status, headers (minus
 // hop-by-hop) and body bytes, flushed chunk by chunk when streaming.
 func (x *exchange) relay(ctx context.Context, cancel context.CancelCauseFunc, p *upProvider, resp *http.Response) {
 	defer resp.Body.Close()
 	w, e := x.w, &x.entry
+	sse := isEventStream(resp.Header.Get("Content-Type"))
+	if sse {
+		e.Stream = true
+	}
+	// Flush per chunk for event streams and bodies of unknown length (the
+	// same rule httputil.ReverseProxy uses); a sized body is written
+	// through the server's buffer.
+	streaming := sse || resp.ContentLength < 0
+	// The idle timer runs only while an upstream read is pending: a client
+	// that reads slowly (the proxy blocked writing to it) is not the
+	// provider being idle.
+	idle := time.AfterFunc(p.idle, func() { cancel(errStreamIdle) })
+	idle.Stop()
+	defer idle.Stop()
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	buf := *bp
+
+	held := !streaming && resp.ContentLength <= maxHeldBody
+	var body []byte
+	if held {
+		// Read the whole (bounded) body before anything goes out: if the
+		// upstream fails now, the client still gets a clean error.
+		if resp.ContentLength <= int64(len(buf)) {
+			body = buf[:resp.ContentLength]
+		} else {
+			body = make([]byte, resp.ContentLength)
+		}
+		for got := 0; got < len(body); {
+			idle.Reset(p.idle)
+			n, err := resp.Body.Read(body[got:])
+			idle.Stop()
+			if n > 0 && got == 0 {
+				e.TTFBMs = time.Since(x.start).Milliseconds()
+			}
+			got += n
+			if err != nil && got < len(body) {
+				if err == io.EOF {
+					err = io.ErrUnexpectedEOF
+				}
+				x.heldFailed(ctx, err, got)
+				return
+			}
+		}
+	}
+
 	hdr := w.Header()
 	for k, vv := range resp.Header {
 		if !hopHeaders[k] {
@@ -366,14 +433,6 @@ func (x *exchange) relay(ctx context.Context, cancel context.CancelCauseFunc, p 
 		hdr[HeaderErrorSource] = []string{model.ErrorSourceUpstream}
 		x.source = model.ErrorSourceUpstream
 	}
-	sse := isEventStream(resp.Header.Get("Content-Type"))
-	if sse {
-		e.Stream = true
-	}
-	// Flush per chunk for event streams and bodies of unknown length (the
-	// same rule httputil.ReverseProxy uses); a sized body is written
-	// through the server's buffer.
-	streaming := sse || resp.ContentLength < 0
 	obs := observer{}
 	plain := resp.Header.Get("Content-Encoding") == ""
 	switch {
@@ -387,26 +446,36 @@ func (x *exchange) relay(ctx context.Context, cancel context.CancelCauseFunc, p 
 	rc := http.NewResponseController(w)
 	w.WriteHeader(resp.StatusCode)
 	headersAt := time.Now()
+
+	if held {
+		if len(body) > 0 {
+			if _, werr := w.Write(body); werr != nil {
+				x.clientGone(werr)
+				return
+			}
+			e.BytesOut = int64(len(body))
+			obs.write(body)
+		} else {
+			e.TTFBMs = headersAt.Sub(x.start).Milliseconds()
+		}
+		x.finishBody(resp, &obs)
+		return
+	}
+
 	if streaming {
 		// Headers go out now: an SSE client should see the 200 (which the
 		// upstream did send) before the first event.
-		if err := rc.Flush(); err != nil {
-			x.clientGone(err)
+		if x.flush(rc) {
 			return
 		}
 	}
-
-	idle := time.AfterFunc(p.idle, func() { cancel(errStreamIdle) })
-	defer idle.Stop()
-	bp := bufPool.Get().(*[]byte)
-	defer bufPool.Put(bp)
-	buf := *bp
 	first := true
 	var tail [2]byte // last two bytes sent, to close a partial SSE event
 	for {
+		idle.Reset(p.idle)
 		n, rerr := resp.Body.Read(buf)
+		idle.Stop()
 		if n > 0 {
-			idle.Reset(p.idle)
 			if first {
 				first = false
 				e.TTFBMs = time.Since(x.start).Milliseconds()
@@ -425,24 +494,42 @@ func (x *exchange) relay(ctx context.Context, cancel context.CancelCauseFunc, p 
 				tail = [2]byte{tail[1], buf[0]}
 			}
 			obs.write(buf[:n])
-			if streaming {
-				if ferr := rc.Flush(); ferr != nil {
-					x.clientGone(ferr)
-					return
-				}
+			if streaming && x.flush(rc) {
+				return
 			}
 		}
 		if rerr == io.EOF {
 			break
 		}
 		if rerr != nil {
-			x.midStream(ctx, rerr, sse, tail)
+			x.midStream(ctx, rc, rerr, sse, tail)
 			return
 		}
 	}
 	if first {
 		e.TTFBMs = headersAt.Sub(x.start).Milliseconds()
 	}
+	x.finishBody(resp, &obs)
+}
+
+// flush sends what was written so far and reports whether the client is
+// gone. Only a failed write means the client left: a writer that cannot
+// flush (a middleware's wrapper hiding Flush) still gets the whole body,
+// and any other flush error is taken as client gone only when the
+// client's context says so (else the next write will tell).
+func (x *exchange) flush(rc *http.ResponseController) (gone bool) {
+	err := rc.Flush()
+	if err == nil || errors.Is(err, http.ErrNotSupported) || x.r.Context().Err() == nil {
+		return false
+	}
+	x.clientGone(err)
+	return true
+}
+
+// finishBody records what a completely relayed body showed: trailers,
+// usage, and an upstream error's type and message.
+func (x *exchange) finishBody(resp *http.Response, obs *observer) {
+	e, hdr := &x.entry, x.w.Header()
 	for k, vv := range resp.Trailer {
 		hdr[http.TrailerPrefix+k] = vv
 	}
@@ -459,20 +546,19 @@ func (x *exchange) relay(ctx context.Context, cancel context.CancelCauseFunc, p 
 	}
 }
 
-// midStream handles an upstream body that failed after the headers were
-// sent: never a clean end. For SSE one error event in the client's
-// dialect goes first; then the connection is aborted.
-func (x *exchange) midStream(ctx context.Context, rerr error, sse bool, tail [2]byte) {
+// upstreamBodyFailure classifies a failed upstream body read and says
+// what happened. ok is false when the client went away first (already
+// recorded).
+func (x *exchange) upstreamBodyFailure(ctx context.Context, rerr error) (status int, typ, msg string, ok bool) {
 	if x.r.Context().Err() != nil {
 		x.clientGone(rerr)
-		return
+		return 0, "", "", false
 	}
 	err := rerr
 	if errors.Is(context.Cause(ctx), errStreamIdle) {
 		err = errStreamIdle
 	}
-	status, typ := Classify(x.r.Context(), &midStreamError{err})
-	var msg string
+	status, typ = Classify(x.r.Context(), &midStreamError{err})
 	if typ == ErrTypeIdle {
 		msg = fmt.Sprintf("Provider %q at %s sent no data for %s mid-response; Sluicegate aborted the response (stream_idle_timeout_secs).", x.entry.ProviderKey, x.host, x.idle)
 	} else {
@@ -480,6 +566,31 @@ func (x *exchange) midStream(ctx context.Context, rerr error, sse bool, tail [2]
 	}
 	x.entry.Status, x.source = status, model.ErrorSourceProxy
 	x.entry.ErrorType, x.entry.ErrorMessage = typ, msg
+	return status, typ, msg, true
+}
+
+// heldFailed handles an upstream body that failed while it was being read
+// whole, before anything reached the client: the client gets a proxy-made
+// error in its dialect instead of an empty reply.
+func (x *exchange) heldFailed(ctx context.Context, rerr error, got int) {
+	status, typ, msg, ok := x.upstreamBodyFailure(ctx, rerr)
+	if !ok {
+		return
+	}
+	x.fail(proxyError{status: status, openaiType: "api_error", code: typ, anthropicType: "api_error"}, msg)
+	x.h.log.Error("upstream failed mid-response", "id", x.entry.ID, "status", status, "error_type", typ,
+		"provider", x.entry.ProviderKey, "host", x.host, "model", x.entry.Model, "bytes_read", got, "err", rerr)
+}
+
+// midStream handles an upstream body that failed after the headers were
+// sent: never a clean end. What was written goes out first; for SSE one
+// error event in the client's dialect follows; then the connection is
+// aborted.
+func (x *exchange) midStream(ctx context.Context, rc *http.ResponseController, rerr error, sse bool, tail [2]byte) {
+	status, typ, msg, ok := x.upstreamBodyFailure(ctx, rerr)
+	if !ok {
+		return
+	}
 	x.h.log.Error("upstream failed mid-response", "id", x.entry.ID, "status", status, "error_type", typ,
 		"provider", x.entry.ProviderKey, "host", x.host, "model", x.entry.Model, "bytes_out", x.entry.BytesOut, "err", rerr)
 	if sse {
@@ -490,10 +601,11 @@ func (x *exchange) midStream(ctx context.Context, rerr error, sse bool, tail [2]
 			ev = append(ev, "\n\n"...)
 		}
 		ev = append(ev, streamErrorEvent(x.dialect, typ, msg)...)
-		if _, err := x.w.Write(ev); err == nil {
-			_ = http.NewResponseController(x.w).Flush()
-		}
+		_, _ = x.w.Write(ev)
 	}
+	// The bytes relayed so far reach the client before the abort, so it
+	// sees how far the response got.
+	_ = rc.Flush()
 	panic(http.ErrAbortHandler)
 }
 
