@@ -58,14 +58,14 @@ func WithUpstream(u *Upstream) Option {
 	}
 }
 
-// Handler is the proxy's http.Handler for everything under /v1/ (and
-// /healthz). It is safe for concurrent use.
+// Handler is the proxy's http.Handler for everything under /v1/. It is
+// safe for concurrent use.
 //
 // Events: request.started (model.RequestStarted) once routing succeeded,
 // request.progress (model.RequestProgress) at the first body byte of a
 // streaming response, and exactly one request.finished (model.LogEntry)
-// for every request except GET /v1/models and /healthz, including
-// proxy-made errors, 499s and mid-stream failures. Data values are
+// for every request except GET /v1/models[/ID], including proxy-made
+// errors, 499s and mid-stream failures. Data values are
 // structs, not pointers.
 //
 // A response that fails mid-way is aborted with panic(http.ErrAbortHandler)
@@ -143,35 +143,32 @@ func (h *Handler) publish(typ string, data any) {
 	}
 }
 
-var healthzBody = []byte(`{"status":"ok"}`)
-
-const msgInvalidKey = "Missing or invalid Sluicegate access key: send one of the proxy_keys configured in Sluicegate as \"Authorization: Bearer KEY\" or \"x-api-key: KEY\"."
-
 // ServeHTTP routes and forwards one request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	isGet := r.Method == http.MethodGet || r.Method == http.MethodHead
-	switch {
-	case path == "/healthz" && isGet:
-		writeJSON(w, http.StatusOK, healthzBody)
-		return
-	case (path == "/v1/models" || strings.HasPrefix(path, "/v1/models/")) && isGet:
+	if (path == "/v1/models" || strings.HasPrefix(path, "/v1/models/")) && isGet {
 		// Answered locally and not logged: SDKs and tools poll it.
 		t := h.table()
-		if !t.checkKey(r.Header) {
+		if ok, msg := t.authorize(r); !ok {
 			w.Header()[HeaderRequestID] = []string{h.ids.next()}
-			writeError(w, dialectOpenAI, errInvalidKey, msgInvalidKey)
+			writeError(w, dialectOpenAI, errInvalidKey, msg)
 			return
 		}
 		if path == "/v1/models" {
 			writeJSON(w, http.StatusOK, t.modelsJSON)
 			return
 		}
-		// The SDKs' models.retrieve.
-		if b, ok := t.modelJSON[strings.TrimPrefix(path, "/v1/models/")]; ok {
+		// The SDKs' models.retrieve, which expects a 404 for a model that
+		// does not exist.
+		id := strings.TrimPrefix(path, "/v1/models/")
+		if b, ok := t.modelJSON[id]; ok {
 			writeJSON(w, http.StatusOK, b)
 			return
 		}
+		w.Header()[HeaderRequestID] = []string{h.ids.next()}
+		writeError(w, dialectOpenAI, errModelNotFound, fmt.Sprintf("The model %q does not exist in Sluicegate: GET /v1/models lists the model aliases it serves.", id))
+		return
 	}
 	x := exchange{h: h, w: w, r: r, start: time.Now()}
 	x.entry = model.LogEntry{ID: h.ids.next(), StartedAt: x.start, Method: r.Method, Path: path}
@@ -202,9 +199,16 @@ func (x *exchange) serve() {
 		x.fail(errUnknownURL, fmt.Sprintf("Invalid URL (%s %s): Sluicegate forwards POST /v1/... requests with a JSON \"model\", and answers GET /v1/models.", r.Method, r.URL.Path))
 		return
 	}
+	if hasDotSegment(r.URL.Path) {
+		// Forwarded, "..": an upstream (or a proxy in front of it) that
+		// normalises the path would serve a different resource than the
+		// /v1 one Sluicegate routed, e.g. its own admin endpoints.
+		x.fail(errInvalidRequest, fmt.Sprintf("The path %q is refused: Sluicegate does not forward paths with \".\" or \"..\" segments (also percent-encoded); call the endpoint's plain path.", r.URL.EscapedPath()))
+		return
+	}
 	t := h.table()
-	if !t.checkKey(r.Header) {
-		x.fail(errInvalidKey, msgInvalidKey)
+	if ok, msg := t.authorize(r); !ok {
+		x.fail(errInvalidKey, msg)
 		return
 	}
 	body, err := readBody(r, t.maxBody)
@@ -607,6 +611,18 @@ func (x *exchange) midStream(ctx context.Context, rc *http.ResponseController, r
 	// sees how far the response got.
 	_ = rc.Flush()
 	panic(http.ErrAbortHandler)
+}
+
+// hasDotSegment reports whether the decoded path has a "." or ".."
+// segment. The path is already percent-decoded, so this covers %2e%2e,
+// .%2e and segments made by an encoded slash (..%2f) too.
+func hasDotSegment(path string) bool {
+	for seg := range strings.SplitSeq(path, "/") {
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
 }
 
 func isEventStream(ct string) bool {

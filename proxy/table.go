@@ -3,7 +3,9 @@ package proxy
 import (
 	"crypto/subtle"
 	"encoding/json"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -180,18 +182,25 @@ func NewTable(providers []model.Provider, s Settings) *Table {
 	return t
 }
 
-// lookup resolves a client model: an alias of an enabled provider first,
-// then PROVIDER_KEY/UPSTREAM_MODEL with the upstream name taken as is.
+// lookup resolves a client model. A name KEY/REST whose KEY is an enabled
+// provider's key always goes to that provider: to REST as is, or through
+// the alias KEY/REST when that provider itself defines it. So an alias
+// "mock/x" on another provider never captures provider "mock"'s traffic
+// (the provider wins; the service refuses such aliases anyway). Any other
+// name is an alias of an enabled provider, which is how OpenRouter-style
+// names like "anthropic/claude-sonnet-4" route while no provider has the
+// key "anthropic".
 func (t *Table) lookup(m string) (route, bool) {
-	if r, ok := t.aliases[m]; ok {
-		return r, true
-	}
 	if i := strings.IndexByte(m, '/'); i > 0 && i < len(m)-1 {
 		if p, ok := t.byKey[m[:i]]; ok {
+			if r, ok := t.aliases[m]; ok && r.p == p {
+				return r, true
+			}
 			return route{p: p, upstream: m[i+1:]}, true
 		}
 	}
-	return route{}, false
+	r, ok := t.aliases[m]
+	return r, ok
 }
 
 // disabledProvider names the disabled provider that would serve m, if any.
@@ -205,6 +214,47 @@ func (t *Table) disabledProvider(m string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// authorize reports whether the request may use the proxy, and if not,
+// the message to refuse it with. With local access keys configured the
+// request must carry one. Without any, only this machine may use the
+// proxy: on a listener reachable from the network anyone could otherwise
+// spend the user's provider credits.
+func (t *Table) authorize(r *http.Request) (ok bool, msg string) {
+	if len(t.proxyKeys) == 0 {
+		if isLocalPeer(r.RemoteAddr) {
+			return true, ""
+		}
+		return false, msgRemoteNoKeys
+	}
+	if t.checkKey(r.Header) {
+		return true, ""
+	}
+	return false, msgInvalidKey
+}
+
+const (
+	msgInvalidKey   = "Missing or invalid Sluicegate access key: send one of the proxy_keys configured in Sluicegate as \"Authorization: Bearer KEY\" or \"x-api-key: KEY\"."
+	msgRemoteNoKeys = "Sluicegate only accepts requests from this machine while no local access keys are set: to allow other machines, set proxy_keys in Sluicegate's Settings (local access keys) and send one as \"Authorization: Bearer KEY\" or \"x-api-key: KEY\"."
+)
+
+// isLocalPeer reports whether a request's RemoteAddr is a loopback
+// address. An empty or unparseable one (an in-process request, such as the
+// desktop webview's) counts as local.
+func isLocalPeer(remoteAddr string) bool {
+	if remoteAddr == "" {
+		return true
+	}
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		host = remoteAddr
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return true
+	}
+	return ip.Unmap().IsLoopback()
 }
 
 // checkKey reports whether the request carries a valid local access key
