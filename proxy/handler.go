@@ -77,6 +77,9 @@ type Handler struct {
 	up     *Upstream
 	log    *slog.Logger
 	ids    *idGen
+	// buffered is the total of request bodies held in memory right now
+	// (bytes reserved), bounded by the table's max_buffered_bytes.
+	buffered atomic.Int64
 	// shuttingDown is set by BeginShutdown: requests cut off after it are
 	// recorded as ended by shutdown, not as clients that left.
 	shuttingDown atomic.Bool
@@ -191,6 +194,7 @@ type exchange struct {
 	source  string        // error source, "" when none
 	host    string        // upstream host, for messages and logs
 	idle    time.Duration // the provider's stream idle timeout
+	held    int64         // bytes of h.buffered reserved for the body
 }
 
 func (x *exchange) serve() {
@@ -211,10 +215,32 @@ func (x *exchange) serve() {
 		x.fail(errInvalidKey, msg)
 		return
 	}
-	body, err := readBody(r, t.maxBody)
+	// A deadline for the whole body, against clients that trickle it and
+	// would hold a goroutine and a buffer reservation forever. A writer
+	// that cannot set one (ErrNotSupported) reads without it.
+	rc := http.NewResponseController(x.w)
+	deadline := rc.SetReadDeadline(time.Now().Add(t.bodyTime)) == nil
+	body, err := x.readBody(t.maxBody, t.maxBuffer)
+	if err != nil {
+		// The rest of the body stays unread: close the connection after
+		// the error instead of letting net/http drain a body that may
+		// never come (the deadline stays, so nothing waits on it).
+		x.w.Header()["Connection"] = []string{"close"}
+	} else if deadline {
+		_ = rc.SetReadDeadline(time.Time{})
+	}
 	switch {
 	case errors.Is(err, errBodyTooLarge):
 		x.fail(errTooLarge, fmt.Sprintf("Request body is larger than max_body_bytes (%d bytes); send a smaller request or raise the limit in Sluicegate's settings.", t.maxBody))
+		return
+	case errors.Is(err, errBufferFull):
+		x.w.Header()["Retry-After"] = []string{"1"}
+		x.fail(errOverloaded, fmt.Sprintf("Sluicegate is holding too many request bodies at once (max_buffered_bytes, %d bytes); retry in a moment, or raise the limit in Sluicegate's settings.", t.maxBuffer))
+		x.h.log.Warn("request refused: buffered request bodies over the limit", "id", x.entry.ID, "status", http.StatusServiceUnavailable,
+			"error_type", errOverloaded.code, "max_buffered_bytes", t.maxBuffer, "content_length", r.ContentLength)
+		return
+	case err != nil && isTimeout(err):
+		x.fail(errBodyTimeout, fmt.Sprintf("The request body did not arrive within %s; Sluicegate stopped waiting for it. Send the whole body at once.", t.bodyTime))
 		return
 	case err != nil && r.Context().Err() != nil:
 		x.clientGone(err)
@@ -274,6 +300,9 @@ func (x *exchange) serve() {
 		o.rawPath = r.URL.EscapedPath()
 	}
 	resp, err := h.up.send(ctx, &o)
+	// The upstream has the body now (or never will): its reservation is
+	// released while the response, which may stream for minutes, goes on.
+	x.releaseBody()
 	if err != nil {
 		x.upstreamFailed(err)
 		return
@@ -345,6 +374,7 @@ func (x *exchange) clientGone(err error) {
 // finish publishes the request.finished event; it runs from a defer, also
 // while an aborted stream panics.
 func (x *exchange) finish() {
+	x.releaseBody()
 	if x.entry.Status == 0 {
 		// Only reachable if something panicked before a status was set.
 		x.entry.Status, x.source, x.entry.ErrorType = http.StatusInternalServerError, model.ErrorSourceProxy, "internal_error"
@@ -642,13 +672,40 @@ func writeJSON(w http.ResponseWriter, status int, b []byte) {
 	_, _ = w.Write(b)
 }
 
-var errBodyTooLarge = errors.New("request body too large")
+var (
+	errBodyTooLarge = errors.New("request body too large")
+	errBufferFull   = errors.New("too many request bodies buffered at once")
+)
 
-// readBody reads the whole request body, at most limit bytes. The body is
-// read once, up front: the model must be known before routing, and a
-// buffered body (unlike an inbound one streamed to the transport) avoids
-// golang/go#40747 and allows a retry on a stale keep-alive connection.
-func readBody(r *http.Request, limit int64) ([]byte, error) {
+// reserve adds n bytes to the handler's buffered total for this request's
+// body, or reports false (reserving nothing) when that would pass limit.
+// One atomic add: no lock on the request path.
+func (x *exchange) reserve(n, limit int64) bool {
+	if x.h.buffered.Add(n) > limit {
+		x.h.buffered.Add(-n)
+		return false
+	}
+	x.held += n
+	return true
+}
+
+// releaseBody gives back the body's reservation; it is idempotent.
+func (x *exchange) releaseBody() {
+	if x.held != 0 {
+		x.h.buffered.Add(-x.held)
+		x.held = 0
+	}
+}
+
+// readBody reads the whole request body, at most limit bytes, while the
+// total of bodies buffered across requests stays within budget: a known
+// Content-Length is reserved up front, an unknown one as the buffer grows.
+// The body is read once, up front: the model must be known before
+// routing, and a buffered body (unlike an inbound one streamed to the
+// transport) avoids golang/go#40747 and allows a retry on a stale
+// keep-alive connection.
+func (x *exchange) readBody(limit, budget int64) ([]byte, error) {
+	r := x.r
 	if r.ContentLength > limit {
 		return nil, errBodyTooLarge
 	}
@@ -656,10 +713,16 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 	if r.ContentLength >= 0 {
 		size = r.ContentLength + 1 // +1: see EOF without growing
 	}
+	if !x.reserve(size, budget) {
+		return nil, errBufferFull
+	}
 	b := make([]byte, 0, size)
 	for {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
+			if grown := int64(cap(b)) - x.held; grown > 0 && !x.reserve(grown, budget) {
+				return nil, errBufferFull
+			}
 		}
 		n, err := r.Body.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]

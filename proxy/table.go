@@ -23,6 +23,10 @@ const DefaultMaxBodyBytes = 50 << 20
 // when Settings leaves it 0.
 const DefaultMaxBufferedBytes = 256 << 20
 
+// DefaultBodyReadTimeout is the request body read deadline when Settings
+// leaves it 0.
+const DefaultBodyReadTimeout = 60 * time.Second
+
 // Settings are the proxy-relevant global settings.
 type Settings struct {
 	// ProxyKeys are the local access keys. Empty means the proxy is open.
@@ -32,6 +36,9 @@ type Settings struct {
 	// MaxBufferedBytes bounds the total of request bodies held in memory
 	// at once across all requests; 0 means DefaultMaxBufferedBytes.
 	MaxBufferedBytes int64
+	// BodyReadTimeout bounds the time reading one request body may take,
+	// against clients that trickle it; 0 means DefaultBodyReadTimeout.
+	BodyReadTimeout time.Duration
 
 	// timeUnit is what one "second" of a provider timeout lasts; 0 means
 	// time.Second. Only the package's tests shorten it, so that timeout
@@ -55,7 +62,9 @@ type Table struct {
 	disabled   map[string]string      // alias or key → key of the disabled provider
 	proxyKeys  [][]byte
 	maxBody    int64
-	modelsJSON []byte // GET /v1/models answer, built once
+	maxBuffer  int64         // total of bodies buffered at once
+	bodyTime   time.Duration // body read deadline
+	modelsJSON []byte        // GET /v1/models answer, built once
 	modelJSON  map[string][]byte
 }
 
@@ -93,10 +102,18 @@ func NewTable(providers []model.Provider, s Settings) *Table {
 		byKey:     make(map[string]*upProvider),
 		disabled:  make(map[string]string),
 		maxBody:   s.MaxBodyBytes,
+		maxBuffer: s.MaxBufferedBytes,
+		bodyTime:  s.BodyReadTimeout,
 		modelJSON: make(map[string][]byte),
 	}
 	if t.maxBody <= 0 {
 		t.maxBody = DefaultMaxBodyBytes
+	}
+	if t.maxBuffer <= 0 {
+		t.maxBuffer = DefaultMaxBufferedBytes
+	}
+	if t.bodyTime <= 0 {
+		t.bodyTime = DefaultBodyReadTimeout
 	}
 	for _, k := range s.ProxyKeys {
 		if k != "" {
