@@ -12,6 +12,34 @@
 //	mux.Handle("/v1/", h)
 //
 // Health checks reuse h.Upstream() so that a probe takes the same path.
+//
+// # Why not httputil.ReverseProxy
+//
+// The relay follows httputil.ReverseProxy's rules (hop-by-hop headers
+// dropped both ways, trailers kept, upstream errors byte for byte, flush
+// per chunk for event streams and unknown lengths), but is its own code,
+// because ReverseProxy cannot do what the contract (API.md §2) asks:
+//
+//   - It streams the inbound body to the transport, while the proxy must
+//     read the body first anyway to route by "model"; a buffered body also
+//     avoids golang/go#40747 (a streamed body racing the response) and
+//     lets the transport retry on a stale keep-alive connection.
+//   - A mid-stream upstream failure ends its response with no error
+//     event: an SDK that stops at the end of the events sees none. Ours
+//     writes one error event in the client's dialect before aborting.
+//   - It writes the status before the body is known, so a sized body that
+//     fails part-way reaches the client as an empty or truncated 200; ours
+//     holds sized bodies (up to 4 MiB) and answers a 502 JSON error.
+//   - Its ErrorHandler gets only an error: it cannot tell 502, 504 and a
+//     client that left (499) apart by our rules (Classify), nor answer in
+//     the client's dialect, nor record the request log entry.
+//   - It has no stream idle timeout; ours times only the upstream reads
+//     (a slow-reading client is not an idle provider), and counts only a
+//     failed write as a gone client (a writer hiding Flush is not one).
+//   - It cannot hold back the request log, usage capture and progress
+//     events the service needs without wrapping every part of it.
+//
+// reverseproxy_test.go runs both against the same failing upstreams.
 package proxy
 
 import (
