@@ -37,6 +37,8 @@ var (
 	errTooLarge       = proxyError{http.StatusRequestEntityTooLarge, "invalid_request_error", "request_too_large", "request_too_large"}
 	errConnect        = proxyError{http.StatusBadGateway, "api_error", ErrTypeConnect, "api_error"}
 	errTimeout        = proxyError{http.StatusGatewayTimeout, "api_error", ErrTypeTimeout, "api_error"}
+	errOverloaded     = proxyError{http.StatusServiceUnavailable, "api_error", "overloaded", "overloaded_error"}
+	errBodyTimeout    = proxyError{http.StatusRequestTimeout, "invalid_request_error", "request_timeout", "invalid_request_error"}
 )
 
 type openAIErrorBody struct {

@@ -157,32 +157,42 @@ func TestTooLargeChunked(t *testing.T) {
 }
 
 // TestLocalKeys: a valid local key (either header) lets the request
-// through, and never reaches the upstream.
+// through, and never reaches the upstream, whichever credential headers
+// carry it.
 func TestLocalKeys(t *testing.T) {
 	f := newFake(t, jsonHandler(200, `{}`))
 	p := provider("oa", model.TypeOpenAI, f.URL+"/v1", "gpt", "gpt")
 	p.APIKey = "sk-up"
 	noKey := provider("an", model.TypeAnthropic, f.URL, "claude", "claude")
-	hs := newHarness(t, Settings{ProxyKeys: []string{"k1", "k2"}}, p, noKey)
+	noKeyOA := provider("free", model.TypeOpenAI, f.URL+"/v1", "free", "free")
+	hs := newHarness(t, Settings{ProxyKeys: []string{"k1", "k2"}}, p, noKey, noKeyOA)
 	for _, c := range []struct {
 		path, model string
 		hdr         []string
 		wantAuth    string // upstream Authorization
 		wantXKey    string // upstream x-api-key
+		wantAPIKey  string // upstream api-key
 	}{
-		{"/v1/chat/completions", "gpt", []string{"Authorization", "Bearer k2"}, "Bearer sk-up", ""},
-		{"/v1/chat/completions", "gpt", []string{"X-Api-Key", "k1"}, "Bearer sk-up", ""},
+		{"/v1/chat/completions", "gpt", []string{"Authorization", "Bearer k2"}, "Bearer sk-up", "", ""},
+		{"/v1/chat/completions", "gpt", []string{"X-Api-Key", "k1"}, "Bearer sk-up", "", ""},
+		{"/v1/chat/completions", "gpt", []string{"X-Api-Key", "k1", "Api-Key", "k1"}, "Bearer sk-up", "", ""},
 		// Provider without a key: the local key is stripped, the client's
 		// other credential passes.
-		{"/v1/messages", "claude", []string{"Authorization", "Bearer k1", "X-Api-Key", "sk-ant-client"}, "", "sk-ant-client"},
+		{"/v1/messages", "claude", []string{"Authorization", "Bearer k1", "X-Api-Key", "sk-ant-client"}, "", "sk-ant-client", ""},
+		{"/v1/chat/completions", "free", []string{"X-Api-Key", "k2", "Authorization", "Bearer sk-client"}, "Bearer sk-client", "", ""},
+		// The local key in every credential header at once: none of them
+		// reaches the upstream.
+		{"/v1/messages", "claude", []string{"Authorization", "Bearer k1", "X-Api-Key", "k1"}, "", "", ""},
+		{"/v1/chat/completions", "free", []string{"Authorization", "bearer  k2", "X-Api-Key", "k2", "Api-Key", "k1"}, "", "", ""},
+		{"/v1/chat/completions", "free", []string{"Authorization", "Bearer k2", "Api-Key", "azure-client"}, "", "", "azure-client"},
 	} {
 		res := hs.do("POST", c.path, `{"model":"`+c.model+`"}`, c.hdr...)
 		if res.Status != 200 {
 			t.Fatalf("%v: status %d %s", c.hdr, res.Status, res.Body)
 		}
 		got := f.last(t)
-		if got.Header.Get("Authorization") != c.wantAuth || got.Header.Get("X-Api-Key") != c.wantXKey {
-			t.Errorf("%v: upstream auth %q x-api-key %q", c.hdr, got.Header.Get("Authorization"), got.Header.Get("X-Api-Key"))
+		if got.Header.Get("Authorization") != c.wantAuth || got.Header.Get("X-Api-Key") != c.wantXKey || got.Header.Get("Api-Key") != c.wantAPIKey {
+			t.Errorf("%v: upstream auth %q x-api-key %q api-key %q", c.hdr, got.Header.Get("Authorization"), got.Header.Get("X-Api-Key"), got.Header.Get("Api-Key"))
 		}
 	}
 }

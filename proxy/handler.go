@@ -12,6 +12,34 @@
 //	mux.Handle("/v1/", h)
 //
 // Health checks reuse h.Upstream() so that a probe takes the same path.
+//
+// # Why not httputil.ReverseProxy
+//
+// The relay follows httputil.ReverseProxy's rules (hop-by-hop headers
+// dropped both ways, trailers kept, upstream errors byte for byte, flush
+// per chunk for event streams and unknown lengths), but is its own code,
+// because ReverseProxy cannot do what the contract (API.md §2) asks:
+//
+//   - It streams the inbound body to the transport, while the proxy must
+//     read the body first anyway to route by "model"; a buffered body also
+//     avoids golang/go#40747 (a streamed body racing the response) and
+//     lets the transport retry on a stale keep-alive connection.
+//   - A mid-stream upstream failure ends its response with no error
+//     event: an SDK that stops at the end of the events sees none. Ours
+//     writes one error event in the client's dialect before aborting.
+//   - It writes the status before the body is known, so a sized body that
+//     fails part-way reaches the client as an empty or truncated 200; ours
+//     holds sized bodies (up to 4 MiB) and answers a 502 JSON error.
+//   - Its ErrorHandler gets only an error: it cannot tell 502, 504 and a
+//     client that left (499) apart by our rules (Classify), nor answer in
+//     the client's dialect, nor record the request log entry.
+//   - It has no stream idle timeout; ours times only the upstream reads
+//     (a slow-reading client is not an idle provider), and counts only a
+//     failed write as a gone client (a writer hiding Flush is not one).
+//   - It cannot hold back the request log, usage capture and progress
+//     events the service needs without wrapping every part of it.
+//
+// reverseproxy_test.go runs both against the same failing upstreams.
 package proxy
 
 import (
@@ -59,14 +87,14 @@ func WithUpstream(u *Upstream) Option {
 	}
 }
 
-// Handler is the proxy's http.Handler for everything under /v1/ (and
-// /healthz). It is safe for concurrent use.
+// Handler is the proxy's http.Handler for everything under /v1/. It is
+// safe for concurrent use.
 //
 // Events: request.started (model.RequestStarted) once routing succeeded,
 // request.progress (model.RequestProgress) at the first body byte of a
 // streaming response, and exactly one request.finished (model.LogEntry)
-// for every request except GET /v1/models and /healthz, including
-// proxy-made errors, 499s and mid-stream failures. Data values are
+// for every request except GET /v1/models[/ID], including proxy-made
+// errors, 499s and mid-stream failures. Data values are
 // structs, not pointers.
 //
 // A response that fails mid-way is aborted with panic(http.ErrAbortHandler)
@@ -78,6 +106,9 @@ type Handler struct {
 	up     *Upstream
 	log    *slog.Logger
 	ids    *idGen
+	// buffered is the total of request bodies held in memory right now
+	// (bytes reserved), bounded by the table's max_buffered_bytes.
+	buffered atomic.Int64
 	// shuttingDown is set by BeginShutdown: requests cut off after it are
 	// recorded as ended by shutdown, not as clients that left.
 	shuttingDown atomic.Bool
@@ -144,35 +175,32 @@ func (h *Handler) publish(typ string, data any) {
 	}
 }
 
-var healthzBody = []byte(`{"status":"ok"}`)
-
-const msgInvalidKey = "Missing or invalid Sluicegate access key: send one of the proxy_keys configured in Sluicegate as \"Authorization: Bearer KEY\" or \"x-api-key: KEY\"."
-
 // ServeHTTP routes and forwards one request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	isGet := r.Method == http.MethodGet || r.Method == http.MethodHead
-	switch {
-	case path == "/healthz" && isGet:
-		writeJSON(w, http.StatusOK, healthzBody)
-		return
-	case (path == "/v1/models" || strings.HasPrefix(path, "/v1/models/")) && isGet:
+	if (path == "/v1/models" || strings.HasPrefix(path, "/v1/models/")) && isGet {
 		// Answered locally and not logged: SDKs and tools poll it.
 		t := h.table()
-		if ok, _ := t.checkKey(r.Header); !ok {
+		if ok, msg := t.authorize(r); !ok {
 			w.Header()[HeaderRequestID] = []string{h.ids.next()}
-			writeError(w, dialectOpenAI, errInvalidKey, msgInvalidKey)
+			writeError(w, dialectOpenAI, errInvalidKey, msg)
 			return
 		}
 		if path == "/v1/models" {
 			writeJSON(w, http.StatusOK, t.modelsJSON)
 			return
 		}
-		// The SDKs' models.retrieve.
-		if b, ok := t.modelJSON[strings.TrimPrefix(path, "/v1/models/")]; ok {
+		// The SDKs' models.retrieve, which expects a 404 for a model that
+		// does not exist.
+		id := strings.TrimPrefix(path, "/v1/models/")
+		if b, ok := t.modelJSON[id]; ok {
 			writeJSON(w, http.StatusOK, b)
 			return
 		}
+		w.Header()[HeaderRequestID] = []string{h.ids.next()}
+		writeError(w, dialectOpenAI, errModelNotFound, fmt.Sprintf("The model %q does not exist in Sluicegate: GET /v1/models lists the model aliases it serves.", id))
+		return
 	}
 	x := exchange{h: h, w: w, r: r, start: time.Now()}
 	x.entry = model.LogEntry{ID: h.ids.next(), StartedAt: x.start, Method: r.Method, Path: path}
@@ -195,6 +223,7 @@ type exchange struct {
 	source  string        // error source, "" when none
 	host    string        // upstream host, for messages and logs
 	idle    time.Duration // the provider's stream idle timeout
+	held    int64         // bytes of h.buffered reserved for the body
 }
 
 func (x *exchange) serve() {
@@ -203,16 +232,44 @@ func (x *exchange) serve() {
 		x.fail(errUnknownURL, fmt.Sprintf("Invalid URL (%s %s): Sluicegate forwards POST /v1/... requests with a JSON \"model\", and answers GET /v1/models.", r.Method, r.URL.Path))
 		return
 	}
-	t := h.table()
-	ok, keyHeader := t.checkKey(r.Header)
-	if !ok {
-		x.fail(errInvalidKey, msgInvalidKey)
+	if hasDotSegment(r.URL.Path) {
+		// Forwarded, "..": an upstream (or a proxy in front of it) that
+		// normalises the path would serve a different resource than the
+		// /v1 one Sluicegate routed, e.g. its own admin endpoints.
+		x.fail(errInvalidRequest, fmt.Sprintf("The path %q is refused: Sluicegate does not forward paths with \".\" or \"..\" segments (also percent-encoded); call the endpoint's plain path.", r.URL.EscapedPath()))
 		return
 	}
-	body, err := readBody(r, t.maxBody)
+	t := h.table()
+	if ok, msg := t.authorize(r); !ok {
+		x.fail(errInvalidKey, msg)
+		return
+	}
+	// A deadline for the whole body, against clients that trickle it and
+	// would hold a goroutine and a buffer reservation forever. A writer
+	// that cannot set one (ErrNotSupported) reads without it.
+	rc := http.NewResponseController(x.w)
+	deadline := rc.SetReadDeadline(time.Now().Add(t.bodyTime)) == nil
+	body, err := x.readBody(t.maxBody, t.maxBuffer)
+	if err != nil {
+		// The rest of the body stays unread: close the connection after
+		// the error instead of letting net/http drain a body that may
+		// never come (the deadline stays, so nothing waits on it).
+		x.w.Header()["Connection"] = []string{"close"}
+	} else if deadline {
+		_ = rc.SetReadDeadline(time.Time{})
+	}
 	switch {
 	case errors.Is(err, errBodyTooLarge):
 		x.fail(errTooLarge, fmt.Sprintf("Request body is larger than max_body_bytes (%d bytes); send a smaller request or raise the limit in Sluicegate's settings.", t.maxBody))
+		return
+	case errors.Is(err, errBufferFull):
+		x.w.Header()["Retry-After"] = []string{"1"}
+		x.fail(errOverloaded, fmt.Sprintf("Sluicegate is holding too many request bodies at once (max_buffered_bytes, %d bytes); retry in a moment, or raise the limit in Sluicegate's settings.", t.maxBuffer))
+		x.h.log.Warn("request refused: buffered request bodies over the limit", "id", x.entry.ID, "status", http.StatusServiceUnavailable,
+			"error_type", errOverloaded.code, "max_buffered_bytes", t.maxBuffer, "content_length", r.ContentLength)
+		return
+	case err != nil && isTimeout(err):
+		x.fail(errBodyTimeout, fmt.Sprintf("The request body did not arrive within %s; Sluicegate stopped waiting for it. Send the whole body at once.", t.bodyTime))
 		return
 	case err != nil && r.Context().Err() != nil:
 		x.clientGone(err)
@@ -267,11 +324,14 @@ func (x *exchange) serve() {
 	// timeout apart from that.
 	ctx, cancel := context.WithCancelCause(r.Context())
 	defer cancel(nil)
-	o := outbound{p: p, method: r.Method, path: r.URL.Path, rawQuery: r.URL.RawQuery, in: r.Header, strip: keyHeader, body: body}
+	o := outbound{p: p, method: r.Method, path: r.URL.Path, rawQuery: r.URL.RawQuery, in: r.Header, local: t.proxyKeys, body: body}
 	if r.URL.RawPath != "" {
 		o.rawPath = r.URL.EscapedPath()
 	}
 	resp, err := h.up.send(ctx, &o)
+	// The upstream has the body now (or never will): its reservation is
+	// released while the response, which may stream for minutes, goes on.
+	x.releaseBody()
 	if err != nil {
 		x.upstreamFailed(err)
 		return
@@ -316,9 +376,24 @@ func (x *exchange) fail(e proxyError, msg string) {
 	writeError(x.w, x.dialect, e, msg)
 }
 
+// msgShutdown is the log message of a request cut off by shutdown.
+const msgShutdown = "Sluicegate shut down while the response was in progress"
+
+// ErrTypeShutdown is the error type of a request cut off because the
+// server was shutting down.
+const ErrTypeShutdown = "server_shutdown"
+
 // clientGone records a 499: nothing more is written, and the deferred
-// cancel stops the upstream request.
+// cancel stops the upstream request. During shutdown the connection was
+// most likely closed by the server itself, so it is recorded as a 503
+// made by the proxy instead.
 func (x *exchange) clientGone(err error) {
+	if x.h.shuttingDown.Load() {
+		x.entry.Status, x.source = http.StatusServiceUnavailable, model.ErrorSourceProxy
+		x.entry.ErrorType, x.entry.ErrorMessage = ErrTypeShutdown, msgShutdown
+		x.h.log.Warn("request cut off by shutdown", "id", x.entry.ID, "provider", x.entry.ProviderKey, "model", x.entry.Model, "err", err)
+		return
+	}
 	x.entry.Status, x.source = model.StatusClientClosed, ""
 	x.entry.ErrorType = ErrTypeClientClosed
 	x.entry.ErrorMessage = "client closed the connection before the response finished"
@@ -328,6 +403,7 @@ func (x *exchange) clientGone(err error) {
 // finish publishes the request.finished event; it runs from a defer, also
 // while an aborted stream panics.
 func (x *exchange) finish() {
+	x.releaseBody()
 	if x.entry.Status == 0 {
 		// Only reachable if something panicked before a status was set.
 		x.entry.Status, x.source, x.entry.ErrorType = http.StatusInternalServerError, model.ErrorSourceProxy, "internal_error"
@@ -342,11 +418,63 @@ func (x *exchange) finish() {
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
+// maxHeldBody bounds a sized, non-streamed response body that is read
+// whole before the status goes out, so that an upstream failing mid-body
+// becomes a proper 502 instead of an empty or truncated reply. Larger
+// bodies stream through as they arrive.
+const maxHeldBody = 4 << 20
+
 // relay passes the upstream response through: same status, headers (minus
 // hop-by-hop) and body bytes, flushed chunk by chunk when streaming.
 func (x *exchange) relay(ctx context.Context, cancel context.CancelCauseFunc, p *upProvider, resp *http.Response) {
 	defer resp.Body.Close()
 	w, e := x.w, &x.entry
+	sse := isEventStream(resp.Header.Get("Content-Type"))
+	if sse {
+		e.Stream = true
+	}
+	// Flush per chunk for event streams and bodies of unknown length (the
+	// same rule httputil.ReverseProxy uses); a sized body is written
+	// through the server's buffer.
+	streaming := sse || resp.ContentLength < 0
+	// The idle timer runs only while an upstream read is pending: a client
+	// that reads slowly (the proxy blocked writing to it) is not the
+	// provider being idle.
+	idle := time.AfterFunc(p.idle, func() { cancel(errStreamIdle) })
+	idle.Stop()
+	defer idle.Stop()
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	buf := *bp
+
+	held := !streaming && resp.ContentLength <= maxHeldBody
+	var body []byte
+	if held {
+		// Read the whole (bounded) body before anything goes out: if the
+		// upstream fails now, the client still gets a clean error.
+		if resp.ContentLength <= int64(len(buf)) {
+			body = buf[:resp.ContentLength]
+		} else {
+			body = make([]byte, resp.ContentLength)
+		}
+		for got := 0; got < len(body); {
+			idle.Reset(p.idle)
+			n, err := resp.Body.Read(body[got:])
+			idle.Stop()
+			if n > 0 && got == 0 {
+				e.TTFBMs = time.Since(x.start).Milliseconds()
+			}
+			got += n
+			if err != nil && got < len(body) {
+				if err == io.EOF {
+					err = io.ErrUnexpectedEOF
+				}
+				x.heldFailed(ctx, err, got)
+				return
+			}
+		}
+	}
+
 	hdr := w.Header()
 	for k, vv := range resp.Header {
 		if !hopHeaders[k] {
@@ -368,14 +496,6 @@ func (x *exchange) relay(ctx context.Context, cancel context.CancelCauseFunc, p 
 		hdr[HeaderErrorSource] = []string{model.ErrorSourceUpstream}
 		x.source = model.ErrorSourceUpstream
 	}
-	sse := isEventStream(resp.Header.Get("Content-Type"))
-	if sse {
-		e.Stream = true
-	}
-	// Flush per chunk for event streams and bodies of unknown length (the
-	// same rule httputil.ReverseProxy uses); a sized body is written
-	// through the server's buffer.
-	streaming := sse || resp.ContentLength < 0
 	obs := observer{}
 	plain := resp.Header.Get("Content-Encoding") == ""
 	switch {
@@ -389,29 +509,39 @@ func (x *exchange) relay(ctx context.Context, cancel context.CancelCauseFunc, p 
 	rc := http.NewResponseController(w)
 	w.WriteHeader(resp.StatusCode)
 	headersAt := time.Now()
+
+	if held {
+		if len(body) > 0 {
+			if _, werr := w.Write(body); werr != nil {
+				x.clientGone(werr)
+				return
+			}
+			e.BytesOut = int64(len(body))
+			obs.write(body)
+		} else {
+			e.TTFBMs = headersAt.Sub(x.start).Milliseconds()
+		}
+		x.finishBody(resp, &obs)
+		return
+	}
+
 	if streaming {
 		// Headers go out now: an SSE client should see the 200 (which the
 		// upstream did send) before the first event.
-		if err := rc.Flush(); err != nil {
-			x.clientGone(err)
+		if x.flush(rc) {
 			return
 		}
 	}
-
-	idle := time.AfterFunc(p.idle, func() { cancel(errStreamIdle) })
-	defer idle.Stop()
-	bp := bufPool.Get().(*[]byte)
-	defer bufPool.Put(bp)
-	buf := *bp
 	first := true
 	var tail [2]byte // last two bytes sent, to close a partial SSE event
 	// ended is set once the client has been sent the event stream's end
 	// marker: it has the whole answer from then on.
 	ended := false
 	for {
+		idle.Reset(p.idle)
 		n, rerr := resp.Body.Read(buf)
+		idle.Stop()
 		if n > 0 {
-			idle.Reset(p.idle)
 			if sse && !ended {
 				ended = hasStreamEnd(tail[1], buf[:n])
 			}
@@ -433,11 +563,8 @@ func (x *exchange) relay(ctx context.Context, cancel context.CancelCauseFunc, p 
 				tail = [2]byte{tail[1], buf[0]}
 			}
 			obs.write(buf[:n])
-			if streaming {
-				if ferr := rc.Flush(); ferr != nil {
-					x.clientGone(ferr)
-					return
-				}
+			if streaming && x.flush(rc) {
+				return
 			}
 		}
 		if rerr == io.EOF {
@@ -451,13 +578,34 @@ func (x *exchange) relay(ctx context.Context, cancel context.CancelCauseFunc, p 
 			break
 		}
 		if rerr != nil {
-			x.midStream(ctx, rerr, sse, tail)
+			x.midStream(ctx, rc, rerr, sse, tail)
 			return
 		}
 	}
 	if first {
 		e.TTFBMs = headersAt.Sub(x.start).Milliseconds()
 	}
+	x.finishBody(resp, &obs)
+}
+
+// flush sends what was written so far and reports whether the client is
+// gone. Only a failed write means the client left: a writer that cannot
+// flush (a middleware's wrapper hiding Flush) still gets the whole body,
+// and any other flush error is taken as client gone only when the
+// client's context says so (else the next write will tell).
+func (x *exchange) flush(rc *http.ResponseController) (gone bool) {
+	err := rc.Flush()
+	if err == nil || errors.Is(err, http.ErrNotSupported) || x.r.Context().Err() == nil {
+		return false
+	}
+	x.clientGone(err)
+	return true
+}
+
+// finishBody records what a completely relayed body showed: trailers,
+// usage, and an upstream error's type and message.
+func (x *exchange) finishBody(resp *http.Response, obs *observer) {
+	e, hdr := &x.entry, x.w.Header()
 	for k, vv := range resp.Trailer {
 		hdr[http.TrailerPrefix+k] = vv
 	}
@@ -474,20 +622,19 @@ func (x *exchange) relay(ctx context.Context, cancel context.CancelCauseFunc, p 
 	}
 }
 
-// midStream handles an upstream body that failed after the headers were
-// sent: never a clean end. For SSE one error event in the client's
-// dialect goes first; then the connection is aborted.
-func (x *exchange) midStream(ctx context.Context, rerr error, sse bool, tail [2]byte) {
+// upstreamBodyFailure classifies a failed upstream body read and says
+// what happened. ok is false when the client went away first (already
+// recorded).
+func (x *exchange) upstreamBodyFailure(ctx context.Context, rerr error) (status int, typ, msg string, ok bool) {
 	if x.r.Context().Err() != nil {
 		x.clientGone(rerr)
-		return
+		return 0, "", "", false
 	}
 	err := rerr
 	if errors.Is(context.Cause(ctx), errStreamIdle) {
 		err = errStreamIdle
 	}
-	status, typ := Classify(x.r.Context(), &midStreamError{err})
-	var msg string
+	status, typ = Classify(x.r.Context(), &midStreamError{err})
 	if typ == ErrTypeIdle {
 		msg = fmt.Sprintf("Provider %q at %s sent no data for %s mid-response; Sluicegate aborted the response (stream_idle_timeout_secs).", x.entry.ProviderKey, x.host, x.idle)
 	} else {
@@ -495,6 +642,31 @@ func (x *exchange) midStream(ctx context.Context, rerr error, sse bool, tail [2]
 	}
 	x.entry.Status, x.source = status, model.ErrorSourceProxy
 	x.entry.ErrorType, x.entry.ErrorMessage = typ, msg
+	return status, typ, msg, true
+}
+
+// heldFailed handles an upstream body that failed while it was being read
+// whole, before anything reached the client: the client gets a proxy-made
+// error in its dialect instead of an empty reply.
+func (x *exchange) heldFailed(ctx context.Context, rerr error, got int) {
+	status, typ, msg, ok := x.upstreamBodyFailure(ctx, rerr)
+	if !ok {
+		return
+	}
+	x.fail(proxyError{status: status, openaiType: "api_error", code: typ, anthropicType: "api_error"}, msg)
+	x.h.log.Error("upstream failed mid-response", "id", x.entry.ID, "status", status, "error_type", typ,
+		"provider", x.entry.ProviderKey, "host", x.host, "model", x.entry.Model, "bytes_read", got, "err", rerr)
+}
+
+// midStream handles an upstream body that failed after the headers were
+// sent: never a clean end. What was written goes out first; for SSE one
+// error event in the client's dialect follows; then the connection is
+// aborted.
+func (x *exchange) midStream(ctx context.Context, rc *http.ResponseController, rerr error, sse bool, tail [2]byte) {
+	status, typ, msg, ok := x.upstreamBodyFailure(ctx, rerr)
+	if !ok {
+		return
+	}
 	x.h.log.Error("upstream failed mid-response", "id", x.entry.ID, "status", status, "error_type", typ,
 		"provider", x.entry.ProviderKey, "host", x.host, "model", x.entry.Model, "bytes_out", x.entry.BytesOut, "err", rerr)
 	if sse {
@@ -505,11 +677,24 @@ func (x *exchange) midStream(ctx context.Context, rerr error, sse bool, tail [2]
 			ev = append(ev, "\n\n"...)
 		}
 		ev = append(ev, streamErrorEvent(x.dialect, typ, msg)...)
-		if _, err := x.w.Write(ev); err == nil {
-			_ = http.NewResponseController(x.w).Flush()
+		_, _ = x.w.Write(ev)
+	}
+	// The bytes relayed so far reach the client before the abort, so it
+	// sees how far the response got.
+	_ = rc.Flush()
+	panic(http.ErrAbortHandler)
+}
+
+// hasDotSegment reports whether the decoded path has a "." or ".."
+// segment. The path is already percent-decoded, so this covers %2e%2e,
+// .%2e and segments made by an encoded slash (..%2f) too.
+func hasDotSegment(path string) bool {
+	for seg := range strings.SplitSeq(path, "/") {
+		if seg == "." || seg == ".." {
+			return true
 		}
 	}
-	panic(http.ErrAbortHandler)
+	return false
 }
 
 // sseEndLines are the lines that end an event stream in the known
@@ -547,13 +732,40 @@ func writeJSON(w http.ResponseWriter, status int, b []byte) {
 	_, _ = w.Write(b)
 }
 
-var errBodyTooLarge = errors.New("request body too large")
+var (
+	errBodyTooLarge = errors.New("request body too large")
+	errBufferFull   = errors.New("too many request bodies buffered at once")
+)
 
-// readBody reads the whole request body, at most limit bytes. The body is
-// read once, up front: the model must be known before routing, and a
-// buffered body (unlike an inbound one streamed to the transport) avoids
-// golang/go#40747 and allows a retry on a stale keep-alive connection.
-func readBody(r *http.Request, limit int64) ([]byte, error) {
+// reserve adds n bytes to the handler's buffered total for this request's
+// body, or reports false (reserving nothing) when that would pass limit.
+// One atomic add: no lock on the request path.
+func (x *exchange) reserve(n, limit int64) bool {
+	if x.h.buffered.Add(n) > limit {
+		x.h.buffered.Add(-n)
+		return false
+	}
+	x.held += n
+	return true
+}
+
+// releaseBody gives back the body's reservation; it is idempotent.
+func (x *exchange) releaseBody() {
+	if x.held != 0 {
+		x.h.buffered.Add(-x.held)
+		x.held = 0
+	}
+}
+
+// readBody reads the whole request body, at most limit bytes, while the
+// total of bodies buffered across requests stays within budget: a known
+// Content-Length is reserved up front, an unknown one as the buffer grows.
+// The body is read once, up front: the model must be known before
+// routing, and a buffered body (unlike an inbound one streamed to the
+// transport) avoids golang/go#40747 and allows a retry on a stale
+// keep-alive connection.
+func (x *exchange) readBody(limit, budget int64) ([]byte, error) {
+	r := x.r
 	if r.ContentLength > limit {
 		return nil, errBodyTooLarge
 	}
@@ -561,10 +773,16 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 	if r.ContentLength >= 0 {
 		size = r.ContentLength + 1 // +1: see EOF without growing
 	}
+	if !x.reserve(size, budget) {
+		return nil, errBufferFull
+	}
 	b := make([]byte, 0, size)
 	for {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
+			if grown := int64(cap(b)) - x.held; grown > 0 && !x.reserve(grown, budget) {
+				return nil, errBufferFull
+			}
 		}
 		n, err := r.Body.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]

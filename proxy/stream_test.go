@@ -152,23 +152,50 @@ func TestStreamMidFailure(t *testing.T) {
 	}
 }
 
-// TestNonSSEMidFailure: a sized JSON body cut short aborts the client's
-// connection too (no error event: it is not a stream).
-func TestNonSSEMidFailure(t *testing.T) {
+// TestSizedBodyMidFailure: a sized (non-streamed) body that fails
+// mid-way never reaches the client as an empty or truncated reply: it is
+// held until complete, so the client gets a proxy-made 502 in its dialect.
+func TestSizedBodyMidFailure(t *testing.T) {
 	raw := "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"id\":"
-	hs := newHarness(t, Settings{}, provider("up", model.TypeOpenAI, "http://"+resetServer(t, raw, 20*time.Millisecond)+"/v1", "m", "m"))
-	// The partial body may still sit in the server's buffer when the
-	// connection is aborted, so the client fails either before the headers
-	// or while reading the body; it never gets a complete response.
+	for _, anthropic := range []bool{false, true} {
+		t.Run(fmt.Sprintf("anthropic=%v", anthropic), func(t *testing.T) {
+			base, typ, path := "http://"+resetServer(t, raw, 20*time.Millisecond), model.TypeOpenAI, "/v1/chat/completions"
+			if anthropic {
+				typ, path = model.TypeAnthropic, "/v1/messages"
+			} else {
+				base += "/v1"
+			}
+			hs := newHarness(t, Settings{}, provider("up", typ, base, "m", "m"))
+			res := hs.do("POST", path, `{"model":"m"}`)
+			if res.Err != nil {
+				t.Fatalf("body read error %v", res.Err)
+			}
+			checkProxyError(t, res, anthropic, errorShape{502, "api_error", ErrTypeStream, "api_error"}, `"up"`, "mid-response")
+			e := hs.sink.next(t)
+			if e.Status != 502 || e.ErrorType != ErrTypeStream || e.ErrorSource == nil || *e.ErrorSource != "proxy" || e.BytesOut != 0 {
+				t.Errorf("log entry %+v", e)
+			}
+		})
+	}
+}
+
+// TestLargeSizedBodyMidFailure: a sized body above the hold limit streams
+// through as it arrives; when it fails, what was relayed reaches the
+// client and then its read fails (never a clean end).
+func TestLargeSizedBodyMidFailure(t *testing.T) {
+	sent := maxHeldBody + 1000
+	raw := fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: %d\r\n\r\n%s", maxHeldBody+5000, strings.Repeat("x", sent))
+	hs := newHarness(t, Settings{}, provider("up", model.TypeOpenAI, "http://"+resetServer(t, raw, 200*time.Millisecond)+"/v1", "m", "m"))
 	resp, err := hs.client.Post(hs.srv.URL+"/v1/chat/completions", "application/json", strings.NewReader(`{"model":"m"}`))
-	if err == nil {
-		_, err = io.ReadAll(resp.Body)
-		resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err == nil {
-		t.Fatal("a truncated upstream body reached the client as a complete response")
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || err == nil || len(b) == 0 {
+		t.Fatalf("status %d, %d bytes, err %v", resp.StatusCode, len(b), err)
 	}
-	if e := hs.sink.next(t); e.Status != 502 || e.ErrorType != ErrTypeStream {
+	if e := hs.sink.next(t); e.Status != 502 || e.ErrorType != ErrTypeStream || e.BytesOut != int64(sent) {
 		t.Errorf("log entry %+v", e)
 	}
 }

@@ -3,7 +3,9 @@ package proxy
 import (
 	"crypto/subtle"
 	"encoding/json"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -21,6 +23,10 @@ const DefaultMaxBodyBytes = 50 << 20
 // when Settings leaves it 0.
 const DefaultMaxBufferedBytes = 256 << 20
 
+// DefaultBodyReadTimeout is the request body read deadline when Settings
+// leaves it 0.
+const DefaultBodyReadTimeout = 60 * time.Second
+
 // Settings are the proxy-relevant global settings.
 type Settings struct {
 	// ProxyKeys are the local access keys. Empty means the proxy is open.
@@ -30,6 +36,9 @@ type Settings struct {
 	// MaxBufferedBytes bounds the total of request bodies held in memory
 	// at once across all requests; 0 means DefaultMaxBufferedBytes.
 	MaxBufferedBytes int64
+	// BodyReadTimeout bounds the time reading one request body may take,
+	// against clients that trickle it; 0 means DefaultBodyReadTimeout.
+	BodyReadTimeout time.Duration
 
 	// timeUnit is what one "second" of a provider timeout lasts; 0 means
 	// time.Second. Only the package's tests shorten it, so that timeout
@@ -53,7 +62,9 @@ type Table struct {
 	disabled   map[string]string      // alias or key → key of the disabled provider
 	proxyKeys  [][]byte
 	maxBody    int64
-	modelsJSON []byte // GET /v1/models answer, built once
+	maxBuffer  int64         // total of bodies buffered at once
+	bodyTime   time.Duration // body read deadline
+	modelsJSON []byte        // GET /v1/models answer, built once
 	modelJSON  map[string][]byte
 }
 
@@ -91,10 +102,18 @@ func NewTable(providers []model.Provider, s Settings) *Table {
 		byKey:     make(map[string]*upProvider),
 		disabled:  make(map[string]string),
 		maxBody:   s.MaxBodyBytes,
+		maxBuffer: s.MaxBufferedBytes,
+		bodyTime:  s.BodyReadTimeout,
 		modelJSON: make(map[string][]byte),
 	}
 	if t.maxBody <= 0 {
 		t.maxBody = DefaultMaxBodyBytes
+	}
+	if t.maxBuffer <= 0 {
+		t.maxBuffer = DefaultMaxBufferedBytes
+	}
+	if t.bodyTime <= 0 {
+		t.bodyTime = DefaultBodyReadTimeout
 	}
 	for _, k := range s.ProxyKeys {
 		if k != "" {
@@ -180,18 +199,25 @@ func NewTable(providers []model.Provider, s Settings) *Table {
 	return t
 }
 
-// lookup resolves a client model: an alias of an enabled provider first,
-// then PROVIDER_KEY/UPSTREAM_MODEL with the upstream name taken as is.
+// lookup resolves a client model. A name KEY/REST whose KEY is an enabled
+// provider's key always goes to that provider: to REST as is, or through
+// the alias KEY/REST when that provider itself defines it. So an alias
+// "mock/x" on another provider never captures provider "mock"'s traffic
+// (the provider wins; the service refuses such aliases anyway). Any other
+// name is an alias of an enabled provider, which is how OpenRouter-style
+// names like "anthropic/claude-sonnet-4" route while no provider has the
+// key "anthropic".
 func (t *Table) lookup(m string) (route, bool) {
-	if r, ok := t.aliases[m]; ok {
-		return r, true
-	}
 	if i := strings.IndexByte(m, '/'); i > 0 && i < len(m)-1 {
 		if p, ok := t.byKey[m[:i]]; ok {
+			if r, ok := t.aliases[m]; ok && r.p == p {
+				return r, true
+			}
 			return route{p: p, upstream: m[i+1:]}, true
 		}
 	}
-	return route{}, false
+	r, ok := t.aliases[m]
+	return r, ok
 }
 
 // disabledProvider names the disabled provider that would serve m, if any.
@@ -207,27 +233,69 @@ func (t *Table) disabledProvider(m string) (string, bool) {
 	return "", false
 }
 
-// checkKey reports whether the request carries a valid local access key,
-// and in which header, so that the local key is never sent upstream.
-// With no keys configured every request passes.
-func (t *Table) checkKey(h http.Header) (ok bool, header string) {
+// authorize reports whether the request may use the proxy, and if not,
+// the message to refuse it with. With local access keys configured the
+// request must carry one. Without any, only this machine may use the
+// proxy: on a listener reachable from the network anyone could otherwise
+// spend the user's provider credits.
+func (t *Table) authorize(r *http.Request) (ok bool, msg string) {
 	if len(t.proxyKeys) == 0 {
+		if isLocalPeer(r.RemoteAddr) {
+			return true, ""
+		}
+		return false, msgRemoteNoKeys
+	}
+	if t.checkKey(r.Header) {
 		return true, ""
 	}
-	if v := h.Get("Authorization"); len(v) > 7 && strings.EqualFold(v[:7], "bearer ") {
-		if t.keyMatches(strings.TrimSpace(v[7:])) {
-			return true, "Authorization"
-		}
-	}
-	if v := h.Get("X-Api-Key"); v != "" && t.keyMatches(v) {
-		return true, "X-Api-Key"
-	}
-	return false, ""
+	return false, msgInvalidKey
 }
 
-func (t *Table) keyMatches(v string) bool {
+const (
+	msgInvalidKey   = "Missing or invalid Sluicegate access key: send one of the proxy_keys configured in Sluicegate as \"Authorization: Bearer KEY\" or \"x-api-key: KEY\"."
+	msgRemoteNoKeys = "Sluicegate only accepts requests from this machine while no local access keys are set: to allow other machines, set proxy_keys in Sluicegate's Settings (local access keys) and send one as \"Authorization: Bearer KEY\" or \"x-api-key: KEY\"."
+)
+
+// isLocalPeer reports whether a request's RemoteAddr is a loopback
+// address. An empty or unparseable one (an in-process request, such as the
+// desktop webview's) counts as local.
+func isLocalPeer(remoteAddr string) bool {
+	if remoteAddr == "" {
+		return true
+	}
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		host = remoteAddr
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return true
+	}
+	return ip.Unmap().IsLoopback()
+}
+
+// checkKey reports whether the request carries a valid local access key
+// (as "Authorization: Bearer KEY" or "x-api-key: KEY"). With no keys
+// configured every request passes.
+func (t *Table) checkKey(h http.Header) bool {
+	if len(t.proxyKeys) == 0 {
+		return true
+	}
+	if v := h.Get("Authorization"); len(v) > 7 && strings.EqualFold(v[:7], "bearer ") {
+		if matchesKey(t.proxyKeys, strings.TrimSpace(v[7:])) {
+			return true
+		}
+	}
+	if v := h.Get("X-Api-Key"); v != "" && matchesKey(t.proxyKeys, v) {
+		return true
+	}
+	return false
+}
+
+// matchesKey reports whether v is one of keys.
+func matchesKey(keys [][]byte, v string) bool {
 	match := 0
-	for _, k := range t.proxyKeys {
+	for _, k := range keys {
 		// Constant time per key, and every key is tried, so a timing probe
 		// learns nothing about a key's prefix.
 		match |= subtle.ConstantTimeCompare(k, []byte(v))

@@ -19,14 +19,16 @@ import (
 	"github.com/sluicegate/sluicegate/model"
 )
 
-// TestTableLookup: aliases of enabled providers, then KEY/MODEL; disabled
-// providers are not routable but are named.
+// TestTableLookup: KEY/MODEL for an enabled provider's key, then aliases
+// of enabled providers; disabled providers are not routable but are named.
 func TestTableLookup(t *testing.T) {
 	off := provider("off", model.TypeOpenAI, "http://127.0.0.1:1/v1", "old", "old-up", "shared", "x")
 	off.Enabled = false
 	tb := NewTable([]model.Provider{
 		provider("a", model.TypeOpenAI, "http://127.0.0.1:1/v1", "gpt", "gpt-up", "same", ""),
-		provider("b", model.TypeAnthropic, "http://127.0.0.1:2", "gpt", "dup-loses", "claude", "claude-up", "a/x", "slash-alias"),
+		provider("b", model.TypeAnthropic, "http://127.0.0.1:2", "gpt", "dup-loses", "claude", "claude-up", "a/x", "slash-alias",
+			"anthropic/claude-sonnet-4", "claude-sonnet-4-up"),
+		provider("d", model.TypeOpenAI, "http://127.0.0.1:4/v1", "d/fast", "fast-up"),
 		off,
 		provider("c", model.TypeOpenAI, "http://127.0.0.1:3/v1", "shared", "c-shared"),
 	}, Settings{})
@@ -37,7 +39,15 @@ func TestTableLookup(t *testing.T) {
 		{"gpt", "a", "gpt-up", true},
 		{"same", "a", "same", true}, // empty upstream means the alias itself
 		{"claude", "b", "claude-up", true},
-		{"a/x", "b", "slash-alias", true}, // an alias wins over KEY/MODEL
+		// KEY/MODEL always reaches provider KEY, even when another
+		// provider has that name as an alias.
+		{"a/x", "a", "x", true},
+		// An alias KEY/MODEL on provider KEY itself keeps its mapping.
+		{"d/fast", "d", "fast-up", true},
+		{"d/slow", "d", "slow", true},
+		// OpenRouter-style alias while no provider has the key "anthropic".
+		{"anthropic/claude-sonnet-4", "b", "claude-sonnet-4-up", true},
+		{"anthropic/other", "", "", false},
 		{"a/some/model", "a", "some/model", true},
 		{"shared", "c", "c-shared", true},
 		{"old", "", "", false},
@@ -95,12 +105,9 @@ func TestModelsList(t *testing.T) {
 	if one.Status != 200 || !json.Valid(one.Body) {
 		t.Errorf("retrieve: %d %s", one.Status, one.Body)
 	}
-	if miss := hs.do("GET", "/v1/models/nope", "", "X-Api-Key", "k"); miss.Status != 404 {
-		t.Errorf("missing model: %d", miss.Status)
-	}
-	if h := hs.do("GET", "/healthz", ""); h.Status != 200 || string(h.Body) != `{"status":"ok"}` {
-		t.Errorf("healthz %d %s", h.Status, h.Body)
-	}
+	// models.retrieve of an unknown model: 404 model_not_found, as the
+	// SDKs expect.
+	checkProxyError(t, hs.do("GET", "/v1/models/nope", "", "X-Api-Key", "k"), false, shape404, `"nope"`)
 	empty := newHarness(t, Settings{})
 	if r := empty.do("GET", "/v1/models", ""); string(r.Body) != `{"object":"list","data":[],"has_more":false,"first_id":"","last_id":""}` {
 		t.Errorf("empty list %s", r.Body)

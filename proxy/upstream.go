@@ -215,7 +215,7 @@ type outbound struct {
 	rawPath  string // client-facing, escaped form when it differs
 	rawQuery string
 	in       http.Header // client headers; never modified
-	strip    string      // header that carried the local access key
+	local    [][]byte    // the local access keys, never sent upstream
 	body     []byte
 }
 
@@ -261,6 +261,36 @@ func (u *Upstream) send(ctx context.Context, o *outbound) (*http.Response, error
 	return u.transport(p.connect, p.header).RoundTrip(req.WithContext(ctx))
 }
 
+// credentialHeaders are the request headers a client may put an API key
+// in: the OpenAI, Anthropic and Azure OpenAI forms.
+var credentialHeaders = map[string]bool{"Authorization": true, "X-Api-Key": true, "Api-Key": true}
+
+// withoutLocalKeys returns vv without the values that carry a local access
+// key (as is, or as "Bearer KEY"). It returns vv itself when none does, so
+// the usual case allocates nothing.
+func withoutLocalKeys(name string, vv []string, local [][]byte) []string {
+	isLocal := func(v string) bool {
+		v = strings.TrimSpace(v)
+		if name == "Authorization" && len(v) > 7 && strings.EqualFold(v[:7], "bearer ") {
+			v = strings.TrimSpace(v[7:])
+		}
+		return matchesKey(local, v)
+	}
+	for i, v := range vv {
+		if !isLocal(v) {
+			continue
+		}
+		out := append([]string(nil), vv[:i]...)
+		for _, w := range vv[i+1:] {
+			if !isLocal(w) {
+				out = append(out, w)
+			}
+		}
+		return out
+	}
+	return vv
+}
+
 // hopHeaders are hop-by-hop (RFC 9110 §7.6.1, plus the legacy ones
 // httputil.ReverseProxy drops): never forwarded in either direction.
 var hopHeaders = map[string]bool{
@@ -278,17 +308,27 @@ var hopHeaders = map[string]bool{
 // upstreamHeader builds the upstream request's headers from the client's:
 // hop-by-hop, Content-Length (recomputed), Host and Expect (the body is
 // already read) dropped; the client's credentials dropped when the
-// provider has its own key, and the local access key always; then the
-// provider's auth, anthropic-version default and custom headers.
+// provider has its own key, and the local access key always, from every
+// credential header that carries it; then the provider's auth,
+// anthropic-version default and custom headers.
 func upstreamHeader(o *outbound) http.Header {
 	p := o.p
 	h := make(http.Header, len(o.in)+len(p.headers)+2)
 	for k, vv := range o.in {
-		if hopHeaders[k] || k == "Content-Length" || k == "Host" || k == "Expect" || k == o.strip {
+		if hopHeaders[k] || k == "Content-Length" || k == "Host" || k == "Expect" {
 			continue
 		}
 		if p.authName != "" && (k == "Authorization" || k == "X-Api-Key") {
 			continue
+		}
+		if len(o.local) > 0 && credentialHeaders[k] {
+			// A client may send the local key in several headers at once
+			// (an SDK's Authorization plus a tool's x-api-key): each one
+			// carrying it is dropped, while a different credential (the
+			// client's own upstream key) passes.
+			if vv = withoutLocalKeys(k, vv, o.local); len(vv) == 0 {
+				continue
+			}
 		}
 		h[k] = vv // shared, never mutated
 	}
