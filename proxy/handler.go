@@ -224,6 +224,14 @@ type exchange struct {
 	host    string        // upstream host, for messages and logs
 	idle    time.Duration // the provider's stream idle timeout
 	held    int64         // bytes of h.buffered reserved for the body
+
+	// What the request log keeps of the exchange (see capture.go).
+	logBodies  bool
+	p          *upProvider // the routed provider, nil before routing
+	reqBody    []byte      // the client's body as read (not spliced)
+	respHeader http.Header
+	respBody   string // decoded response body prefix, set by relay
+	respCut    bool
 }
 
 func (x *exchange) serve() {
@@ -279,6 +287,7 @@ func (x *exchange) serve() {
 		return
 	}
 	x.entry.BytesIn = int64(len(body))
+	x.logBodies, x.reqBody = t.logBodies, body
 	info, err := scanBody(body)
 	switch {
 	case errors.Is(err, ErrNotJSONObject):
@@ -299,6 +308,7 @@ func (x *exchange) serve() {
 		return
 	}
 	p := rt.p
+	x.p = p
 	x.entry.ProviderKey, x.entry.UpstreamModel, x.host, x.idle = p.key, rt.upstream, p.host, p.idle
 	x.w.Header()[HeaderProvider] = []string{p.key}
 	if p.anthropic != (x.dialect == dialectAnthropic) {
@@ -413,7 +423,32 @@ func (x *exchange) finish() {
 		x.entry.ErrorSource = &src
 	}
 	x.entry.LatencyMs = time.Since(x.start).Milliseconds()
+	x.entry.Capture = x.logCapture()
 	x.h.publish(model.EventRequestFinished, x.entry)
+}
+
+// logCapture is what the request log keeps of the exchange: headers with
+// credentials (and the provider's custom header values) redacted, and,
+// with log_bodies on, the first 64 KiB of each body decoded to text. The
+// service redacts known secrets from the bodies before they are stored.
+func (x *exchange) logCapture() *model.LogCapture {
+	var extra [][2]string
+	if x.p != nil {
+		extra = x.p.headers
+	}
+	c := &model.LogCapture{RequestHeaders: redactHeaders(x.r.Header, extra)}
+	if x.respHeader != nil {
+		c.ResponseHeaders = redactHeaders(x.respHeader, extra)
+	}
+	if x.logBodies {
+		b, cut := x.reqBody, false
+		if len(b) > maxLogBody {
+			b, cut = b[:maxLogBody], true
+		}
+		c.RequestBody, c.RequestBodyTruncated = decodeForLog(b, x.r.Header.Get("Content-Encoding"), cut)
+		c.ResponseBody, c.ResponseBodyTruncated = x.respBody, x.respCut
+	}
+	return c
 }
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
@@ -428,6 +463,17 @@ const maxHeldBody = 4 << 20
 // hop-by-hop) and body bytes, flushed chunk by chunk when streaming.
 func (x *exchange) relay(ctx context.Context, cancel context.CancelCauseFunc, p *upProvider, resp *http.Response) {
 	defer resp.Body.Close()
+	x.respHeader = resp.Header
+	var bodyLog *capture // nil (a no-op) with log_bodies off
+	if x.logBodies {
+		bodyLog = getCapture(resp.ContentLength)
+		// Deferred: also runs when an aborted stream panics, and before
+		// the pooled buffers it reads from are reused.
+		defer func() {
+			x.respBody, x.respCut = decodeForLog(bodyLog.bytes(), resp.Header.Get("Content-Encoding"), bodyLog.isTruncated())
+			putCapture(bodyLog)
+		}()
+	}
 	w, e := x.w, &x.entry
 	sse := isEventStream(resp.Header.Get("Content-Type"))
 	if sse {
@@ -518,6 +564,7 @@ func (x *exchange) relay(ctx context.Context, cancel context.CancelCauseFunc, p 
 			}
 			e.BytesOut = int64(len(body))
 			obs.write(body)
+			bodyLog.write(body)
 		} else {
 			e.TTFBMs = headersAt.Sub(x.start).Milliseconds()
 		}
@@ -563,6 +610,7 @@ func (x *exchange) relay(ctx context.Context, cancel context.CancelCauseFunc, p 
 				tail = [2]byte{tail[1], buf[0]}
 			}
 			obs.write(buf[:n])
+			bodyLog.write(buf[:n])
 			if streaming && x.flush(rc) {
 				return
 			}

@@ -352,7 +352,10 @@ func TestFinishedEvent(t *testing.T) {
 	want := model.LogEntry{ID: res.Header.Get(HeaderRequestID), Method: "POST", Path: "/v1/chat/completions", Model: "fast",
 		ProviderKey: "up", UpstreamModel: "fast-2024", Status: 200, BytesIn: int64(len(body)), BytesOut: 11}
 	got := e
-	got.StartedAt, got.LatencyMs, got.TTFBMs = time.Time{}, 0, 0
+	got.StartedAt, got.LatencyMs, got.TTFBMs, got.Capture = time.Time{}, 0, 0, nil
+	if c := e.Capture; c == nil || c.RequestHeaders["Content-Type"] == nil || c.ResponseHeaders["Content-Type"] == nil || c.RequestBody != "" || c.ResponseBody != "" {
+		t.Errorf("capture with log_bodies off: want headers and no bodies, got %+v", e.Capture)
+	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("entry\n got %+v\nwant %+v", got, want)
 	}

@@ -36,6 +36,9 @@ type Settings struct {
 	// MaxBufferedBytes bounds the total of request bodies held in memory
 	// at once across all requests; 0 means DefaultMaxBufferedBytes.
 	MaxBufferedBytes int64
+	// LogBodies captures request and response bodies (their first 64 KiB)
+	// for the request log; headers are captured (redacted) either way.
+	LogBodies bool
 	// BodyReadTimeout bounds the time reading one request body may take,
 	// against clients that trickle it; 0 means DefaultBodyReadTimeout.
 	BodyReadTimeout time.Duration
@@ -64,6 +67,7 @@ type Table struct {
 	maxBody    int64
 	maxBuffer  int64         // total of bodies buffered at once
 	bodyTime   time.Duration // body read deadline
+	logBodies  bool          // capture bodies for the request log
 	modelsJSON []byte        // GET /v1/models answer, built once
 	modelJSON  map[string][]byte
 }
@@ -104,6 +108,7 @@ func NewTable(providers []model.Provider, s Settings) *Table {
 		maxBody:   s.MaxBodyBytes,
 		maxBuffer: s.MaxBufferedBytes,
 		bodyTime:  s.BodyReadTimeout,
+		logBodies: s.LogBodies,
 		modelJSON: make(map[string][]byte),
 	}
 	if t.maxBody <= 0 {

@@ -22,6 +22,7 @@ var statsWindows = map[string]time.Duration{
 func (s *Service) startLogWriter(st *storage.Store) *storage.LogWriter {
 	return storage.NewLogWriter(st, storage.LogWriterConfig{
 		Logger: s.log,
+		Redact: s.Redact,
 		Retention: func() (int, int) {
 			if r := s.logRetention.Load(); r != nil {
 				return r[0], r[1]

@@ -298,7 +298,7 @@ func (s *Service) warnOnce(subject, reason, msg string, args ...any) {
 
 // proxySettings are the proxy's share of the settings.
 func proxySettings(set model.Settings) proxy.Settings {
-	return proxy.Settings{ProxyKeys: set.ProxyKeys, MaxBodyBytes: set.MaxBodyBytes, MaxBufferedBytes: set.MaxBufferedBytes}
+	return proxy.Settings{ProxyKeys: set.ProxyKeys, MaxBodyBytes: set.MaxBodyBytes, MaxBufferedBytes: set.MaxBufferedBytes, LogBodies: set.LogBodies}
 }
 
 // Close releases everything Start opened. It is safe to call more than

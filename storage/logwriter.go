@@ -46,6 +46,10 @@ type LogWriterConfig struct {
 	// beyond the newest rows go (0 = no bound). It is asked at every trim,
 	// so that a settings change applies without a restart. Nil: no trim.
 	Retention func() (days, rows int)
+	// Redact, when set, is applied in the writer's goroutine (off the
+	// request path) to each entry's error message, captured header values
+	// and bodies before they are stored.
+	Redact func(string) string
 	// Logger receives write and trim failures (default slog.Default()).
 	Logger *slog.Logger
 	// OnCommit, when set, is called from the writer goroutine after each
@@ -218,6 +222,7 @@ func (w *LogWriter) run() {
 				}
 				continue
 			}
+			w.redact(&it.entry)
 			batch = append(batch, it.entry)
 			if len(batch) >= w.cfg.BatchSize {
 				write()
@@ -239,6 +244,28 @@ func (w *LogWriter) run() {
 				default:
 					return
 				}
+			}
+		}
+	}
+}
+
+// redact applies cfg.Redact to what an entry carries of the client's and
+// the upstream's text.
+func (w *LogWriter) redact(e *model.LogEntry) {
+	r := w.cfg.Redact
+	if r == nil {
+		return
+	}
+	e.ErrorMessage = r(e.ErrorMessage)
+	c := e.Capture
+	if c == nil {
+		return
+	}
+	c.RequestBody, c.ResponseBody = r(c.RequestBody), r(c.ResponseBody)
+	for _, h := range []map[string][]string{c.RequestHeaders, c.ResponseHeaders} {
+		for _, vv := range h {
+			for i, v := range vv {
+				vv[i] = r(v)
 			}
 		}
 	}
