@@ -171,6 +171,9 @@ type runningCheck struct {
 
 	result model.CheckResult // set before done is closed
 	err    error
+	// waiters counts the callers awaiting this check (a CheckAll that
+	// found it running); tests use it to know one is waiting.
+	waiters atomic.Int32
 }
 
 // snapshot is the check as /health/running shows it.
@@ -504,6 +507,7 @@ func (s *Service) checkOrAwait(ctx context.Context, p *model.Provider, params ch
 		if rc == nil {
 			continue // it ended in between: check again
 		}
+		rc.waiters.Add(1)
 		select {
 		case <-rc.done:
 			return rc.result, rc.err
