@@ -11,12 +11,15 @@ import (
 
 // apiError is one row of the admin API's error table. Every error response
 // is written through writeError so the body shape never varies:
-// {"error":{"code","message","field"?}}.
+// {"error":{"code","message","field"?,"check_id"?}}.
 type apiError struct {
 	HTTPStatus int    `json:"-"`
 	Code       string `json:"code"`
 	Message    string `json:"message"`
 	Field      string `json:"field,omitempty"`
+	// CheckID names the running check of a check_running conflict, so
+	// the client can follow it instead.
+	CheckID string `json:"check_id,omitempty"`
 }
 
 func (e *apiError) Error() string { return e.Message }
@@ -57,8 +60,11 @@ func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
 	var ae *apiError
 	var ve *model.ValidationError
 	var ce *model.ConflictError
+	var busy *model.CheckRunningError
 	switch {
 	case errors.As(err, &ae):
+	case errors.As(err, &busy):
+		ae = &apiError{HTTPStatus: http.StatusConflict, Code: "check_running", Message: busy.Error(), CheckID: busy.CheckID}
 	case errors.As(err, &ve):
 		ae = &apiError{HTTPStatus: http.StatusBadRequest, Code: "invalid_field", Message: ve.Error(), Field: ve.Field}
 	case errors.As(err, &ce):

@@ -73,3 +73,18 @@ func (h *handlers) healthSummary(w http.ResponseWriter, r *http.Request) {
 	res, err := h.svc.HealthSummary(r.Context(), id, r.URL.Query().Get("window"))
 	h.reply(w, http.StatusOK, res, err)
 }
+
+func (h *handlers) runningChecks(w http.ResponseWriter, r *http.Request) {
+	res, err := h.svc.RunningChecks(r.Context())
+	h.reply(w, http.StatusOK, list(res), err)
+}
+
+// cancelCheck answers once the check has ended and its partial result is
+// stored, so a history read right after the 204 shows it.
+func (h *handlers) cancelCheck(w http.ResponseWriter, r *http.Request) {
+	if err := h.svc.CancelCheck(r.Context(), r.PathValue("check_id")); err != nil {
+		writeError(w, h.log, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

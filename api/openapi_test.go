@@ -140,8 +140,16 @@ func validateExchange(t *testing.T, doc *openapi3.T, method, pattern, path strin
 		req.Header.Set("Content-Type", "application/json")
 	}
 	params := map[string]string{}
-	if strings.Contains(pattern, "{id}") {
-		params["id"] = req.URL.Path[strings.LastIndexByte(req.URL.Path, '/')+1:]
+	// Every path parameter is the last segment of its pattern's path.
+	for _, name := range []string{"id", "check_id"} {
+		if strings.HasSuffix(pattern, "{"+name+"}") {
+			params[name] = req.URL.Path[strings.LastIndexByte(req.URL.Path, '/')+1:]
+		}
+	}
+	if strings.Contains(pattern, "{id}/") {
+		// /providers/{id}/health...: the id is the segment after providers/.
+		rest := strings.TrimPrefix(req.URL.Path, "/admin/v1/providers/")
+		params["id"], _, _ = strings.Cut(rest, "/")
 	}
 	in := &openapi3filter.RequestValidationInput{
 		Request:    req,
@@ -186,6 +194,12 @@ func TestOpenAPISchemasCoverModel(t *testing.T) {
 		"ModelStats":      reflect.TypeFor[model.ModelStats](),
 		"Usage":           reflect.TypeFor[model.Usage](),
 		"ServerLogRecord": reflect.TypeFor[model.ServerLogRecord](),
+		"CheckResult":     reflect.TypeFor[model.CheckResult](),
+		"ModelResult":     reflect.TypeFor[model.ModelResult](),
+		"RunningCheck":    reflect.TypeFor[model.RunningCheck](),
+		"DiscoverInput":   reflect.TypeFor[model.DiscoverInput](),
+		"DiscoverResult":  reflect.TypeFor[model.DiscoverResult](),
+		"DiscoveredModel": reflect.TypeFor[model.DiscoveredModel](),
 	} {
 		ref := doc.Components.Schemas[schema]
 		if ref == nil || ref.Value == nil {

@@ -47,6 +47,18 @@ func (h *handlers) createProvider(w http.ResponseWriter, r *http.Request) {
 	h.reply(w, http.StatusCreated, p, err)
 }
 
+// discover answers with the upstream's own model list; an upstream that
+// fails is a 200 whose body says how.
+func (h *handlers) discover(w http.ResponseWriter, r *http.Request) {
+	var in model.DiscoverInput
+	if err := decodeJSON(w, r, &in, maxAdminBody); err != nil {
+		writeError(w, h.log, err)
+		return
+	}
+	res, err := h.svc.DiscoverModels(r.Context(), in)
+	h.reply(w, http.StatusOK, res, err)
+}
+
 // changeProvider serves PUT (replace) and PATCH (merge).
 func (h *handlers) changeProvider(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)

@@ -56,6 +56,13 @@ type Service interface {
 	HealthHistory(ctx context.Context, id int64, limit int, before string) ([]model.CheckResult, error)
 	// HealthSummary summarises a provider's probes per model over a window.
 	HealthSummary(ctx context.Context, id int64, window string) (model.HealthSummary, error)
+	// RunningChecks returns every check in flight with its results so far.
+	RunningChecks(ctx context.Context) ([]model.RunningCheck, error)
+	// CancelCheck stops a running check (model.ErrNotFound if none).
+	CancelCheck(ctx context.Context, checkID string) error
+	// DiscoverModels asks a stored or unsaved provider's upstream for its
+	// model list.
+	DiscoverModels(ctx context.Context, in model.DiscoverInput) (model.DiscoverResult, error)
 
 	// ListLogs returns request-log entries, newest first.
 	ListLogs(ctx context.Context, f model.LogFilter) ([]model.LogEntry, error)
@@ -74,6 +81,7 @@ func (h *handlers) adminRoutes() []adminRoute {
 		{"GET", "/admin/v1/status", h.status},
 		{"GET", "/admin/v1/providers", h.listProviders},
 		{"POST", "/admin/v1/providers", h.createProvider},
+		{"POST", "/admin/v1/providers/discover", h.discover},
 		{"GET", "/admin/v1/providers/{id}", h.getProvider},
 		{"PUT", "/admin/v1/providers/{id}", h.changeProvider},
 		{"PATCH", "/admin/v1/providers/{id}", h.changeProvider},
@@ -82,6 +90,8 @@ func (h *handlers) adminRoutes() []adminRoute {
 		{"GET", "/admin/v1/providers/{id}/health/history", h.healthHistory},
 		{"GET", "/admin/v1/providers/{id}/health/summary", h.healthSummary},
 		{"POST", "/admin/v1/health/check", h.checkAll},
+		{"GET", "/admin/v1/health/running", h.runningChecks},
+		{"DELETE", "/admin/v1/health/checks/{check_id}", h.cancelCheck},
 		{"GET", "/admin/v1/presets", h.presets},
 		{"GET", "/admin/v1/settings", h.getSettings},
 		{"PUT", "/admin/v1/settings", h.putSettings},

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/sluicegate/sluicegate/model"
 	"github.com/sluicegate/sluicegate/proxy"
@@ -43,6 +44,11 @@ type Options struct {
 	MaxConcurrent int
 	// Timeout bounds each probe, including reading its answer.
 	Timeout time.Duration
+	// Shared, when set, is a bound shared with other runs (a check of
+	// several providers at once): each probe holds one unit of it while it
+	// is in flight, on top of MaxConcurrent. The wait for it is not part
+	// of the probe's timeout or response time.
+	Shared *semaphore.Weighted
 }
 
 // maxErrorBody bounds how much of an error body is read for its message.
@@ -60,6 +66,17 @@ func Run(ctx context.Context, up Upstream, p *model.Provider, targets []Target, 
 	g.SetLimit(max(1, opts.MaxConcurrent))
 	for i, t := range targets {
 		g.Go(func() error {
+			if opts.Shared != nil {
+				if err := opts.Shared.Acquire(ctx, 1); err != nil {
+					// Stopped while waiting for its turn: never sent.
+					results[i] = unhealthy(t, time.Now(), nil, model.CheckErrCanceled, "the check was stopped before this model's probe started")
+					if onResult != nil {
+						onResult(results[i])
+					}
+					return nil
+				}
+				defer opts.Shared.Release(1)
+			}
 			results[i] = safeProbe(ctx, up, p, t, opts.Timeout)
 			if onResult != nil {
 				onResult(results[i])

@@ -1,6 +1,9 @@
 package model
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Model and provider health statuses (API.md §3 "Health checks").
 const (
@@ -24,6 +27,9 @@ const (
 	CheckErrTimeout = "timeout"
 	// CheckErrCanceled: the check was stopped (shutdown, client gone).
 	CheckErrCanceled = "canceled"
+	// CheckErrInvalidResponse: the provider answered 2xx with a body that
+	// is not what was asked for (a model list that is not JSON, or too big).
+	CheckErrInvalidResponse = "invalid_response"
 	// CheckErrInternal: the probe itself failed (a bug); see the message.
 	CheckErrInternal = "internal_error"
 )
@@ -72,9 +78,46 @@ type CheckResult struct {
 	Models            []ModelResult `json:"models"`
 	Summary           CheckSummary  `json:"summary"`
 	AvgResponseTimeMs int64         `json:"avg_response_time_ms"`
-	CheckedAt         time.Time     `json:"checked_at"`
-	DurationMs        int64         `json:"duration_ms"`
-	Trigger           string        `json:"trigger"`
+	// StartedAt is when the check began, CheckedAt when it finished.
+	StartedAt  time.Time `json:"started_at"`
+	CheckedAt  time.Time `json:"checked_at"`
+	DurationMs int64     `json:"duration_ms"`
+	Trigger    string    `json:"trigger"`
+}
+
+// HealthStartedEvent is the data of a health.started event, published
+// when any check starts, whatever started it.
+type HealthStartedEvent struct {
+	CheckID     string `json:"check_id"`
+	ProviderID  int64  `json:"provider_id"`
+	ProviderKey string `json:"provider_key"`
+	Trigger     string `json:"trigger"`
+	ModelsTotal int    `json:"models_total"`
+}
+
+// RunningCheck is a check in flight, as GET /admin/v1/health/running
+// shows it: Models holds the results so far, in the order they finished.
+type RunningCheck struct {
+	CheckID     string        `json:"check_id"`
+	ProviderID  int64         `json:"provider_id"`
+	ProviderKey string        `json:"provider_key"`
+	Trigger     string        `json:"trigger"`
+	StartedAt   time.Time     `json:"started_at"`
+	ModelsTotal int           `json:"models_total"`
+	Models      []ModelResult `json:"models"`
+}
+
+// CheckRunningError refuses a check of a provider that is already being
+// checked (409 check_running); CheckID is the running check, which the
+// client can follow instead of starting a second one.
+type CheckRunningError struct {
+	CheckID     string
+	ProviderKey string
+}
+
+func (e *CheckRunningError) Error() string {
+	return fmt.Sprintf("provider %q is already being checked (check %s); follow it through health.model events or GET /admin/v1/health/running, or cancel it with DELETE /admin/v1/health/checks/%s",
+		e.ProviderKey, e.CheckID, e.CheckID)
 }
 
 // HealthModelEvent is the data of a health.model event.

@@ -75,3 +75,40 @@ func secsOr(v, def int) time.Duration {
 	}
 	return time.Duration(v) * time.Second
 }
+
+// DiscoverInput is the body of POST /admin/v1/providers/discover: the ID
+// of a stored provider, or an unsaved provider's type, base URL and
+// credentials. With an ID the other fields, when present, override the
+// stored ones (a masked api_key or header value keeps the stored secret),
+// so an edit form can test its changes before saving them.
+type DiscoverInput struct {
+	ID      *int64             `json:"id"`
+	Type    *ProviderType      `json:"type"`
+	BaseURL *string            `json:"base_url"`
+	APIKey  *string            `json:"api_key"`
+	Headers *map[string]string `json:"headers"`
+}
+
+// DiscoveredModel is one model of an upstream's own model list.
+type DiscoveredModel struct {
+	ID      string `json:"id"`
+	OwnedBy string `json:"owned_by,omitempty"`
+	// Created is the model's creation time in Unix seconds, when the
+	// upstream says.
+	Created int64 `json:"created,omitempty"`
+}
+
+// DiscoverResult is the answer of POST /admin/v1/providers/discover. An
+// upstream that could not be reached or answered with an error is still
+// a result: Reachable, StatusCode and Error say what happened, as in a
+// health check's model result.
+type DiscoverResult struct {
+	// Reachable is true when the upstream answered at all.
+	Reachable bool `json:"reachable"`
+	// StatusCode is the upstream's status; nil when no response arrived.
+	StatusCode *int  `json:"status_code"`
+	LatencyMs  int64 `json:"latency_ms"`
+	// Models are sorted by ID; empty on an error.
+	Models []DiscoveredModel `json:"models"`
+	Error  *CheckError       `json:"error"`
+}

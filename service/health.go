@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/sluicegate/sluicegate/health"
 	"github.com/sluicegate/sluicegate/model"
 )
@@ -136,7 +138,10 @@ func aggregate(r *model.CheckResult, enabled bool) {
 }
 
 // CheckProvider runs a health check of one provider, stores it in the
-// provider's history and publishes health.model and health.finished.
+// provider's history and publishes health.started, health.model and
+// health.finished. A provider whose check is already running is a
+// *model.CheckRunningError naming that check: a second check would only
+// double the calls to the provider.
 func (s *Service) CheckProvider(ctx context.Context, id int64, opts model.CheckOptions, trigger string) (model.CheckResult, error) {
 	params, err := normalizeCheckOptions(opts)
 	if err != nil {
@@ -152,37 +157,85 @@ func (s *Service) CheckProvider(ctx context.Context, id int64, opts model.CheckO
 	}
 	one := []model.Provider{p}
 	s.markBroken(one) // a broken provider is reported as disabled, not called
-	return s.check(ctx, &one[0], params, trigger)
+	return s.check(ctx, &one[0], params, trigger, nil)
 }
 
 // runningCheck is a check in flight: cancel stops its probes, done is
-// closed when it has returned.
+// closed when it has returned, with result and err set.
 type runningCheck struct {
 	cancel context.CancelFunc
 	done   chan struct{}
+
+	mu   sync.Mutex // guards info.Models; held while health.model is published
+	info model.RunningCheck
+
+	result model.CheckResult // set before done is closed
+	err    error
+	// waiters counts the callers awaiting this check (a CheckAll that
+	// found it running); tests use it to know one is waiting.
+	waiters atomic.Int32
 }
 
-// startCheck registers a check under id and returns its context: detached
+// snapshot is the check as /health/running shows it.
+func (rc *runningCheck) snapshot() model.RunningCheck {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	out := rc.info
+	out.Models = append([]model.ModelResult{}, rc.info.Models...)
+	return out
+}
+
+// startCheck registers info as running and returns its context: detached
 // from ctx (a check outlives its caller; a caller that leaves must not
 // lose work that is stored and shown in the history) but cancelled by
-// CancelCheck or Close. finish must be called when the check returns.
-func (s *Service) startCheck(ctx context.Context, id string) (context.Context, func(), error) {
+// CancelCheck or Close. A provider has at most one check in flight: when
+// one is running, startCheck returns it as running and registers nothing.
+// end must be called when the check returns.
+func (s *Service) startCheck(ctx context.Context, info model.RunningCheck) (rc, running *runningCheck, cctx context.Context, err error) {
 	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	rc := &runningCheck{cancel: cancel, done: make(chan struct{})}
+	rc = &runningCheck{cancel: cancel, done: make(chan struct{}), info: info}
 	s.runMu.Lock()
 	defer s.runMu.Unlock()
 	if s.checksClosed {
 		cancel()
-		return nil, nil, ErrNotStarted
+		return nil, nil, nil, ErrNotStarted
 	}
-	s.checks[id] = rc
-	return cctx, func() {
-		s.runMu.Lock()
-		delete(s.checks, id)
-		s.runMu.Unlock()
+	if cur := s.byProvider[info.ProviderID]; cur != nil {
 		cancel()
-		close(rc.done)
-	}, nil
+		return nil, cur, nil, nil
+	}
+	s.checks[info.CheckID] = rc
+	s.byProvider[info.ProviderID] = rc
+	return rc, nil, cctx, nil
+}
+
+// endCheck unregisters rc and hands its outcome to whoever awaits it.
+func (s *Service) endCheck(rc *runningCheck, r model.CheckResult, err error) {
+	s.runMu.Lock()
+	delete(s.checks, rc.info.CheckID)
+	delete(s.byProvider, rc.info.ProviderID)
+	s.runMu.Unlock()
+	rc.result, rc.err = r, err
+	rc.cancel()
+	close(rc.done)
+}
+
+// RunningChecks returns every check in flight, whoever started it, oldest
+// first, each with the model results it has so far.
+func (s *Service) RunningChecks(ctx context.Context) ([]model.RunningCheck, error) {
+	s.runMu.Lock()
+	all := make([]*runningCheck, 0, len(s.checks))
+	for _, rc := range s.checks {
+		all = append(all, rc)
+	}
+	s.runMu.Unlock()
+	out := make([]model.RunningCheck, 0, len(all))
+	for _, rc := range all {
+		out = append(out, rc.snapshot())
+	}
+	// Check IDs sort by start time.
+	sort.Slice(out, func(i, j int) bool { return out[i].CheckID < out[j].CheckID })
+	return out, nil
 }
 
 // CancelCheck stops the running check checkID: its unfinished models end
@@ -194,7 +247,7 @@ func (s *Service) CancelCheck(ctx context.Context, checkID string) error {
 	rc := s.checks[checkID]
 	s.runMu.Unlock()
 	if rc == nil {
-		return fmt.Errorf("check %q is not running: %w", checkID, model.ErrNotFound)
+		return fmt.Errorf("check %q is not running (it finished, or never existed): %w", checkID, model.ErrNotFound)
 	}
 	rc.cancel()
 	select {
@@ -226,31 +279,51 @@ func (s *Service) cancelAllChecks() {
 // check runs, aggregates, stores and publishes one provider's check. It
 // runs to its end whatever happens to ctx (only CancelCheck and Close stop
 // it) and then returns its result without error, also to a caller that
-// has gone.
-func (s *Service) check(ctx context.Context, p *model.Provider, params checkParams, trigger string) (model.CheckResult, error) {
-	release := s.markRunning(p.ID)
-	defer release()
+// has gone. shared, when set, bounds the probes in flight across the
+// checks that share it. A provider that is already being checked is a
+// *model.CheckRunningError.
+func (s *Service) check(ctx context.Context, p *model.Provider, params checkParams, trigger string, shared *semaphore.Weighted) (model.CheckResult, error) {
 	start := s.now()
 	r := model.CheckResult{
 		CheckID: newCheckID(start), ProviderID: p.ID, ProviderKey: p.Key, ProviderType: p.Type,
-		CheckedAt: start, Trigger: trigger, Models: []model.ModelResult{},
+		StartedAt: start, Trigger: trigger, Models: []model.ModelResult{},
 	}
-	ctx, finish, err := s.startCheck(ctx, r.CheckID)
+	var tg []health.Target
+	// A disabled provider is reported, not called.
+	if p.Enabled {
+		tg = targets(p, params.models)
+	}
+	rc, running, ctx, err := s.startCheck(ctx, model.RunningCheck{CheckID: r.CheckID, ProviderID: p.ID,
+		ProviderKey: p.Key, Trigger: trigger, StartedAt: start, ModelsTotal: len(tg), Models: []model.ModelResult{}})
 	if err != nil {
 		return r, err
 	}
-	defer finish()
+	if running != nil {
+		return model.CheckResult{}, &model.CheckRunningError{CheckID: running.info.CheckID, ProviderKey: p.Key}
+	}
+	r, err = s.runCheck(ctx, rc, p, r, tg, params, shared)
+	s.endCheck(rc, r, err)
+	return r, err
+}
+
+// runCheck is check's work once rc is registered.
+func (s *Service) runCheck(ctx context.Context, rc *runningCheck, p *model.Provider, r model.CheckResult, tg []health.Target, params checkParams, shared *semaphore.Weighted) (model.CheckResult, error) {
+	s.Publish(model.Event{Type: model.EventHealthStarted, TS: s.now(), Data: model.HealthStartedEvent{
+		CheckID: r.CheckID, ProviderID: p.ID, ProviderKey: p.Key, Trigger: r.Trigger, ModelsTotal: len(tg)}})
 	// An upstream may echo the credential it got in its error text.
 	red := s.redactorWith(p)
-	// A disabled provider is reported, not called.
 	if p.Enabled {
-		var mu sync.Mutex // onResult runs on the probes' goroutines
-		r.Models = health.Run(ctx, s.upstream, p, targets(p, params.models),
-			health.Options{MaxConcurrent: params.maxConcurrent, Timeout: params.timeout},
+		r.Models = health.Run(ctx, s.upstream, p, tg,
+			health.Options{MaxConcurrent: params.maxConcurrent, Timeout: params.timeout, Shared: shared},
 			func(m model.ModelResult) {
 				m = redactResult(red, m)
-				mu.Lock()
-				defer mu.Unlock()
+				if e := m.Error; ctx.Err() != nil && e != nil && e.Type == model.CheckErrCanceled {
+					m.Status = model.HealthCancelled
+				}
+				// onResult runs on the probes' goroutines.
+				rc.mu.Lock()
+				defer rc.mu.Unlock()
+				rc.info.Models = append(rc.info.Models, m)
 				s.Publish(model.Event{Type: model.EventHealthModel, TS: s.now(),
 					Data: model.HealthModelEvent{CheckID: r.CheckID, ProviderID: p.ID, ModelResult: m}})
 			})
@@ -264,9 +337,10 @@ func (s *Service) check(ctx context.Context, p *model.Provider, params checkPara
 		}
 	}
 	aggregate(&r, p.Enabled)
-	r.DurationMs = time.Since(start).Milliseconds()
+	r.CheckedAt = s.now()
+	r.DurationMs = r.CheckedAt.Sub(r.StartedAt).Milliseconds()
 	s.runMu.Lock()
-	s.lastCheck[p.ID] = start
+	s.lastCheck[p.ID] = r.StartedAt
 	s.runMu.Unlock()
 
 	// Store also a cancelled check: the work done so far is history.
@@ -292,7 +366,7 @@ func (s *Service) check(ctx context.Context, p *model.Provider, params checkPara
 		s.flushPending(saveCtx)
 	}
 	s.Publish(model.Event{Type: model.EventHealthFinished, TS: s.now(), Data: r})
-	s.log.Info("health check finished", "provider", p.Key, "status", r.Status, "trigger", trigger,
+	s.log.Info("health check finished", "provider", p.Key, "status", r.Status, "trigger", r.Trigger,
 		"healthy", r.Summary.HealthyModels, "total", r.Summary.TotalModels, "duration_ms", r.DurationMs)
 	return r, nil
 }
@@ -357,8 +431,17 @@ func (s *Service) flushPending(ctx context.Context) {
 	}
 }
 
+// maxCheckAllInFlight bounds the model calls in flight across all the
+// providers of one CheckAll, on top of each check's max_concurrent, so
+// that checking many providers at once neither floods the network nor
+// skews the latencies it measures.
+const maxCheckAllInFlight = 8
+
 // CheckAll checks the given providers (every provider when ids is empty)
-// one after another, each with opts.
+// concurrently, each with opts, so that one hanging provider does not
+// hold up the others; at most maxCheckAllInFlight model calls are in
+// flight in all. A provider whose check is already running is not
+// checked twice: that check is awaited and its result reported.
 func (s *Service) CheckAll(ctx context.Context, ids []int64, opts model.CheckOptions, trigger string) (model.CheckAllResult, error) {
 	params, err := normalizeCheckOptions(opts)
 	if err != nil {
@@ -382,11 +465,18 @@ func (s *Service) CheckAll(ctx context.Context, ids []int64, opts model.CheckOpt
 		ps = append(ps, p)
 	}
 	s.markBroken(ps)
-	out := model.CheckAllResult{Providers: []model.CheckResult{}}
+	shared := semaphore.NewWeighted(maxCheckAllInFlight)
+	results := make([]model.CheckResult, len(ps))
+	errs := make([]error, len(ps))
+	var wg sync.WaitGroup
 	for i := range ps {
-		r, err := s.check(ctx, &ps[i], params, trigger)
-		if err != nil {
-			return out, err
+		wg.Go(func() { results[i], errs[i] = s.checkOrAwait(ctx, &ps[i], params, trigger, shared) })
+	}
+	wg.Wait()
+	out := model.CheckAllResult{Providers: []model.CheckResult{}}
+	for i, r := range results {
+		if errs[i] != nil {
+			return out, errs[i]
 		}
 		out.Providers = append(out.Providers, r)
 		// Disabled and unknown providers count in neither: nothing failed.
@@ -401,18 +491,29 @@ func (s *Service) CheckAll(ctx context.Context, ids []int64, opts model.CheckOpt
 	return out, nil
 }
 
-// markRunning records a running check of provider id; the scheduler skips
-// providers that are being checked.
-func (s *Service) markRunning(id int64) (release func()) {
-	s.runMu.Lock()
-	s.running[id]++
-	s.runMu.Unlock()
-	return func() {
-		s.runMu.Lock()
-		if s.running[id]--; s.running[id] <= 0 {
-			delete(s.running, id)
+// checkOrAwait checks p, or, when p is already being checked, waits for
+// that check and returns its outcome (it may have been started with other
+// options). Waiting ends early only when ctx is done.
+func (s *Service) checkOrAwait(ctx context.Context, p *model.Provider, params checkParams, trigger string, shared *semaphore.Weighted) (model.CheckResult, error) {
+	for {
+		r, err := s.check(ctx, p, params, trigger, shared)
+		var busy *model.CheckRunningError
+		if !errors.As(err, &busy) {
+			return r, err
 		}
+		s.runMu.Lock()
+		rc := s.checks[busy.CheckID]
 		s.runMu.Unlock()
+		if rc == nil {
+			continue // it ended in between: check again
+		}
+		rc.waiters.Add(1)
+		select {
+		case <-rc.done:
+			return rc.result, rc.err
+		case <-ctx.Done():
+			return model.CheckResult{}, ctx.Err()
+		}
 	}
 }
 
@@ -427,7 +528,7 @@ func (s *Service) lastChecked(id int64) time.Time {
 func (s *Service) isRunning(id int64) bool {
 	s.runMu.Lock()
 	defer s.runMu.Unlock()
-	return s.running[id] > 0
+	return s.byProvider[id] != nil
 }
 
 // HealthHistory returns a provider's checks, newest first.

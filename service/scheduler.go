@@ -64,9 +64,13 @@ func (s *Service) schedule(ctx context.Context) {
 			s.wg.Add(1)
 			go func(p model.Provider) {
 				defer s.wg.Done()
-				_, err := s.check(ctx, &p, defaultCheckParams, model.TriggerSchedule)
+				_, err := s.check(ctx, &p, defaultCheckParams, model.TriggerSchedule, nil)
+				var busy *model.CheckRunningError
 				switch {
 				case err == nil, ctx.Err() != nil:
+				case errors.As(err, &busy):
+					// Another front door started a check of it after the
+					// isRunning look above: that check is this one's.
 				case errors.Is(err, model.ErrNotFound):
 					s.log.Info("scheduled health check dropped: the provider was deleted meanwhile", "provider", p.Key)
 				default:

@@ -82,10 +82,11 @@ type Service struct {
 	redactor   atomic.Pointer[model.Redactor]
 	secretList atomic.Pointer[[]string]
 
-	upstream  *proxy.Upstream
-	runMu     sync.Mutex
-	running   map[int64]int       // provider → checks in flight
-	lastCheck map[int64]time.Time // provider → start of its newest check
+	upstream *proxy.Upstream
+	runMu    sync.Mutex
+	// byProvider is the check in flight per provider (at most one).
+	byProvider map[int64]*runningCheck
+	lastCheck  map[int64]time.Time // provider → start of its newest check
 	// checks are the checks in flight by check_id, so one can be
 	// cancelled explicitly (and all of them on Close).
 	checks       map[string]*runningCheck
@@ -121,7 +122,7 @@ func New(cfg Config) *Service {
 	if up == nil {
 		up = proxy.NewUpstream(proxy.UpstreamConfig{})
 	}
-	return &Service{cfg: cfg, log: log, upstream: up, running: map[int64]int{}, lastCheck: map[int64]time.Time{},
+	return &Service{cfg: cfg, log: log, upstream: up, byProvider: map[int64]*runningCheck{}, lastCheck: map[int64]time.Time{},
 		checks: map[string]*runningCheck{}, warned: map[string]string{}}
 }
 

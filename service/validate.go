@@ -53,7 +53,7 @@ func validateProvider(p *model.Provider) error {
 	if p.Type != model.TypeOpenAI && p.Type != model.TypeAnthropic {
 		return model.Invalid("type", "must be \"openai\" or \"anthropic\", got %q", p.Type)
 	}
-	if err := validateBaseURL(p.BaseURL); err != nil {
+	if err := validateBaseURL(p.BaseURL, p.Type); err != nil {
 		return err
 	}
 	if err := validateSecret("api_key", p.APIKey); err != nil {
@@ -97,7 +97,13 @@ func validateKey(k string) error {
 	return nil
 }
 
-func validateBaseURL(raw string) error {
+// endpointSuffixes are API endpoint paths that a base URL must not end
+// in (the proxy appends them itself), longest first so that
+// /chat/completions is found before /completions.
+var endpointSuffixes = []string{"/chat/completions", "/completions", "/embeddings", "/messages"}
+
+// validateBaseURL checks raw as the base URL of a provider of type typ.
+func validateBaseURL(raw string, typ model.ProviderType) error {
 	const what = "must be an absolute http:// or https:// URL such as https://api.openai.com/v1"
 	u, err := url.Parse(raw)
 	if err == nil && u.User != nil {
@@ -127,6 +133,21 @@ func validateBaseURL(raw string) error {
 		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
 			return model.Invalid("base_url", "port must be 1..65535, got %q", port)
 		}
+	}
+	// A URL copied from an endpoint's documentation is the commonest
+	// mistake: the proxy would call .../chat/completions/chat/completions.
+	trimmed := strings.TrimRight(raw, "/")
+	for _, suf := range endpointSuffixes {
+		base, ok := strings.CutSuffix(trimmed, suf)
+		if !ok {
+			continue
+		}
+		if typ == model.TypeAnthropic {
+			// Anthropic base URLs stop before /v1: the proxy adds
+			// /v1/messages itself.
+			base = strings.TrimSuffix(base, "/v1")
+		}
+		return model.Invalid("base_url", "must be the API's base URL, not an endpoint: it ends in %s, which Sluicegate appends itself; use %q", suf, base)
 	}
 	return nil
 }
