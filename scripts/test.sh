@@ -60,6 +60,9 @@ counted go-test go "$reports/go-test.json" \
 if grep -q 'func FuzzSpliceModel' proxy/*_test.go 2>/dev/null; then
   step fuzz-splice go test -run '^$' -fuzz '^FuzzSpliceModel$' -fuzztime "$FUZZTIME" ./proxy
 fi
+# The dashboard's API types are generated from api/openapi.json; a stale
+# copy fails here.
+step api-types bash -c "cd frontend && npm run -s check:types"
 counted frontend-unit vitest "$reports/vitest.json" \
   bash -c "cd frontend && npx vitest run --reporter=default --reporter=json --outputFile.json='../$reports/vitest.json'"
 step build make --no-print-directory build

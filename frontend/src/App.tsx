@@ -1,3 +1,4 @@
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { useCallback, useEffect, useRef, useState } from 'react'
 import { Sidebar } from './components/Sidebar'
 import { StatusBar } from './components/StatusBar'
@@ -40,7 +41,10 @@ export function App() {
       refresh()
     }
   }, [route, refresh])
+  // One cache per app instance (not per module), so tests stay isolated.
+  const [queryClient] = useState(newQueryClient)
   return (
+    <QueryClientProvider client={queryClient}>
     <div className="shell">
       <Sidebar current={route} />
       <main className="main" id="main">
@@ -54,7 +58,16 @@ export function App() {
       </main>
       <StatusBar state={status.state} onRetry={status.reload} />
     </div>
+    </QueryClientProvider>
   )
+}
+
+// newQueryClient is the server-state cache: data is refetched on focus and
+// when live events say it changed; a failed request is retried once.
+function newQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: { queries: { retry: 1, staleTime: 5_000, refetchOnWindowFocus: true } },
+  })
 }
 
 interface PageProps {

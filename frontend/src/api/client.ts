@@ -463,3 +463,11 @@ export async function getLog(id: string, signal?: AbortSignal): Promise<LogDetai
     response_body_truncated: body.response_body_truncated === true,
   }
 }
+
+/** toApiError turns anything a request threw into an ApiError (the one
+ * place that does; views show its message). */
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err
+  const message = err instanceof Error ? err.message : String(err)
+  return new ApiError(0, 'unknown', message)
+}

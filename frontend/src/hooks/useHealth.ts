@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react'
 import { ApiError, checkAllProviders, checkProvider, getHealthHistory, getHealthSummary, listProviders } from '../api/client'
 import type { CheckAllResult, CheckOptions, CheckResult, HealthSummary, Provider } from '../api/types'
-import { toApiError } from './useProviders'
+import { toApiError } from '../api/client'
 
 export type HealthListState =
   | { kind: 'loading' }

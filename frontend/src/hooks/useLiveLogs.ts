@@ -3,7 +3,7 @@ import { getLog, listLogs } from '../api/client'
 import { LiveClient, type LiveStatus } from '../api/live'
 import type { LogDetail } from '../api/types'
 import { initialLogState, logReducer, shownRows, waitingCount, type LogRow } from '../lib/logStore'
-import { toApiError } from './useProviders'
+import { toApiError } from '../api/client'
 
 /** How many entries a (re)connect reads back from GET /admin/v1/logs. */
 export const BACKFILL_LIMIT = 200

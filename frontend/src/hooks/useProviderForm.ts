@@ -9,7 +9,7 @@ import {
   type ProviderFormState,
   type SentRows,
 } from '../lib/providerForm'
-import { toApiError } from './useProviders'
+import { toApiError } from '../api/client'
 
 export interface UseProviderForm {
   form: ProviderFormState

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react'
 import {
   ApiError,
+  toApiError,
   createProvider,
   deleteProvider,
   listPresets,
@@ -24,12 +25,6 @@ export interface UseProviders {
   replace: (id: number, body: ProviderWrite) => Promise<Provider>
   setEnabled: (id: number, enabled: boolean) => Promise<Provider>
   remove: (id: number) => Promise<void>
-}
-
-export function toApiError(err: unknown): ApiError {
-  if (err instanceof ApiError) return err
-  const message = err instanceof Error ? err.message : String(err)
-  return new ApiError(0, 'unknown', message)
 }
 
 /**

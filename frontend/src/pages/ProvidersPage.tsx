@@ -7,7 +7,8 @@ import { DeleteProviderDialog } from '../components/providers/DeleteProviderDial
 import { ProviderForm } from '../components/providers/ProviderForm'
 import { ProviderTable } from '../components/providers/ProviderTable'
 import type { StatusState } from '../hooks/useStatus'
-import { toApiError, useProviders } from '../hooks/useProviders'
+import { toApiError } from '../api/client'
+import { useProviders } from '../hooks/useProviders'
 import { ADD_PROVIDER_HREF, hrefFor } from '../lib/routes'
 
 interface ProvidersPageProps {

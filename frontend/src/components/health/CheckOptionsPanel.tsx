@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react'
 import type { CheckOptions, Provider } from '../../api/types'
-import { toApiError } from '../../hooks/useProviders'
+import { toApiError } from '../../api/client'
 import {
   CONCURRENCY,
   TIMEOUT,

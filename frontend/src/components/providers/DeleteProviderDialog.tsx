@@ -1,6 +1,6 @@
 import { useState } from 'react'
 import type { Provider } from '../../api/types'
-import { toApiError } from '../../hooks/useProviders'
+import { toApiError } from '../../api/client'
 import { Icon } from '../Icon'
 import { Modal } from '../Modal'
 
