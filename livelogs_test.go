@@ -461,31 +461,36 @@ func TestLiveLogsRestartAndRetention(t *testing.T) {
 		t.Fatalf("%d of 140 requests succeeded", got)
 	}
 	// The writer trims at most every 5 s, after a batch: keep requests
-	// coming until it has, for at most 8 s.
-	deadline := time.Now().Add(8 * time.Second)
+	// coming until the oldest entries are gone, for at most 10 s. (Counting
+	// rows alone would race the writer's batches under load.)
+	deadline := time.Now().Add(10 * time.Second)
 	var last []model.LogEntry
 	for {
 		llPost(client, base, "ok")
 		time.Sleep(100 * time.Millisecond)
 		last = llLogs(t, base, "", "limit=1000")
-		if len(last) < 143 {
+		if !containsAny(last, before) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the request log still holds %d entries, more than log_retention_rows %d plus slack", len(last), rows)
+			t.Fatalf("after 10 s the request log still holds its oldest entries (%d entries, log_retention_rows %d)", len(last), rows)
 		}
 	}
 	if len(last) > rows+rows/10 {
 		t.Errorf("%d entries after the trim, want at most %d", len(last), rows+rows/10)
 	}
-	// The oldest went, the newest stayed.
-	for _, old := range before {
-		for _, e := range last {
-			if e.ID == old.ID {
-				t.Errorf("the oldest entry %s survived the trim", old.ID)
+}
+
+// containsAny reports whether any entry of want is in entries.
+func containsAny(entries, want []model.LogEntry) bool {
+	for _, w := range want {
+		for _, e := range entries {
+			if e.ID == w.ID {
+				return true
 			}
 		}
 	}
+	return false
 }
 
 // TestLiveLogsSlowSubscriber: a WebSocket client that stops reading does

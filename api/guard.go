@@ -111,18 +111,22 @@ func (g *guard) proxyOrigin(origin string) bool {
 	return false
 }
 
-// tokenOK checks the admin token, when one is set. The WebSocket may carry
-// it as ?token= because browsers cannot set headers on a WebSocket.
-func (g *guard) tokenOK(r *http.Request, allowQuery bool) bool {
-	if g.adminToken == "" {
-		return true
-	}
-	got := ""
+// presentedToken returns the admin token the request carries, if any. The
+// WebSocket may carry it as ?token= because browsers cannot set headers on
+// a WebSocket.
+func presentedToken(r *http.Request, allowQuery bool) string {
 	if auth := r.Header.Get("Authorization"); len(auth) > 7 && strings.EqualFold(auth[:7], "bearer ") {
-		got = strings.TrimSpace(auth[7:])
-	} else if allowQuery {
-		got = r.URL.Query().Get("token")
+		return strings.TrimSpace(auth[7:])
 	}
+	if allowQuery {
+		return r.URL.Query().Get("token")
+	}
+	return ""
+}
+
+// tokenMatches compares a presented token with the admin token in
+// constant time.
+func (g *guard) tokenMatches(got string) bool {
 	return subtle.ConstantTimeCompare([]byte(got), []byte(g.adminToken)) == 1
 }
 
@@ -175,6 +179,13 @@ func (g *guard) checkAdmin(next http.Handler) http.Handler {
 			return
 		}
 		if g.adminToken != "" {
+			got := presentedToken(r, r.URL.Path == wsPath)
+			if got == "" {
+				// No token is not a guess: the dashboard asks for one
+				// this way, so it is not counted against the client.
+				deny(w, errUnauthorized)
+				return
+			}
 			client := clientIP(r)
 			if wait, ok := g.attempts.allow(client); !ok {
 				// The token is not even compared, so guessing gains nothing.
@@ -183,7 +194,7 @@ func (g *guard) checkAdmin(next http.Handler) http.Handler {
 				deny(w, errTooManyAttempts)
 				return
 			}
-			if !g.tokenOK(r, r.URL.Path == wsPath) {
+			if !g.tokenMatches(got) {
 				g.attempts.fail(client)
 				deny(w, errUnauthorized)
 				return

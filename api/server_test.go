@@ -461,6 +461,19 @@ func TestAdminTokenAttempts(t *testing.T) {
 			t.Errorf("%s: Retry-After %q, code %q", step, retry, errCode)
 		}
 	}
+	// Requests without a token are no guesses (the dashboard asks for the
+	// token that way): they are refused but never counted.
+	for i := range 10 {
+		rq, _ := http.NewRequest("GET", srv.URL+"/admin/v1/status", nil)
+		resp, err := http.DefaultClient.Do(rq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("request %d without a token: status %d, want 401", i+1, resp.StatusCode)
+		}
+	}
 	for i := range 5 {
 		expect(fmt.Sprintf("wrong token %d", i+1), "nope", 401)
 	}
