@@ -11,8 +11,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -367,40 +365,6 @@ func llBurst(base, alias string, n, conc int) int {
 	close(jobs)
 	ok.Wait()
 	return good
-}
-
-// llServeAt runs the real binary's `serve` on addr (startServe picks a
-// free port; a restart must reuse the same one) and waits for /healthz.
-func llServeAt(t *testing.T, addr, dataDir string) *serveProc {
-	t.Helper()
-	bin, err := buildBinary()
-	if err != nil {
-		t.Fatalf("build: %v", err)
-	}
-	p := &serveProc{base: "http://" + addr, stderr: &lockedBuffer{}, done: make(chan error, 1)}
-	p.cmd = exec.Command(bin, "serve", "--addr", addr, "--data-dir", dataDir)
-	p.cmd.Env = append(os.Environ(), "DISPLAY=", "WAYLAND_DISPLAY=")
-	p.cmd.Stderr = p.stderr
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.done <- p.cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = p.cmd.Process.Kill()
-		<-p.done
-		p.done <- nil
-	})
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		if resp, err := http.Get(p.base + "/healthz"); err == nil {
-			resp.Body.Close()
-			return p
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not answer: %s", p.stderr.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // lineWatcher collects a child's stdout lines as they come.

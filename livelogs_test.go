@@ -734,7 +734,7 @@ func TestLogsFollowAcrossRestart(t *testing.T) {
 	up := newLLUpstream(t)
 	dataDir := filepath.Join(t.TempDir(), "data")
 	addr := freePort(t)
-	srv := llServeAt(t, addr, dataDir)
+	srv := serveAt(t, addr, dataDir)
 	llProvider(t, srv.base, "", "fk", up.URL+"/v1", "sk-upstream-key", []string{"fast", "rate"}, "")
 
 	bin, err := buildBinary()
@@ -771,7 +771,7 @@ func TestLogsFollowAcrossRestart(t *testing.T) {
 	lines.waitLine(t, time.Second, "fast")
 
 	srv.stop(t)
-	srv = llServeAt(t, addr, dataDir)
+	srv = serveAt(t, addr, dataDir)
 	if code := llPost(client, srv.base, "rate"); code != 429 {
 		t.Fatalf("request after the restart: %d", code)
 	}

@@ -138,11 +138,17 @@ func (b *lockedBuffer) String() string {
 // /healthz answers.
 func startServe(t *testing.T, dataDir string, args ...string) *serveProc {
 	t.Helper()
+	return serveAt(t, freePort(t), dataDir, args...)
+}
+
+// serveAt runs the real binary's `serve` on addr (a restart must reuse the
+// same port) and waits until /healthz answers.
+func serveAt(t *testing.T, addr, dataDir string, args ...string) *serveProc {
+	t.Helper()
 	bin, err := buildBinary()
 	if err != nil {
 		t.Fatalf("build: %v", err)
 	}
-	addr := freePort(t)
 	p := &serveProc{base: "http://" + addr, stderr: &lockedBuffer{}, done: make(chan error, 1)}
 	p.cmd = exec.Command(bin, append([]string{"serve", "--addr", addr, "--data-dir", dataDir}, args...)...)
 	p.cmd.Env = append(os.Environ(), "DISPLAY=", "WAYLAND_DISPLAY=")
