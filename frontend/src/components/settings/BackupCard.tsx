@@ -90,11 +90,11 @@ export function BackupCard() {
           <Icon name="external" size={15} />
           Export
         </button>
+        <input id={fileId} type="file" accept="application/json,.json" className="visually-hidden" onChange={(e) => void onFile(e)} aria-label="Import a configuration file" />
         <label htmlFor={fileId} className="btn">
           <Icon name="folder" size={15} />
           Import…
         </label>
-        <input id={fileId} type="file" accept="application/json,.json" className="visually-hidden" onChange={(e) => void onFile(e)} aria-label="Import a configuration file" />
       </div>
       {withKeys && (
         <p className="callout callout--info">The file will hold your keys in clear text: keep it private.</p>
