@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -369,6 +370,7 @@ func (s *Service) Status(ctx context.Context) (model.Status, error) {
 		DataDir:          s.cfg.DataDir,
 		StartedAt:        s.startedAt,
 		Providers:        n,
+		ProxyEnv:         proxyEnvFor(os.Getenv, base),
 	}, nil
 }
 

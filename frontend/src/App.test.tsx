@@ -125,19 +125,49 @@ describe('navigation and pages', () => {
     }
   })
 
-  it('Connect shows the base URLs and SDK snippets built from the status', async () => {
+  it('Connect fills the snippets with the user’s own alias, switches them with the picker, and warns about a proxy', async () => {
     window.location.hash = '#/connect'
-    stubFetch(async () => jsonResponse(STATUS))
+    const base = { enabled: true, headers: {}, connect_timeout_secs: 10, response_header_timeout_secs: 600, stream_idle_timeout_secs: 300, health_check_interval_secs: 0, created_at: '', updated_at: '' }
+    stubApi({
+      'GET /admin/v1/status': () =>
+        jsonResponse({ ...STATUS, providers: 2, proxy_env: { https_proxy: true, no_proxy_covers_loopback: false, loopback_proxied: true } }),
+      'GET /admin/v1/providers': () =>
+        jsonResponse({
+          data: [
+            { ...base, id: 1, key: 'groq', name: 'Groq', type: 'openai', base_url: 'https://api.groq.com/openai/v1', api_key: '…abcd', models: [{ alias: 'my-llama', upstream: 'llama-3.3-70b' }] },
+            { ...base, id: 2, key: 'claude', name: 'Claude', type: 'anthropic', base_url: 'https://api.anthropic.com', api_key: '…wxyz', models: [{ alias: 'my-sonnet', upstream: 'claude-sonnet-4-5' }] },
+          ],
+        }),
+      'GET /admin/v1/settings': () => jsonResponse({ proxy_keys: [], cors_origins: [], max_body_bytes: 1024, max_buffered_bytes: 1048576, log_bodies: false, log_retention_days: 7, log_retention_rows: 1000, history_retention_days: 30 }),
+      'GET /admin/v1/providers/1/health/history': () => jsonResponse({ data: [] }),
+      'GET /admin/v1/providers/2/health/history': () => jsonResponse({ data: [] }),
+    })
     render(<App />)
     const main = screen.getByRole('main')
     expect(await within(main).findByText('http://127.0.0.1:8750/v1')).toBeTruthy()
-    expect(within(main).getByText(/base_url="http:\/\/127\.0\.0\.1:8750\/v1"/)).toBeTruthy()
-    expect(within(main).getByText('ANTHROPIC_BASE_URL=http://127.0.0.1:8750 claude')).toBeTruthy()
-    expect(within(main).getByText(/No providers are configured yet/)).toBeTruthy()
+    expect(within(main).getByRole('alert').textContent).toMatch(/HTTPS_PROXY/)
+    expect(within(main).getByText(/export NO_PROXY=127\.0\.0\.1,localhost/)).toBeTruthy()
 
-    const tabs = within(main).getByRole('tablist', { name: 'OpenAI SDK examples' })
-    fireEvent.click(within(tabs).getByRole('tab', { name: 'TypeScript' }))
-    expect(within(main).getByText(/baseURL: "http:\/\/127\.0\.0\.1:8750\/v1"/)).toBeTruthy()
+    const table = await within(main).findByRole('region', { name: 'Routable model aliases' })
+    expect(within(table).getByText('my-llama')).toBeTruthy()
+    expect(within(table).getByText('Claude')).toBeTruthy()
+
+    // The first alias (no check yet: the first one) fills the OpenAI curl.
+    expect(within(main).getByText(/"model":"my-llama"/)).toBeTruthy()
+    fireEvent.change(within(main).getByLabelText('Model alias'), { target: { value: 'my-sonnet' } })
+    expect(within(main).getByText(/curl http:\/\/127\.0\.0\.1:8750\/v1\/messages/).textContent).toContain('"model":"my-sonnet"')
+    const tabs = within(main).getByRole('tablist', { name: 'Connect examples' })
+    fireEvent.click(within(tabs).getByRole('tab', { name: 'Claude Code' }))
+    expect(within(main).getByText(/ANTHROPIC_MODEL=my-sonnet/)).toBeTruthy()
+  })
+
+  it('Connect explains what to do when no provider has an alias yet', async () => {
+    window.location.hash = '#/connect'
+    stubApi({})
+    render(<App />)
+    const main = screen.getByRole('main')
+    expect(await within(main).findByText(/No enabled provider has a model alias yet/)).toBeTruthy()
+    expect(within(main).getByText(/"model":"YOUR_MODEL_ALIAS"/)).toBeTruthy()
   })
 
   it('Connect shows an error card with Retry when the status is unavailable', async () => {

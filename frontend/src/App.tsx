@@ -15,6 +15,17 @@ import { SettingsPage } from './pages/SettingsPage'
 import type { UseStatus } from './hooks/useStatus'
 
 export function App() {
+  // One cache per app instance (not per module), so tests stay isolated.
+  const [queryClient] = useState(newQueryClient)
+  return (
+    <QueryClientProvider client={queryClient}>
+      <Shell />
+    </QueryClientProvider>
+  )
+}
+
+// Shell is the app inside the query cache (useStatus is a query).
+function Shell() {
   const route = useHashRoute()
   const status = useStatus()
   const { refresh, reload } = status
@@ -41,10 +52,7 @@ export function App() {
       refresh()
     }
   }, [route, refresh])
-  // One cache per app instance (not per module), so tests stay isolated.
-  const [queryClient] = useState(newQueryClient)
   return (
-    <QueryClientProvider client={queryClient}>
     <div className="shell">
       <Sidebar current={route} />
       <main className="main" id="main">
@@ -58,7 +66,6 @@ export function App() {
       </main>
       <StatusBar state={status.state} onRetry={status.reload} />
     </div>
-    </QueryClientProvider>
   )
 }
 

@@ -12,8 +12,10 @@ import type {
   Preset,
   Provider,
   ProviderWrite,
+  ProxyEnv,
   Status,
 } from './types'
+import type { components } from './schema'
 import { getAdminToken, reportUnauthorized } from '../lib/adminToken'
 
 /**
@@ -124,7 +126,7 @@ export async function request(path: string, init?: RequestInit): Promise<unknown
   }
 }
 
-function isStatus(v: unknown): v is Status {
+function isStatus(v: unknown): v is Omit<Status, 'proxy_env'> {
   return (
     isRecord(v) &&
     typeof v.version === 'string' &&
@@ -142,9 +144,22 @@ function invalidResponse(what: string): ApiError {
   return new ApiError(200, 'invalid_response', `The ${what} response did not have the expected fields.`)
 }
 
+/** The proxy_env of a status; absent (an older server) reads as nothing set. */
+function toProxyEnv(v: unknown): ProxyEnv {
+  const r = isRecord(v) ? v : {}
+  const flag = (k: string) => r[k] === true
+  return {
+    http_proxy: flag('http_proxy'),
+    https_proxy: flag('https_proxy'),
+    all_proxy: flag('all_proxy'),
+    no_proxy_covers_loopback: flag('no_proxy_covers_loopback'),
+    loopback_proxied: flag('loopback_proxied'),
+  }
+}
+
 function expectStatus(body: unknown): Status {
   if (!isStatus(body)) throw invalidResponse('status')
-  return body
+  return { ...body, proxy_env: toProxyEnv((body as Record<string, unknown>).proxy_env) }
 }
 
 /** GET /admin/v1/status: version, listen address, base URLs, data dir. */
@@ -470,4 +485,60 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err
   const message = err instanceof Error ? err.message : String(err)
   return new ApiError(0, 'unknown', message)
+}
+
+// ---- Settings, export and import ---------------------------------------------
+
+/** GET/PUT /admin/v1/settings; proxy_keys come back masked. */
+export type Settings = components['schemas']['Settings']
+/** A settings change: absent fields keep their values; a masked proxy key sent back keeps the key it masks. */
+export type SettingsInput = Partial<components['schemas']['SettingsInput']>
+/** GET /admin/v1/export: the whole configuration. */
+export type ConfigDocument = components['schemas']['Config']
+
+function isSettings(v: unknown): v is Settings {
+  return (
+    isRecord(v) &&
+    typeof v.max_body_bytes === 'number' &&
+    typeof v.log_retention_days === 'number' &&
+    typeof v.log_retention_rows === 'number' &&
+    typeof v.history_retention_days === 'number'
+  )
+}
+
+/** Fills what a reader may rely on (lists never null). */
+function expectSettings(body: unknown): Settings {
+  if (!isSettings(body)) throw invalidResponse('settings')
+  const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [])
+  return {
+    ...body,
+    proxy_keys: strings(body.proxy_keys),
+    cors_origins: strings(body.cors_origins),
+    max_buffered_bytes: typeof body.max_buffered_bytes === 'number' ? body.max_buffered_bytes : body.max_body_bytes,
+    log_bodies: body.log_bodies === true,
+  }
+}
+
+/** GET /admin/v1/settings. */
+export async function getSettings(signal?: AbortSignal): Promise<Settings> {
+  return expectSettings(await request('/settings', signal ? { signal } : undefined))
+}
+
+/** PUT /admin/v1/settings: changes the given fields; a 400 names the field. */
+export async function updateSettings(body: SettingsInput): Promise<Settings> {
+  return expectSettings(await request('/settings', jsonInit('PUT', body)))
+}
+
+/** GET /admin/v1/export[?include_keys=1]: the configuration as one document. */
+export async function exportConfig(includeKeys: boolean): Promise<ConfigDocument> {
+  const body = await request(`/export${includeKeys ? '?include_keys=1' : ''}`)
+  if (!isRecord(body) || !Array.isArray(body.providers)) throw invalidResponse('export')
+  return body as ConfigDocument
+}
+
+/** POST /admin/v1/import: validates the whole document, then replaces the configuration. */
+export async function importConfig(doc: unknown): Promise<ConfigDocument> {
+  const body = await request('/import', jsonInit('POST', doc))
+  if (!isRecord(body) || !Array.isArray(body.providers)) throw invalidResponse('import')
+  return body as ConfigDocument
 }

@@ -405,6 +405,20 @@ export interface components {
             /** Format: date-time */
             started_at?: string;
             providers?: number;
+            proxy_env?: components["schemas"]["ProxyEnv"];
+        };
+        /** @description The HTTP proxy variables of the server's environment (either case). Only whether each is set is reported, never its value, which may carry credentials. SDKs started from the same environment send requests to the proxy unless NO_PROXY exempts the base URLs' host. */
+        ProxyEnv: {
+            /** @description HTTP_PROXY is set */
+            http_proxy?: boolean;
+            /** @description HTTPS_PROXY is set */
+            https_proxy?: boolean;
+            /** @description ALL_PROXY is set */
+            all_proxy?: boolean;
+            /** @description NO_PROXY exempts the base URLs' host (127.0.0.1 or localhost) */
+            no_proxy_covers_loopback?: boolean;
+            /** @description a proxy variable is set and NO_PROXY does not exempt the base URLs' host: clients may never reach Sluicegate (fix: NO_PROXY=127.0.0.1,localhost) */
+            loopback_proxied?: boolean;
         };
         ModelMapping: {
             alias: string;

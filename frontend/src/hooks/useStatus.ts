@@ -1,5 +1,6 @@
-import { useCallback, useEffect, useState } from 'react'
-import { ApiError, getStatus } from '../api/client'
+import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { useCallback, useMemo } from 'react'
+import { ApiError, getStatus, toApiError } from '../api/client'
 import type { Status } from '../api/types'
 
 export type StatusState =
@@ -16,44 +17,43 @@ export interface UseStatus {
   refresh: () => void
 }
 
-function toApiError(err: unknown): ApiError {
-  if (err instanceof ApiError) return err
-  const message = err instanceof Error ? err.message : String(err)
-  return new ApiError(0, 'unknown', message)
-}
-
 /** How often the status is fetched again in the background. */
 export const STATUS_REFRESH_MS = 15_000
 
-/** Loads GET /admin/v1/status, again on reload() and refresh(), and every
- * STATUS_REFRESH_MS so that the status bar notices a proxy that stopped or
- * providers added elsewhere. */
-export function useStatus(): UseStatus {
-  const [state, setState] = useState<StatusState>({ kind: 'loading' })
-  const [attempt, setAttempt] = useState(0)
+/** The react-query key of GET /admin/v1/status. */
+export const STATUS_QUERY_KEY = ['status'] as const
 
-  useEffect(() => {
-    const ctrl = new AbortController()
-    getStatus(ctrl.signal).then(
-      (status) => setState({ kind: 'ready', status }),
-      (err: unknown) => {
-        if (!ctrl.signal.aborted) setState({ kind: 'error', error: toApiError(err) })
-      },
-    )
-    return () => ctrl.abort()
-  }, [attempt])
+/** Loads GET /admin/v1/status through react-query, again on reload() and
+ * refresh(), and every STATUS_REFRESH_MS so that the status bar notices a
+ * proxy that stopped or providers added elsewhere. */
+export function useStatus(): UseStatus {
+  const client = useQueryClient()
+  const query = useQuery({
+    queryKey: STATUS_QUERY_KEY,
+    queryFn: ({ signal }) => getStatus(signal),
+    refetchInterval: STATUS_REFRESH_MS,
+    // No silent retry: the status bar's error with Retry is the feedback,
+    // and the interval fetches again anyway.
+    retry: false,
+  })
 
   const reload = useCallback(() => {
-    setState({ kind: 'loading' })
-    setAttempt((n) => n + 1)
-  }, [])
+    // reset drops the cached answer, so the page shows "loading" again
+    // (the Retry button's feedback) and fetches anew.
+    void client.resetQueries({ queryKey: STATUS_QUERY_KEY })
+  }, [client])
+  const refresh = useCallback(() => {
+    void client.invalidateQueries({ queryKey: STATUS_QUERY_KEY })
+  }, [client])
 
-  const refresh = useCallback(() => setAttempt((n) => n + 1), [])
-
-  useEffect(() => {
-    const timer = setInterval(refresh, STATUS_REFRESH_MS)
-    return () => clearInterval(timer)
-  }, [refresh])
+  const { data, error, isPending } = query
+  const state = useMemo<StatusState>(() => {
+    // Data from an earlier success stays shown while a background refetch
+    // fails; the error state is for a status never loaded.
+    if (data) return { kind: 'ready', status: data }
+    if (isPending && !error) return { kind: 'loading' }
+    return { kind: 'error', error: toApiError(error) }
+  }, [data, error, isPending])
 
   return { state, reload, refresh }
 }

@@ -1,13 +1,19 @@
 import { useState } from 'react'
 import type { Status } from '../api/types'
 import { isDesktop, openDataDir } from '../api/wails'
-import { ComingSoon } from '../components/ComingSoon'
+import { LoadError } from '../components/Callouts'
 import { CopyButton } from '../components/CopyButton'
 import { Icon } from '../components/Icon'
 import { PageHeader } from '../components/PageHeader'
 import { StatusGate } from '../components/StatusGate'
+import { AccessKeysCard } from '../components/settings/AccessKeysCard'
+import { BackupCard } from '../components/settings/BackupCard'
+import { ProxySettingsCard } from '../components/settings/ProxySettingsCard'
+import { ThemeCard } from '../components/settings/ThemeCard'
+import { useSettings } from '../hooks/useSettings'
 import type { StatusState } from '../hooks/useStatus'
 import { formatDateTime } from '../lib/format'
+import '../styles/settings.css'
 
 interface SettingsPageProps {
   state: StatusState
@@ -25,15 +31,33 @@ export function SettingsPage({ state, onRetry, hasToken = false, onForgetToken }
         <StatusGate state={state} onRetry={onRetry}>
           {(status) => <InstanceCard status={status} />}
         </StatusGate>
+        <ProxySettings />
+        <BackupCard />
+        <ThemeCard />
         {hasToken && onForgetToken && <AdminTokenCard onForget={onForgetToken} />}
-        <ComingSoon icon="settings" title="Proxy settings">
-          <p>
-            Here you will set local access keys, allowed CORS origins, the request size limit and
-            how long request logs and health history are kept, and export or import the whole
-            configuration.
-          </p>
-        </ComingSoon>
       </div>
+    </>
+  )
+}
+
+function ProxySettings() {
+  const { query, save } = useSettings()
+  if (query.isPending) {
+    return (
+      <p className="muted" aria-busy="true">
+        Loading the settings…
+      </p>
+    )
+  }
+  if (query.isError) {
+    return <LoadError title="The settings are unavailable" message={query.error.message} onRetry={() => void query.refetch()} />
+  }
+  const settings = query.data
+  return (
+    <>
+      <AccessKeysCard settings={settings} save={save.mutateAsync} />
+      {/* Keyed by the stored values: a save elsewhere (an import) resets the form. */}
+      <ProxySettingsCard key={JSON.stringify({ ...settings, proxy_keys: [] })} settings={settings} save={save.mutateAsync} />
     </>
   )
 }
@@ -54,7 +78,7 @@ function InstanceCard({ status }: { status: Status }) {
         <dt>Data folder</dt>
         <dd className="facts__row">
           <code>{status.data_dir}</code>
-          <CopyButton text={status.data_dir} label="Copy data folder path" className="copy-btn--ghost" />
+          <CopyButton text={status.data_dir} label="Copy data folder path" showText className="copy-btn--ghost" />
           {isDesktop() && <OpenDataDirButton />}
         </dd>
       </dl>

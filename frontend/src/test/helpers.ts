@@ -9,6 +9,7 @@ export const STATUS: Status = {
   data_dir: '/root/.config/sluicegate',
   started_at: '2026-11-25T21:00:00Z',
   providers: 0,
+  proxy_env: { http_proxy: false, https_proxy: false, all_proxy: false, no_proxy_covers_loopback: false, loopback_proxied: false },
 }
 
 export function jsonResponse(body: unknown, status = 200): Response {

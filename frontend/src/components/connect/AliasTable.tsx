@@ -1,0 +1,48 @@
+import type { AliasHealth, RoutableAlias } from '../../lib/aliases'
+
+const healthLook: Record<AliasHealth, { tone: string; text: string }> = {
+  healthy: { tone: 'ok', text: 'Healthy' },
+  unhealthy: { tone: 'danger', text: 'Unhealthy' },
+  unchecked: { tone: 'neutral', text: 'Not checked yet' },
+}
+
+/** The aliases a client can call, with their provider and last health. */
+export function AliasTable({ aliases }: { aliases: RoutableAlias[] }) {
+  return (
+    <div className="connect-aliases" role="region" aria-label="Routable model aliases" tabIndex={0}>
+      <table className="connect-aliases__table">
+        <thead>
+          <tr>
+            <th scope="col">Alias (the request’s model)</th>
+            <th scope="col">Provider</th>
+            <th scope="col">API</th>
+            <th scope="col">Health</th>
+          </tr>
+        </thead>
+        <tbody>
+          {aliases.map((a) => {
+            const look = healthLook[a.health]
+            return (
+              <tr key={`${a.providerId}:${a.alias}`}>
+                <td>
+                  <code>{a.alias}</code>
+                  {a.upstream !== a.alias && <span className="connect-aliases__upstream"> → {a.upstream}</span>}
+                </td>
+                <td>{a.providerName}</td>
+                <td>
+                  <span className={`tag tag--${a.dialect}`}>{a.dialect === 'openai' ? 'OpenAI' : 'Anthropic'}</span>
+                </td>
+                <td>
+                  <span className={`hbadge hbadge--small hbadge--${look.tone}`}>
+                    <span className="hbadge__dot" aria-hidden="true" />
+                    {look.text}
+                  </span>
+                </td>
+              </tr>
+            )
+          })}
+        </tbody>
+      </table>
+    </div>
+  )
+}
