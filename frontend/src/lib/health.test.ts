@@ -190,7 +190,8 @@ describe('charts', () => {
   }
 
   it('aligns the latency series of every model on the union of check times, without cancelled probes', () => {
-    const d = latencyChartData(summary)
+    const d = latencyChartData(summary, '24h', Date.parse('2026-11-25T12:00:00Z'))
+    expect(d.range).toEqual([Date.parse('2026-11-24T12:00:00Z') / 1000, Date.parse('2026-11-25T12:00:00Z') / 1000])
     const t0 = Date.parse('2026-11-25T11:00:00Z') / 1000
     expect(d.x).toEqual([t0, t0 + 1800])
     expect(d.models).toEqual(['a', 'b'])

@@ -210,6 +210,8 @@ const BUCKET_SECS: Record<ChartWindow, number> = { '24h': 3_600, '7d': 6 * 3_600
 
 /** uPlot's column data: x in Unix seconds, one y array per model (null = no point there). */
 export interface ChartData {
+  /** The x range shown: the whole window, in Unix seconds (a lone point is not stretched over years). */
+  range: [number, number]
   x: number[]
   models: string[]
   y: Array<Array<number | null>>
@@ -221,7 +223,7 @@ export interface ChartData {
  * at its own times and null elsewhere. Cancelled probes say nothing about
  * latency and are left out.
  */
-export function latencyChartData(summary: Pick<HealthSummary, 'models'>): ChartData {
+export function latencyChartData(summary: Pick<HealthSummary, 'models'>, window: ChartWindow, now: number): ChartData {
   const times = new Set<number>()
   const perModel = summary.models.map((m) => {
     const at = new Map<number, number>()
@@ -235,7 +237,13 @@ export function latencyChartData(summary: Pick<HealthSummary, 'models'>): ChartD
     return at
   })
   const x = [...times].sort((a, b) => a - b)
-  return { x, models: summary.models.map((m) => m.model), y: perModel.map((at) => x.map((t) => at.get(t) ?? null)) }
+  const end = Math.ceil(now / 1000)
+  return {
+    range: [end - WINDOW_SECS[window], end],
+    x,
+    models: summary.models.map((m) => m.model),
+    y: perModel.map((at) => x.map((t) => at.get(t) ?? null)),
+  }
 }
 
 /**
@@ -262,7 +270,7 @@ export function uptimeChartData(summary: Pick<HealthSummary, 'models'>, window: 
     }
     return all.map((n, i) => (n === 0 ? null : Math.round((1000 * (ok[i] ?? 0)) / n) / 10))
   })
-  return { x, models: summary.models.map((m) => m.model), y }
+  return { range: [first, end], x, models: summary.models.map((m) => m.model), y }
 }
 
 // ---- Latency and labels --------------------------------------------------------

@@ -115,13 +115,17 @@ function ResultRow({ m }: { m: ModelCheckResult }) {
         )}
       </td>
       <td className="rtable__detail">
-        {m.error && <ErrorText type={m.error.type} message={m.error.message} />}
+        {m.status === 'cancelled' ? (
+          <span className="muted">Stopped by the cancel before it answered</span>
+        ) : (
+          m.error && <ErrorText type={m.error.type} message={m.error.message} />
+        )}
         {m.note && (
           <p className="rtable__note">
             <span className="rtable__notelabel">Note</span> {m.note}
           </p>
         )}
-        {!m.error && !m.note && <span className="muted">—</span>}
+        {!m.error && !m.note && m.status !== 'cancelled' && <span className="muted">—</span>}
       </td>
     </tr>
   )

@@ -45,7 +45,7 @@ export function HealthCharts({ providerId, label }: { providerId: number; label:
 
 function Trends({ summary, window }: { summary: HealthSummary; window: ChartWindow }) {
   const now = useNow(60_000)
-  const latency = useMemo(() => latencyChartData(summary), [summary])
+  const latency = useMemo(() => latencyChartData(summary, window, now), [summary, window, now])
   const uptime = useMemo(() => uptimeChartData(summary, window, now), [summary, window, now])
   if (summary.models.length === 0) {
     return <p className="muted hhist__empty">No checks in the last {WINDOW_LABEL[window]}.</p>

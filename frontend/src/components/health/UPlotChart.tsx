@@ -23,14 +23,18 @@ function cssVar(el: Element, name: string, fallback: string): string {
 
 function options(el: HTMLElement, data: ChartData, kind: ChartKind, width: number, height: number): uPlot.Options {
   const text = cssVar(el, '--text-muted', '#5a6676')
-  const grid = cssVar(el, '--border', '#dfe4eb')
+  // Half-transparent grey: a faint grid on the light and the dark surface alike.
+  const grid = 'rgba(133, 145, 161, 0.3)'
   const axis = { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } }
   return {
     width,
     height,
     legend: { show: true },
     cursor: { drag: { x: false, y: false } },
-    scales: kind === 'uptime' ? { y: { range: [0, 100] } } : { y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.15] } },
+    scales: {
+      x: { time: true, range: () => data.range },
+      y: kind === 'uptime' ? { range: [0, 100] } : { range: (_u, _min, max) => [0, Math.max(1, max) * 1.15] },
+    },
     axes: [
       axis,
       { ...axis, size: 56, values: (_u, ticks) => ticks.map((v) => (kind === 'uptime' ? `${v}%` : v >= 1000 ? `${v / 1000} s` : `${v} ms`)) },
@@ -57,6 +61,15 @@ function options(el: HTMLElement, data: ChartData, kind: ChartKind, width: numbe
 export function UPlotChart({ data, kind, label, height = 180 }: UPlotChartProps) {
   const box = useRef<HTMLDivElement>(null)
   const [failed, setFailed] = useState(false)
+  // The axes are drawn in the theme's colours: a theme switch draws anew.
+  const [theme, setTheme] = useState(0)
+  useEffect(() => {
+    if (typeof window.matchMedia !== 'function') return
+    const mq = window.matchMedia('(prefers-color-scheme: dark)')
+    const bump = () => setTheme((n) => n + 1)
+    mq.addEventListener('change', bump)
+    return () => mq.removeEventListener('change', bump)
+  }, [])
 
   useEffect(() => {
     const el = box.current
@@ -84,7 +97,7 @@ export function UPlotChart({ data, kind, label, height = 180 }: UPlotChartProps)
       ro?.disconnect()
       chart?.destroy()
     }
-  }, [data, kind, height])
+  }, [data, kind, height, theme])
 
   return (
     <div className="hchart" role="img" aria-label={label} data-testid={`chart-${kind}`}>
