@@ -1,3 +1,5 @@
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { expect, type APIRequestContext, type Locator, type Page } from '@playwright/test'
 import { expectFieldError, main, origin, shoot, startFakeUpstream, testWithConsoleGuard, type FakeUpstream } from './support'
 
@@ -153,8 +155,7 @@ test('"Run health check" shows each model’s result with the upstream’s messa
   await panel.getByLabel('Concurrency', { exact: true }).fill('2')
   const answer = page.waitForResponse((r) => r.url().endsWith('/health') && r.request().method() === 'POST')
   await panel.getByRole('button', { name: 'Run', exact: true }).click()
-  // While running: a spinner and disabled buttons.
-  await expect(panel.getByRole('button', { name: /Running…/ })).toBeDisabled()
+  // While running: a spinner and a disabled button (the panel closes once the check is seen running).
   await expect(runButton).toHaveText(/Checking…/)
   await expect(runButton).toBeDisabled()
   const res = await answer
@@ -268,4 +269,127 @@ test('"Check all" checks every provider and updates each row; screenshots', asyn
   await page.emulateMedia({ colorScheme: 'dark' })
   await shoot(page, 'health-dark.png', { grow: true })
   await page.emulateMedia({ colorScheme: 'light' })
+})
+
+// ---- Live checks ---------------------------------------------------------------
+
+const LIVE = { key: 'hc-live', name: 'Fake Live', fast: 'hc-fast', hang: 'hc-hang' }
+
+/**
+ * An upstream where `fast-model` answers at once and `hang-model` never does
+ * (until the server is closed): the check's timeout or a cancel ends it.
+ */
+async function startHangingUpstream(): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { model?: string }
+      if (body.model === 'hang-model') return // no answer
+      res.writeHead(200, { 'Content-Type': 'application/json' })
+      res.end(
+        JSON.stringify({
+          id: 'chatcmpl-live',
+          object: 'chat.completion',
+          created: 1764100000,
+          model: body.model,
+          choices: [{ index: 0, message: { role: 'assistant', content: 'H' }, finish_reason: 'length' }],
+          usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 },
+        }),
+      )
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections()
+        server.close(() => done())
+      }),
+  }
+}
+
+async function showLive(page: Page) {
+  await row(page, LIVE.key).getByRole('button', { name: `Show health of ${LIVE.name}` }).click()
+}
+
+test('a running check fills in model by model, survives leaving and reloading, and can be cancelled; screenshots', async ({ page, request }) => {
+  test.setTimeout(90_000)
+  const hanging = await startHangingUpstream()
+  try {
+    await createProvider(request, {
+      key: LIVE.key,
+      name: LIVE.name,
+      type: 'openai',
+      base_url: `${hanging.url}/v1`,
+      models: [
+        { alias: LIVE.fast, upstream: 'fast-model' },
+        { alias: LIVE.hang, upstream: 'hang-model' },
+      ],
+    })
+    await page.emulateMedia({ colorScheme: 'light' })
+    await page.goto('/#/health')
+    await showLive(page)
+    await row(page, LIVE.key).getByRole('button', { name: `Run health check for ${LIVE.name}` }).click()
+    const panel = page.getByRole('form', { name: `Health check options for ${LIVE.name}` })
+    // Long enough that a loaded machine does not reach it before the cancel.
+    await panel.getByLabel('Timeout (seconds)', { exact: true }).fill('30')
+    const started = Date.now()
+    await panel.getByRole('button', { name: 'Run', exact: true }).click()
+
+    // The fast model's row is healthy while the hanging one is still running.
+    const results = page.getByTestId('health-results')
+    await expect(results.getByRole('heading', { name: `Running check · ${LIVE.name}` })).toBeVisible()
+    await expect(resultRow(page, LIVE.fast)).toContainText('Healthy')
+    await expect(resultRow(page, LIVE.hang)).toContainText('Checking…')
+    await expect(results).toContainText('1 of 2 models answered')
+    expect(Date.now() - started).toBeLessThan(15_000)
+
+    // Leave for another page and come back: the running check is shown.
+    await page.goto('/#/providers')
+    await expect(page.getByRole('heading', { name: 'Providers', level: 1 })).toBeVisible()
+    await page.goto('/#/health')
+    await showLive(page)
+    await expect(results.getByRole('heading', { name: `Running check · ${LIVE.name}` })).toBeVisible()
+    await expect(resultRow(page, LIVE.fast)).toContainText('Healthy')
+    await expect(resultRow(page, LIVE.hang)).toContainText('Checking…')
+
+    // A reload too; and a second check of it is not offered meanwhile.
+    await page.reload()
+    await showLive(page)
+    await expect(results.getByRole('heading', { name: `Running check · ${LIVE.name}` })).toBeVisible()
+    await expect(resultRow(page, LIVE.fast)).toContainText('Healthy')
+    await expect(row(page, LIVE.key).getByRole('button', { name: `Run health check for ${LIVE.name}` })).toBeDisabled()
+    for (const width of [1280, 800]) {
+      await page.setViewportSize({ width, height: 900 })
+      await shoot(page, `health-running-light-${width}.png`)
+    }
+    await page.setViewportSize({ width: 1280, height: 900 })
+
+    // Cancel: the hanging model ends as cancelled, before the 30 s timeout.
+    await results.getByRole('button', { name: 'Cancel check' }).click()
+    await expect(results.getByRole('heading', { name: `Latest check · ${LIVE.name}` })).toBeVisible()
+    await expect(resultRow(page, LIVE.hang)).toContainText('Cancelled')
+    await expect(resultRow(page, LIVE.fast)).toContainText('Healthy')
+    expect(Date.now() - started).toBeLessThan(30_000)
+    await expect(results).toContainText('1 cancelled')
+    await expect(results.locator('time').first()).toHaveAttribute('title', /\d/)
+    const running = await request.get(`${origin}/admin/v1/health/running`)
+    expect(((await running.json()) as { data: unknown[] }).data).toEqual([])
+
+    // Screenshots: both themes, 800 and 1280 px, with the charts drawn.
+    await expect(page.getByTestId('chart-latency').locator('canvas')).toBeVisible()
+    await page.mouse.move(0, 0)
+    for (const theme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: theme })
+      for (const width of [800, 1280]) {
+        await page.setViewportSize({ width, height: 1500 })
+        await shoot(page, `health-${theme}-${width}.png`)
+      }
+    }
+    await page.emulateMedia({ colorScheme: 'light' })
+  } finally {
+    await hanging.close()
+  }
 })

@@ -27,13 +27,16 @@ export class ApiError extends Error {
   readonly status: number
   readonly code: string
   readonly field: string | undefined
+  /** With code "check_running": the check already running for that provider. */
+  readonly checkId: string | undefined
 
-  constructor(status: number, code: string, message: string, field?: string) {
+  constructor(status: number, code: string, message: string, field?: string, checkId?: string) {
     super(message)
     this.name = 'ApiError'
     this.status = status
     this.code = code
     this.field = field
+    this.checkId = checkId
   }
 }
 
@@ -71,7 +74,8 @@ function isAdminErrorBody(v: unknown): v is AdminErrorBody {
   return (
     typeof e.code === 'string' &&
     typeof e.message === 'string' &&
-    (e.field === undefined || typeof e.field === 'string')
+    (e.field === undefined || typeof e.field === 'string') &&
+    (e.check_id === undefined || typeof e.check_id === 'string')
   )
 }
 
@@ -102,7 +106,7 @@ async function send(path: string, init: RequestInit | undefined, token: string |
   if (!res.ok) {
     if (isAdminErrorBody(body)) {
       if (res.status === 401 && body.error.code === 'unauthorized') throw new UnauthorizedError(body.error.message)
-      throw new ApiError(res.status, body.error.code, body.error.message, body.error.field)
+      throw new ApiError(res.status, body.error.code, body.error.message, body.error.field, body.error.check_id)
     }
     const reason = res.statusText ? ` ${res.statusText}` : ''
     throw new ApiError(res.status, 'http_error', `The server answered HTTP ${res.status}${reason}.`)
@@ -290,12 +294,7 @@ function isCheckResult(v: unknown): v is CheckResult {
 
 /** Fills what a reader may rely on: models never null, each model's optional parts set. */
 function normalizeCheck(c: CheckResult): CheckResult {
-  const models = (Array.isArray(c.models) ? c.models : []).map((m) => ({
-    ...m,
-    upstream_model: typeof m.upstream_model === 'string' ? m.upstream_model : m.model,
-    status_code: typeof m.status_code === 'number' ? m.status_code : null,
-    error: isRecord(m.error) ? { type: String(m.error.type ?? ''), message: m.error.message } : null,
-  }))
+  const models = (Array.isArray(c.models) ? c.models : []).map(normalizeModelResult)
   const healthy = models.filter((m) => m.status === 'healthy').length
   const summary = isRecord(c.summary)
     ? c.summary
@@ -325,7 +324,7 @@ export async function checkProvider(id: number, options: CheckOptions = {}): Pro
   return expectCheck(await request(`${providerPath(id)}/health`, jsonInit('POST', options)), 'health check')
 }
 
-/** POST /admin/v1/health/check: checks the given (default: all) providers one after another. */
+/** POST /admin/v1/health/check: checks the given (default: all) providers concurrently. */
 export async function checkAllProviders(body: CheckAllRequest = {}): Promise<CheckAllResult> {
   const res = await request('/health/check', jsonInit('POST', body))
   if (!isRecord(res) || !Array.isArray(res.providers)) throw invalidResponse('health check')
@@ -336,6 +335,77 @@ export async function checkAllProviders(body: CheckAllRequest = {}): Promise<Che
     total_providers: num(res.total_providers, providers.length),
     healthy_providers: num(res.healthy_providers, providers.filter((c) => c.status === 'healthy').length),
     unhealthy_providers: num(res.unhealthy_providers, providers.filter((c) => c.status === 'unhealthy').length),
+  }
+}
+
+/** A check in flight (GET /admin/v1/health/running), with its model results so far. */
+export type RunningCheck = Omit<components['schemas']['RunningCheck'], 'models'> & { models: ModelCheckResult[] }
+
+function isRunningCheck(v: unknown): v is RunningCheck {
+  return (
+    isRecord(v) &&
+    typeof v.check_id === 'string' &&
+    typeof v.provider_id === 'number' &&
+    (v.models === null || v.models === undefined || (Array.isArray(v.models) && v.models.every(isModelCheckResult)))
+  )
+}
+
+/** A model result as the server sent it, with its optional parts filled. */
+export function normalizeModelResult(m: ModelCheckResult): ModelCheckResult {
+  return {
+    ...m,
+    upstream_model: typeof m.upstream_model === 'string' ? m.upstream_model : m.model,
+    status_code: typeof m.status_code === 'number' ? m.status_code : null,
+    error: isRecord(m.error) ? { type: String(m.error.type ?? ''), message: m.error.message } : null,
+  }
+}
+
+/** Returns v as a model result when it has the documented fields, else null. */
+export function toModelResult(v: unknown): ModelCheckResult | null {
+  return isModelCheckResult(v) ? normalizeModelResult(v) : null
+}
+
+/** Returns v as a CheckResult when it has the documented fields, else null. */
+export function toCheckResult(v: unknown): CheckResult | null {
+  return isCheckResult(v) ? normalizeCheck(v) : null
+}
+
+/** Returns v as a RunningCheck when it has the documented fields, else null. */
+export function toRunningCheck(v: unknown): RunningCheck | null {
+  if (!isRunningCheck(v)) return null
+  return {
+    check_id: v.check_id,
+    provider_id: v.provider_id,
+    provider_key: typeof v.provider_key === 'string' ? v.provider_key : '',
+    trigger: v.trigger,
+    started_at: typeof v.started_at === 'string' ? v.started_at : '',
+    models_total: typeof v.models_total === 'number' ? v.models_total : 0,
+    models: (Array.isArray(v.models) ? v.models : []).map(normalizeModelResult),
+  }
+}
+
+/** GET /admin/v1/health/running: the checks in flight, whoever started them. */
+export async function listRunningChecks(signal?: AbortSignal): Promise<RunningCheck[]> {
+  const data = dataArray(await request('/health/running', signal ? { signal } : undefined), 'running checks')
+  return data.map((v) => {
+    const c = toRunningCheck(v)
+    if (!c) throw invalidResponse('running checks')
+    return c
+  })
+}
+
+/**
+ * DELETE /admin/v1/health/checks/{id}: cancels a running check and resolves
+ * once it has ended (its unfinished models are "cancelled", the partial
+ * result is stored). A check that already finished is not an error.
+ */
+export async function cancelCheck(checkId: string): Promise<void> {
+  try {
+    await request(`/health/checks/${encodeURIComponent(checkId)}`, { method: 'DELETE' })
+  } catch (err) {
+    // It ended on its own in between: what the caller wanted is true.
+    if (err instanceof ApiError && err.status === 404) return
+    throw err
   }
 }
 
@@ -382,7 +452,7 @@ export async function getHealthSummary(id: number, window = '24h', signal?: Abor
     to: typeof body.to === 'string' ? body.to : '',
     models: body.models.map((m) => ({
       ...m,
-      last_status: m.last_status === 'healthy' ? 'healthy' : 'unhealthy',
+      last_status: m.last_status === 'healthy' || m.last_status === 'cancelled' ? m.last_status : 'unhealthy',
       last_checked_at: typeof m.last_checked_at === 'string' ? m.last_checked_at : '',
       series: Array.isArray(m.series) ? m.series : [],
     })),

@@ -12,6 +12,8 @@ export interface AdminErrorBody {
     code: string
     message: string
     field?: string
+    /** With code check_running: the check already running for that provider. */
+    check_id?: string
   }
 }
 
@@ -81,7 +83,7 @@ export interface Preset {
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy' | 'disabled' | 'unknown'
 
 /** One model's health in a check. */
-export type ModelHealthStatus = 'healthy' | 'unhealthy'
+export type ModelHealthStatus = 'healthy' | 'unhealthy' | 'cancelled'
 
 /** Why a model check failed. Unknown future types pass through as strings. */
 export type CheckErrorType = 'upstream_error' | 'connect_error' | 'timeout' | 'canceled' | 'internal_error' | (string & {})
@@ -126,7 +128,9 @@ export interface CheckResult {
   models: ModelCheckResult[]
   summary: CheckSummary
   avg_response_time_ms: number
-  /** RFC 3339. */
+  /** RFC 3339: when the check began (absent in checks stored by older versions). */
+  started_at?: string
+  /** RFC 3339: when the check finished. */
   checked_at: string
   duration_ms: number
   trigger: CheckTrigger

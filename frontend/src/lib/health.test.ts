@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import type { LatencyPoint } from '../api/types'
+import type { LatencyPoint, ModelCheckResult } from '../api/types'
 import {
   NOT_CHECKED,
-  SPARK_HEADROOM,
   buildCheckOptions,
   checkAllSummary,
   defaultOptions,
@@ -14,7 +13,13 @@ import {
   relativeTime,
   runAnnouncement,
   scheduleLabel,
-  sparkline,
+  checkStatus,
+  disabledNote,
+  finishedAgo,
+  latencyChartData,
+  latencyLabel,
+  latencyStats,
+  uptimeChartData,
   statusMeta,
   triggerLabel,
   uptimeTone,
@@ -55,7 +60,7 @@ describe('labels', () => {
     expect(errorTypeLabel('upstream_error')).toBe('Upstream error')
     expect(errorTypeLabel('connect_error')).toBe('Connection failed')
     expect(errorTypeLabel('timeout')).toBe('Timed out')
-    expect(errorTypeLabel('canceled')).toBe('Canceled')
+    expect(errorTypeLabel('canceled')).toBe('Cancelled')
     expect(errorTypeLabel('internal_error')).toBe('Internal error')
     expect(errorTypeLabel('new_kind')).toBe('new_kind')
   })
@@ -94,13 +99,18 @@ describe('labels', () => {
   })
 
   it('summarises "Check all" and a finished run', () => {
-    expect(checkAllSummary([{ status: 'degraded' }, { status: 'healthy' }, { status: 'healthy' }])).toBe(
+    expect(checkAllSummary([{ status: 'degraded', models: [] }, { status: 'healthy', models: [] }, { status: 'healthy', models: [] }])).toBe(
       'Checked 3 providers: 2 healthy, 1 degraded.',
     )
-    expect(checkAllSummary([{ status: 'disabled' }])).toBe('Checked 1 provider: 1 disabled.')
+    expect(checkAllSummary([{ status: 'disabled', models: [] }, { status: 'unknown', models: [] }])).toBe(
+      'Checked 2 providers: 1 disabled, 1 no models mapped.',
+    )
     expect(checkAllSummary([])).toBe('There was no provider to check.')
-    expect(runAnnouncement('OpenAI', { status: 'degraded', summary: { total_models: 2, healthy_models: 1, unhealthy_models: 1 } })).toBe(
-      'OpenAI is degraded: 1 of 2 models healthy.',
+    expect(
+      runAnnouncement('OpenAI', { status: 'degraded', models: [], summary: { total_models: 2, healthy_models: 1, unhealthy_models: 1 } }),
+    ).toBe('OpenAI is degraded: 1 of 2 models healthy.')
+    expect(runAnnouncement('Local', { status: 'unknown', models: [], summary: { total_models: 0, healthy_models: 0, unhealthy_models: 0 } })).toBe(
+      'Local has no models mapped: nothing was checked.',
     )
   })
 })
@@ -170,23 +180,85 @@ describe('check options', () => {
   })
 })
 
-describe('sparkline', () => {
-  const pt = (ms: number, status: 'healthy' | 'unhealthy' = 'healthy'): LatencyPoint => ({ at: '2026-11-25T12:00:00Z', response_time_ms: ms, status })
+describe('charts', () => {
+  const pt = (at: string, ms: number, status: LatencyPoint['status'] = 'healthy'): LatencyPoint => ({ at, response_time_ms: ms, status })
+  const summary = {
+    models: [
+      { model: 'a', uptime_percent: 50, checks: 3, p50_ms: 10, p95_ms: 20, last_status: 'healthy' as const, last_checked_at: '', series: [pt('2026-11-25T11:00:00Z', 10), pt('2026-11-25T11:30:00Z', 30000, 'unhealthy'), pt('2026-11-25T11:40:00Z', 5, 'cancelled')] },
+      { model: 'b', uptime_percent: 100, checks: 1, p50_ms: 7, p95_ms: 7, last_status: 'healthy' as const, last_checked_at: '', series: [pt('2026-11-25T11:30:00Z', 7)] },
+    ],
+  }
 
-  it('spaces points evenly; 0 ms at the bottom, the largest at the headroom line', () => {
-    const s = sparkline([pt(0), pt(50), pt(100, 'unhealthy')], 106, 26, 3)
-    expect(s.max).toBe(100)
-    expect(s.points.map((p) => p.x)).toEqual([3, 53, 103])
-    expect(s.points[0]?.y).toBe(23)
-    expect(s.points[2]?.y).toBeCloseTo(23 - 20 * SPARK_HEADROOM, 5)
-    expect(s.points[2]?.healthy).toBe(false)
-    expect(s.path).toBe(`M3 23 L53 ${s.points[1]?.y} L103 ${s.points[2]?.y}`)
+  it('aligns the latency series of every model on the union of check times, without cancelled probes', () => {
+    const d = latencyChartData(summary, '24h', Date.parse('2026-11-25T12:00:00Z'))
+    expect(d.range).toEqual([Date.parse('2026-11-24T12:00:00Z') / 1000, Date.parse('2026-11-25T12:00:00Z') / 1000])
+    const t0 = Date.parse('2026-11-25T11:00:00Z') / 1000
+    expect(d.x).toEqual([t0, t0 + 1800])
+    expect(d.models).toEqual(['a', 'b'])
+    expect(d.y).toEqual([
+      [10, 30000],
+      [null, 7],
+    ])
   })
 
-  it('puts one point in the middle and draws nothing for none', () => {
-    const one = sparkline([pt(200)], 120, 28)
-    expect(one.points).toHaveLength(1)
-    expect(one.points[0]?.x).toBe(60)
-    expect(sparkline([], 120, 28)).toEqual({ path: '', points: [], max: 0 })
+  it('buckets uptime per hour over 24 h and per 6 h over 7 days', () => {
+    const now = Date.parse('2026-11-25T11:50:00Z')
+    const day = uptimeChartData(summary, '24h', now)
+    expect(day.x).toHaveLength(24)
+    expect(day.x[23]).toBe(Date.parse('2026-11-25T11:00:00Z') / 1000)
+    // a: one healthy and one unhealthy in the 11:00 hour; the cancelled one counts in neither.
+    expect(day.y[0]?.[23]).toBe(50)
+    expect(day.y[1]?.[23]).toBe(100)
+    expect(day.y[0]?.[0]).toBeNull()
+    const week = uptimeChartData(summary, '7d', now)
+    expect(week.x).toHaveLength(28)
+    expect(week.y[0]?.[27]).toBe(50)
+  })
+})
+
+describe('latency and labels', () => {
+  const m = (model: string, ms: number, extra: Partial<ModelCheckResult> = {}): ModelCheckResult => ({
+    model,
+    upstream_model: model,
+    status: 'healthy',
+    response_time_ms: ms,
+    status_code: 200,
+    error: null,
+    ...extra,
+  })
+
+  it('averages without timed-out and cancelled models, counting them apart', () => {
+    const stats = latencyStats([
+      m('a', 10),
+      m('b', 30),
+      m('c', 10000, { status: 'unhealthy', status_code: null, error: { type: 'timeout', message: 'no answer within 10s' } }),
+      m('d', 3000, { status: 'cancelled', status_code: null, error: { type: 'canceled', message: 'cancelled' } }),
+    ])
+    expect(stats).toEqual({ avgMs: 20, timedOut: 1, cancelled: 1 })
+    expect(latencyLabel(stats)).toBe('avg 20 ms · 1 timed out · 1 cancelled')
+    expect(latencyLabel(latencyStats([m('c', 10000, { status: 'unhealthy', error: { type: 'timeout', message: 'x' } })]))).toBe('1 timed out')
+    // An upstream error answered in time is a real latency.
+    expect(latencyStats([m('e', 40, { status: 'unhealthy', status_code: 500, error: { type: 'upstream_error', message: 'x' } })]).avgMs).toBe(40)
+  })
+
+  it('names "unknown" for what it is: no models mapped, or every model cancelled', () => {
+    expect(checkStatus({ status: 'unknown', models: [] })).toBe('no_models')
+    expect(statusMeta('no_models').label).toBe('No models mapped')
+    expect(checkStatus({ status: 'unknown', models: [m('a', 1, { status: 'cancelled' })] })).toBe('cancelled')
+    expect(statusMeta('cancelled').label).toBe('Cancelled')
+    expect(checkStatus({ status: 'degraded', models: [] })).toBe('degraded')
+  })
+
+  it('says "Disabled" once', () => {
+    expect(disabledNote(false, 'disabled')).toBeNull()
+    expect(disabledNote(false, 'healthy')).toBe('Disabled')
+    expect(disabledNote(false, null)).toBe('Disabled')
+    expect(disabledNote(true, 'healthy')).toBeNull()
+  })
+
+  it('says when a check finished', () => {
+    const now = Date.parse('2026-11-25T12:00:00Z')
+    expect(finishedAgo('2026-11-25T11:59:58Z', now)).toBe('finished just now')
+    expect(finishedAgo('2026-11-25T11:59:33Z', now)).toBe('finished 27 s ago')
   })
 })

@@ -1,4 +1,4 @@
-import type { CheckOptions, CheckResult, CheckTrigger, HealthStatus, LatencyPoint, ModelMapping } from '../api/types'
+import type { CheckOptions, CheckResult, CheckTrigger, HealthStatus, HealthSummary, ModelCheckResult, ModelMapping } from '../api/types'
 
 // Pure presentation and option logic of the Health page: views map through
 // these and stay free of rules.
@@ -19,9 +19,19 @@ const STATUS_META: Record<HealthStatus, StatusMeta> = {
   unknown: { label: 'Unknown', tone: 'neutral' },
 }
 
+// The one status vocabulary of the dashboard: besides the server's statuses,
+// a model or check stopped by a cancel, a provider with no model mapped, and
+// a check in flight.
+const EXTRA_META: Record<string, StatusMeta> = {
+  cancelled: { label: 'Cancelled', tone: 'neutral' },
+  no_models: { label: 'No models mapped', tone: 'neutral' },
+  checking: { label: 'Checking…', tone: 'neutral' },
+}
+
 /** Label and tone of a provider or model status; anything unexpected is a grey "Unknown". */
 export function statusMeta(status: string | null | undefined): StatusMeta {
   if (status && Object.prototype.hasOwnProperty.call(STATUS_META, status)) return STATUS_META[status as HealthStatus]
+  if (status && Object.prototype.hasOwnProperty.call(EXTRA_META, status)) return EXTRA_META[status] ?? STATUS_META.unknown
   return STATUS_META.unknown
 }
 
@@ -43,7 +53,7 @@ const ERROR_TYPE_LABEL: Record<string, string> = {
   upstream_error: 'Upstream error',
   connect_error: 'Connection failed',
   timeout: 'Timed out',
-  canceled: 'Canceled',
+  canceled: 'Cancelled',
   internal_error: 'Internal error',
 }
 
@@ -188,48 +198,143 @@ export function optionsErrorsFromApi(err: { message: string; field?: string | un
   return { form: err.message }
 }
 
-// ---- Sparkline --------------------------------------------------------------
+// ---- Charts ------------------------------------------------------------------
 
-/** The largest latency sits at this fraction of the height. */
-export const SPARK_HEADROOM = 0.8
+/** The summary windows the charts offer. */
+export const CHART_WINDOWS = ['24h', '7d'] as const
+export type ChartWindow = (typeof CHART_WINDOWS)[number]
 
-export interface SparkPoint {
-  x: number
-  y: number
-  ms: number
-  healthy: boolean
-}
+const WINDOW_SECS: Record<ChartWindow, number> = { '24h': 86_400, '7d': 7 * 86_400 }
+/** Uptime is shown per hour over 24 h, per 6 h over 7 days. */
+const BUCKET_SECS: Record<ChartWindow, number> = { '24h': 3_600, '7d': 6 * 3_600 }
 
-export interface Sparkline {
-  /** SVG path through the points ("" for no points). */
-  path: string
-  points: SparkPoint[]
-  max: number
+/** uPlot's column data: x in Unix seconds, one y array per model (null = no point there). */
+export interface ChartData {
+  /** The x range shown: the whole window, in Unix seconds (a lone point is not stretched over years). */
+  range: [number, number]
+  x: number[]
+  models: string[]
+  y: Array<Array<number | null>>
 }
 
 /**
- * Lays out a latency series in a width × height box: evenly spaced in order
- * (the checks, not wall time, so a burst of checks stays readable), 0 ms at
- * the bottom and the largest latency at 80% of the height (a flat series is
- * not glued to the top edge), `pad` kept free at the edges for the dots. One
- * point sits in the middle.
+ * The latency of each model's checks over time, in uPlot's aligned form:
+ * the x values are every check time of any model, each model has its latency
+ * at its own times and null elsewhere. Cancelled probes say nothing about
+ * latency and are left out.
  */
-export function sparkline(series: readonly LatencyPoint[], width: number, height: number, pad = 3): Sparkline {
-  const n = series.length
-  if (n === 0) return { path: '', points: [], max: 0 }
-  const max = Math.max(0, ...series.map((p) => p.response_time_ms))
-  const top = Math.max(1, max) / SPARK_HEADROOM
-  const w = width - 2 * pad
-  const h = height - 2 * pad
-  const round = (v: number) => Math.round(v * 10) / 10
-  const points = series.map((p, i) => ({
-    x: round(n === 1 ? width / 2 : pad + (w * i) / (n - 1)),
-    y: round(pad + h - (h * Math.max(0, p.response_time_ms)) / top),
-    ms: p.response_time_ms,
-    healthy: p.status === 'healthy',
-  }))
-  const path = points.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x} ${p.y}`).join(' ')
-  return { path, points, max }
+export function latencyChartData(summary: Pick<HealthSummary, 'models'>, window: ChartWindow, now: number): ChartData {
+  const times = new Set<number>()
+  const perModel = summary.models.map((m) => {
+    const at = new Map<number, number>()
+    for (const p of m.series) {
+      if (p.status === 'cancelled') continue
+      const t = Math.floor(new Date(p.at).getTime() / 1000)
+      if (Number.isNaN(t)) continue
+      at.set(t, p.response_time_ms)
+      times.add(t)
+    }
+    return at
+  })
+  const x = [...times].sort((a, b) => a - b)
+  const end = Math.ceil(now / 1000)
+  return {
+    range: [end - WINDOW_SECS[window], end],
+    x,
+    models: summary.models.map((m) => m.model),
+    y: perModel.map((at) => x.map((t) => at.get(t) ?? null)),
+  }
+}
+
+/**
+ * Uptime per time bucket (hour over 24 h, 6 h over 7 days) ending at `now`:
+ * the share of each model's healthy checks in the bucket, in percent, or null
+ * when the bucket has no check of it. Cancelled probes count in neither.
+ */
+export function uptimeChartData(summary: Pick<HealthSummary, 'models'>, window: ChartWindow, now: number): ChartData {
+  const size = BUCKET_SECS[window]
+  const end = Math.ceil(now / 1000 / size) * size
+  const count = WINDOW_SECS[window] / size
+  const first = end - count * size
+  const x = Array.from({ length: count }, (_, i) => first + i * size)
+  const y = summary.models.map((m) => {
+    const ok = new Array<number>(count).fill(0)
+    const all = new Array<number>(count).fill(0)
+    for (const p of m.series) {
+      if (p.status === 'cancelled') continue
+      const t = new Date(p.at).getTime() / 1000
+      const i = Math.floor((t - first) / size)
+      if (Number.isNaN(i) || i < 0 || i >= count) continue
+      all[i] = (all[i] ?? 0) + 1
+      if (p.status === 'healthy') ok[i] = (ok[i] ?? 0) + 1
+    }
+    return all.map((n, i) => (n === 0 ? null : Math.round((1000 * (ok[i] ?? 0)) / n) / 10))
+  })
+  return { range: [first, end], x, models: summary.models.map((m) => m.model), y }
+}
+
+// ---- Latency and labels --------------------------------------------------------
+
+export interface LatencyStats {
+  /** Mean response time of the models that answered or failed in time; null when none did. */
+  avgMs: number | null
+  /** Models whose probe ran into the timeout (not in the average). */
+  timedOut: number
+  /** Models whose probe was cancelled (not in the average). */
+  cancelled: number
+}
+
+/**
+ * The average latency of a check without its timed-out models (their
+ * "latency" is the timeout, which says nothing about the provider's speed)
+ * and without cancelled ones; both are counted separately.
+ */
+export function latencyStats(models: readonly ModelCheckResult[]): LatencyStats {
+  let sum = 0
+  let n = 0
+  let timedOut = 0
+  let cancelled = 0
+  for (const m of models) {
+    if (m.status === 'cancelled') cancelled++
+    else if (m.error?.type === 'timeout') timedOut++
+    else {
+      sum += m.response_time_ms
+      n++
+    }
+  }
+  return { avgMs: n > 0 ? sum / n : null, timedOut, cancelled }
+}
+
+/** "avg 412 ms", "avg 20 ms · 1 timed out", "1 timed out". */
+export function latencyLabel(stats: LatencyStats): string {
+  const parts: string[] = []
+  if (stats.avgMs !== null) parts.push(`avg ${formatMs(stats.avgMs)}`)
+  if (stats.timedOut > 0) parts.push(`${stats.timedOut} timed out`)
+  if (stats.cancelled > 0) parts.push(`${stats.cancelled} cancelled`)
+  return parts.join(' · ')
+}
+
+/**
+ * The status a check is shown with: its own, except "unknown", which the
+ * server reports both for a provider with no model mapped and for a check
+ * whose every model was cancelled — each is named for what it is.
+ */
+export function checkStatus(c: Pick<CheckResult, 'status' | 'models'>): string {
+  if (c.status !== 'unknown') return c.status
+  if (c.models.length === 0) return 'no_models'
+  if (c.models.every((m) => m.status === 'cancelled')) return 'cancelled'
+  return 'unknown'
+}
+
+/** "finished 12 s ago", "finished just now". */
+export function finishedAgo(iso: string, now: number): string {
+  return `finished ${relativeTime(iso, now)}`
+}
+
+/** The note beside a provider's status badge: "Disabled" unless the badge already says it. */
+export function disabledNote(enabled: boolean, shownStatus: string | null): string | null {
+  if (enabled || shownStatus === 'disabled') return null
+  return 'Disabled'
 }
 
 /** Uptime colour: ≥ 99% green, ≥ 90% amber, below red. */
@@ -239,18 +344,22 @@ export function uptimeTone(percent: number): Tone {
   return 'danger'
 }
 
-/** "Checked 3 providers: 1 healthy, 1 degraded, 1 unhealthy." */
-export function checkAllSummary(results: ReadonlyArray<Pick<CheckResult, 'status'>>): string {
+/** "Checked 3 providers: 1 healthy, 1 degraded, 1 no models mapped." */
+export function checkAllSummary(results: ReadonlyArray<Pick<CheckResult, 'status' | 'models'>>): string {
   if (results.length === 0) return 'There was no provider to check.'
-  const order: HealthStatus[] = ['healthy', 'degraded', 'unhealthy', 'disabled', 'unknown']
-  const counts = order
-    .map((s) => [s, results.filter((r) => statusMeta(r.status).label === STATUS_META[s].label).length] as const)
-    .filter(([, n]) => n > 0)
-    .map(([s, n]) => `${n} ${s}`)
-  return `Checked ${unit(results.length, 'provider')}: ${counts.join(', ')}.`
+  const counts = new Map<string, number>()
+  for (const r of results) {
+    const label = statusMeta(checkStatus(r)).label.toLowerCase()
+    counts.set(label, (counts.get(label) ?? 0) + 1)
+  }
+  const order = ['healthy', 'degraded', 'unhealthy', 'cancelled', 'disabled', 'no models mapped', 'unknown']
+  const parts = [...counts].sort(([a], [b]) => order.indexOf(a) - order.indexOf(b)).map(([label, n]) => `${n} ${label}`)
+  return `Checked ${unit(results.length, 'provider')}: ${parts.join(', ')}.`
 }
 
 /** "openai is degraded: 1 of 2 models healthy." — the live announcement of a finished run. */
-export function runAnnouncement(label: string, c: Pick<CheckResult, 'status' | 'summary'>): string {
-  return `${label} is ${statusMeta(c.status).label.toLowerCase()}: ${healthyOfTotal(c)}.`
+export function runAnnouncement(label: string, c: Pick<CheckResult, 'status' | 'summary' | 'models'>): string {
+  const status = checkStatus(c)
+  if (status === 'no_models') return `${label} has no models mapped: nothing was checked.`
+  return `${label} is ${statusMeta(status).label.toLowerCase()}: ${healthyOfTotal(c)}.`
 }

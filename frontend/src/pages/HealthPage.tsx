@@ -1,4 +1,4 @@
-import { useState, type ReactNode } from 'react'
+import { useEffect, useState, type ReactNode } from 'react'
 import type { CheckOptions, CheckResult, Provider } from '../api/types'
 import { Icon } from '../components/Icon'
 import { LoadError, NoticeBar, type Notice } from '../components/Callouts'
@@ -6,14 +6,26 @@ import { PageHeader } from '../components/PageHeader'
 import { Spinner } from '../components/Spinner'
 import { CheckHistory } from '../components/health/CheckHistory'
 import { CheckOptionsPanel } from '../components/health/CheckOptionsPanel'
-import { CheckResults } from '../components/health/CheckResults'
+import { CheckResults, LiveCheckResults } from '../components/health/CheckResults'
+import { HealthCharts } from '../components/health/HealthCharts'
 import { HealthBadge } from '../components/health/HealthBadge'
-import { HealthSummaryTable } from '../components/health/HealthSummaryTable'
 import { ProviderHealthTable } from '../components/health/ProviderHealthTable'
-import { HISTORY_LIMIT, useHealth, useNow, useProviderHealth, type Loadable } from '../hooks/useHealth'
+import { HISTORY_LIMIT, useHealth, useHealthHistory, useNow, type Loadable } from '../hooks/useHealth'
 import { toApiError } from '../api/client'
 import { formatDateTime } from '../lib/format'
-import { checkAllSummary, formatMs, healthyOfTotal, relativeTime, runAnnouncement, triggerLabel } from '../lib/health'
+import {
+  checkAllSummary,
+  checkStatus,
+  finishedAgo,
+  formatMs,
+  healthyOfTotal,
+  latencyLabel,
+  latencyStats,
+  runAnnouncement,
+  triggerLabel,
+} from '../lib/health'
+import { liveProgress, type LiveCheck } from '../lib/healthLive'
+import '../styles/health.css'
 import { ADD_PROVIDER_HREF } from '../lib/routes'
 
 
@@ -27,10 +39,17 @@ export function HealthPage() {
   const [notice, setNotice] = useState<Notice | null>(null)
   const [announce, setAnnounce] = useState('')
 
-  const list = health.state.kind === 'ready' ? health.state.providers : []
+  const list = health.state.kind === 'ready' ? health.state.value : []
   const selected: Provider | undefined = list.find((p) => p.id === selectedId) ?? list[0]
-  const detail = useProviderHealth(selected?.id ?? null, health.revision)
+  const history = useHealthHistory(selected?.id ?? null)
   const label = (p: Provider) => p.name || p.key
+
+  // The options panel has done its part once the check is seen running:
+  // its rows fill in the results below.
+  const openRunning = optionsFor !== null ? health.running.get(optionsFor) : undefined
+  useEffect(() => {
+    if (openRunning) setOptionsFor(null)
+  }, [openRunning])
 
   function select(p: Provider) {
     if (p.id !== selected?.id) setViewing(null)
@@ -39,10 +58,20 @@ export function HealthPage() {
 
   async function run(p: Provider, options: CheckOptions) {
     setNotice(null)
-    const r = await health.run(p.id, options)
     setSelectedId(p.id)
     setViewing(null)
-    setAnnounce(runAnnouncement(label(p), r))
+    const r = await health.run(p.id, options)
+    if (r.kind === 'finished') setAnnounce(runAnnouncement(label(p), r.check))
+    else setNotice({ kind: 'info', text: `${label(p)} was already being checked: its running check is shown.` })
+  }
+
+  async function cancel(c: LiveCheck, p: Provider) {
+    try {
+      await health.cancel(c.check_id)
+      setAnnounce(`The check of ${label(p)} was cancelled.`)
+    } catch (err) {
+      setNotice({ kind: 'error', text: `The check of ${label(p)} could not be cancelled: ${toApiError(err).message}` })
+    }
   }
 
   async function checkAll() {
@@ -133,18 +162,20 @@ export function HealthPage() {
 
             <ResultsCard
               provider={selected}
-              latest={latestOf(health.last.get(selected.id), detail.history)}
+              latest={latestOf(health.last.get(selected.id), history)}
               viewing={viewing}
               running={health.running.has(selected.id)}
+              live={health.running.get(selected.id) ?? null}
               now={now}
               onLatest={() => setViewing(null)}
+              onCancel={(c) => void cancel(c, selected)}
             />
 
-            <div className="hgrid">
+            <div className="hgrid hgrid--one">
               <section className="card hcard" aria-labelledby="health-history">
                 <h2 id="health-history" className="card__title">Recent checks</h2>
                 <p className="card__lead">The last {HISTORY_LIMIT} checks of {label(selected)}, newest first. Pick one to see its results.</p>
-                <LoadableView state={detail.history} what="history">
+                <LoadableView state={history} what="history">
                   {(checks) => (
                     <CheckHistory
                       checks={checks}
@@ -155,14 +186,8 @@ export function HealthPage() {
                   )}
                 </LoadableView>
               </section>
-              <section className="card hcard" aria-labelledby="health-summary">
-                <h2 id="health-summary" className="card__title">Last 24 hours</h2>
-                <p className="card__lead">Per model: uptime, median and 95th-percentile latency of its checks.</p>
-                <LoadableView state={detail.summary} what="summary">
-                  {(summary) => <HealthSummaryTable summary={summary} />}
-                </LoadableView>
-              </section>
             </div>
+            <HealthCharts providerId={selected.id} label={label(selected)} />
           </>
         )}
       </div>
@@ -182,48 +207,59 @@ interface ResultsCardProps {
   latest: CheckResult | null
   viewing: CheckResult | null
   running: boolean
+  /** The running check of this provider, when its events have told of it. */
+  live: LiveCheck | null
   now: number
   onLatest: () => void
+  onCancel: (c: LiveCheck) => void
 }
 
-function ResultsCard({ provider, latest, viewing, running, now, onLatest }: ResultsCardProps) {
+function ResultsCard({ provider, latest, viewing, running, live, now, onLatest, onCancel }: ResultsCardProps) {
   const check = viewing ?? latest
   const label = provider.name || provider.key
+  const showLive = running && !viewing
   return (
     <section className="card hcard" aria-labelledby="health-results" data-testid="health-results">
       <div className="hcard__head">
         <div className="hcard__titles">
           <h2 id="health-results" className="card__title">
-            {viewing ? 'Earlier check' : 'Latest check'} · {label}
+            {showLive ? 'Running check' : viewing ? 'Earlier check' : 'Latest check'} · {label}
           </h2>
-          {check && (
+          {showLive && (
             <p className="hcard__meta">
-              <HealthBadge status={check.status} />
-              <span>{healthyOfTotal(check)}</span>
-              {check.summary.total_models > 0 && <span>avg {formatMs(check.avg_response_time_ms)}</span>}
-              <span>took {formatMs(check.duration_ms)}</span>
-              <span>
-                {triggerLabel(check.trigger)},{' '}
-                <time dateTime={check.checked_at} title={formatDateTime(check.checked_at)}>
-                  {relativeTime(check.checked_at, now)}
-                </time>
+              <span className="hcard__running" role="status">
+                <Spinner />
+                {live?.cancelling ? `Cancelling the check of ${label}…` : `Checking ${label}: ${live ? liveProgress(live) : 'starting…'}`}
               </span>
+              {live && <span>{triggerLabel(live.trigger)}</span>}
             </p>
           )}
+          {!showLive && check && <CheckMeta check={check} now={now} />}
         </div>
-        {running && (
-          <span className="hcard__running" role="status">
-            <Spinner />
-            Checking {label}…
-          </span>
+        {showLive && (
+          <button
+            type="button"
+            className="btn btn--small btn--danger"
+            disabled={!live || live.cancelling}
+            onClick={() => live && onCancel(live)}
+          >
+            <Icon name="close" size={14} />
+            {live?.cancelling ? 'Cancelling…' : 'Cancel check'}
+          </button>
         )}
-        {viewing && !running && (
+        {viewing && (
           <button type="button" className="btn btn--small" onClick={onLatest}>
-            Show latest
+            {running ? 'Show running check' : 'Show latest'}
           </button>
         )}
       </div>
-      {check ? (
+      {showLive ? (
+        live ? (
+          <LiveCheckResults check={live} mapped={provider.models} />
+        ) : (
+          <p className="hresults__none muted">Starting the check…</p>
+        )
+      ) : check ? (
         <CheckResults check={check} />
       ) : (
         <p className="hresults__none muted">
@@ -231,6 +267,24 @@ function ResultsCard({ provider, latest, viewing, running, now, onLatest }: Resu
         </p>
       )}
     </section>
+  )
+}
+
+function CheckMeta({ check, now }: { check: CheckResult; now: number }) {
+  const latency = latencyLabel(latencyStats(check.models))
+  return (
+    <p className="hcard__meta">
+      <HealthBadge status={checkStatus(check)} />
+      {check.summary.total_models > 0 && <span>{healthyOfTotal(check)}</span>}
+      {latency && <span>{latency}</span>}
+      <span>took {formatMs(check.duration_ms)}</span>
+      <span>
+        {triggerLabel(check.trigger)},{' '}
+        <time dateTime={check.checked_at} title={formatDateTime(check.checked_at)}>
+          {finishedAgo(check.checked_at, now)}
+        </time>
+      </span>
+    </p>
   )
 }
 

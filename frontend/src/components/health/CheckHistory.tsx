@@ -1,6 +1,6 @@
 import type { CheckResult } from '../../api/types'
 import { formatDateTime } from '../../lib/format'
-import { formatMs, relativeTime, triggerLabel } from '../../lib/health'
+import { checkStatus, finishedAgo, formatMs, triggerLabel } from '../../lib/health'
 import { HealthBadge } from './HealthBadge'
 
 interface CheckHistoryProps {
@@ -29,10 +29,10 @@ export function CheckHistory({ checks, selectedId, now, onSelect }: CheckHistory
               data-testid={`history-${c.check_id}`}
               onClick={() => onSelect(c)}
             >
-              <HealthBadge status={c.status} size="small" />
+              <HealthBadge status={checkStatus(c)} size="small" />
               <span className="hhist__when">
                 <time dateTime={c.checked_at} title={formatDateTime(c.checked_at)}>
-                  {relativeTime(c.checked_at, now)}
+                  {finishedAgo(c.checked_at, now)}
                 </time>
                 <span className="hhist__trigger">{triggerLabel(c.trigger)}</span>
               </span>

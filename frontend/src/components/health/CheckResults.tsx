@@ -1,6 +1,8 @@
-import { useState } from 'react'
-import type { CheckResult, ModelCheckResult } from '../../api/types'
+import { useState, type ReactNode } from 'react'
+import type { CheckResult, ModelCheckResult, ModelMapping } from '../../api/types'
 import { errorTypeLabel, formatMs } from '../../lib/health'
+import { liveRows, type LiveCheck } from '../../lib/healthLive'
+import { Spinner } from '../Spinner'
 import { HealthBadge } from './HealthBadge'
 
 /** Messages longer than this start clamped, with "Show all". */
@@ -18,6 +20,59 @@ export function CheckResults({ check }: { check: CheckResult }) {
     )
   }
   return (
+    <ResultsTable>
+      {check.models.map((m) => (
+        <ResultRow key={m.model} m={m} />
+      ))}
+    </ResultsTable>
+  )
+}
+
+/** A running check: each model's row as it completes, the others marked as running. */
+export function LiveCheckResults({ check, mapped }: { check: LiveCheck; mapped: readonly ModelMapping[] }) {
+  const { rows, unnamedPending } = liveRows(check, mapped)
+  return (
+    <ResultsTable>
+      {rows.map((r) =>
+        r.kind === 'done' ? <ResultRow key={r.result.model} m={r.result} /> : <PendingRow key={r.model} model={r.model} upstream={r.upstream} />,
+      )}
+      {unnamedPending > 0 && (
+        <tr data-testid="result-pending">
+          <td colSpan={6} className="muted">
+            <Spinner size={11} /> {unnamedPending} more model{unnamedPending === 1 ? '' : 's'} still running…
+          </td>
+        </tr>
+      )}
+    </ResultsTable>
+  )
+}
+
+function PendingRow({ model, upstream }: { model: string; upstream: string }) {
+  return (
+    <tr data-testid={`result-${model}`} aria-busy="true">
+      <th scope="row">
+        <code className="rtable__model">{model}</code>
+      </th>
+      <td>
+        <code className="rtable__upstream" title={upstream}>
+          {upstream}
+        </code>
+      </td>
+      <td>
+        <span className="hbadge hbadge--neutral hbadge--small" data-status="checking">
+          <Spinner size={10} />
+          Checking…
+        </span>
+      </td>
+      <td className="num muted">—</td>
+      <td className="num muted">—</td>
+      <td className="muted">Waiting for the answer</td>
+    </tr>
+  )
+}
+
+function ResultsTable({ children }: { children: ReactNode }) {
+  return (
     <div className="hresults__wrap">
       <table className="ptable rtable">
         <caption className="visually-hidden">Results per model</caption>
@@ -31,11 +86,7 @@ export function CheckResults({ check }: { check: CheckResult }) {
             <th scope="col">Error / note</th>
           </tr>
         </thead>
-        <tbody>
-          {check.models.map((m) => (
-            <ResultRow key={m.model} m={m} />
-          ))}
-        </tbody>
+        <tbody>{children}</tbody>
       </table>
     </div>
   )
@@ -64,13 +115,17 @@ function ResultRow({ m }: { m: ModelCheckResult }) {
         )}
       </td>
       <td className="rtable__detail">
-        {m.error && <ErrorText type={m.error.type} message={m.error.message} />}
+        {m.status === 'cancelled' ? (
+          <span className="muted">Stopped by the cancel before it answered</span>
+        ) : (
+          m.error && <ErrorText type={m.error.type} message={m.error.message} />
+        )}
         {m.note && (
           <p className="rtable__note">
             <span className="rtable__notelabel">Note</span> {m.note}
           </p>
         )}
-        {!m.error && !m.note && <span className="muted">—</span>}
+        {!m.error && !m.note && m.status !== 'cancelled' && <span className="muted">—</span>}
       </td>
     </tr>
   )

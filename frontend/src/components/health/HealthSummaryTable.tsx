@@ -1,8 +1,8 @@
 import type { HealthSummary } from '../../api/types'
 import { formatMs, formatPercent, uptimeTone } from '../../lib/health'
-import { Sparkline } from './Sparkline'
+import { HealthBadge } from './HealthBadge'
 
-/** Per model over the window: uptime, p50/p95 latency and a latency sparkline. */
+/** Per model over the window: uptime, p50/p95 latency and the last status. */
 export function HealthSummaryTable({ summary }: { summary: HealthSummary }) {
   if (summary.models.length === 0) {
     return <p className="muted hhist__empty">No checks in the last {summary.window}.</p>
@@ -16,7 +16,7 @@ export function HealthSummaryTable({ summary }: { summary: HealthSummary }) {
           <th scope="col" className="num">Uptime</th>
           <th scope="col" className="num">p50</th>
           <th scope="col" className="num">p95</th>
-          <th scope="col">Latency</th>
+          <th scope="col">Last</th>
         </tr>
       </thead>
       <tbody>
@@ -34,7 +34,7 @@ export function HealthSummaryTable({ summary }: { summary: HealthSummary }) {
             <td className="num">{formatMs(m.p50_ms)}</td>
             <td className="num">{formatMs(m.p95_ms)}</td>
             <td>
-              <Sparkline series={m.series} label={`Latency of ${m.model}`} />
+              <HealthBadge status={m.last_status} size="small" />
             </td>
           </tr>
         ))}

@@ -1,7 +1,8 @@
 import { Fragment, type ReactNode } from 'react'
 import type { CheckResult, Provider } from '../../api/types'
 import { formatDateTime } from '../../lib/format'
-import { relativeTime, scheduleLabel, triggerLabel } from '../../lib/health'
+import { checkStatus, disabledNote, finishedAgo, scheduleLabel, triggerLabel } from '../../lib/health'
+import type { LiveCheck } from '../../lib/healthLive'
 import { Icon } from '../Icon'
 import { Spinner } from '../Spinner'
 import { HealthBadge } from './HealthBadge'
@@ -9,7 +10,8 @@ import { HealthBadge } from './HealthBadge'
 interface ProviderHealthTableProps {
   providers: Provider[]
   last: ReadonlyMap<number, CheckResult | null>
-  running: ReadonlySet<number>
+  /** Providers with a check in flight (null: only our request is known so far). */
+  running: ReadonlyMap<number, LiveCheck | null>
   selectedId: number | null
   /** The provider whose options panel is open. */
   optionsFor: number | null
@@ -44,6 +46,9 @@ export function ProviderHealthTable(props: ProviderHealthTableProps) {
             const label = p.name || p.key
             const check = last.get(p.id)
             const busy = running.has(p.id)
+            const live = running.get(p.id)
+            const shown = check ? checkStatus(check) : null
+            const note = disabledNote(p.enabled, busy ? 'checking' : shown)
             const selected = p.id === selectedId
             const classes = ['htable__row', selected ? 'htable__row--selected' : '', p.enabled ? '' : 'ptable__row--off'].filter(Boolean)
             return (
@@ -69,19 +74,24 @@ export function ProviderHealthTable(props: ProviderHealthTableProps) {
                       <span className="hbadge hbadge--neutral" role="status">
                         <Spinner size={11} />
                         Checking…
+                        {live && live.models_total > 0 && (
+                          <span className="htable__progress">
+                            {live.models.length}/{live.models_total}
+                          </span>
+                        )}
                       </span>
                     ) : check === undefined ? (
                       <span className="muted">…</span>
                     ) : (
-                      <HealthBadge status={check ? check.status : null} />
+                      <HealthBadge status={shown} />
                     )}
-                    {!p.enabled && <span className="htable__off">Disabled</span>}
+                    {note && <span className="htable__off">{note}</span>}
                   </td>
                   <td className="htable__when">
                     {check ? (
                       <>
                         <time dateTime={check.checked_at} title={formatDateTime(check.checked_at)}>
-                          {relativeTime(check.checked_at, now)}
+                          {finishedAgo(check.checked_at, now)}
                         </time>
                         <span className="htable__sub">{triggerLabel(check.trigger)}</span>
                       </>
@@ -96,9 +106,7 @@ export function ProviderHealthTable(props: ProviderHealthTableProps) {
                         <span className="muted"> / {check.summary.total_models} healthy</span>
                       </span>
                     ) : (
-                      <span className="muted">
-                        {p.models.length} mapped
-                      </span>
+                      <span className="muted">{p.models.length === 0 ? 'No models mapped' : `${p.models.length} mapped`}</span>
                     )}
                   </td>
                   <td className="htable__schedule">
