@@ -68,7 +68,13 @@ export function UPlotChart({ data, kind, label, height = 180 }: UPlotChartProps)
     const mq = window.matchMedia('(prefers-color-scheme: dark)')
     const bump = () => setTheme((n) => n + 1)
     mq.addEventListener('change', bump)
-    return () => mq.removeEventListener('change', bump)
+    // A theme chosen in Settings is set as <html data-theme>.
+    const mo = typeof MutationObserver !== 'undefined' ? new MutationObserver(bump) : null
+    mo?.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] })
+    return () => {
+      mq.removeEventListener('change', bump)
+      mo?.disconnect()
+    }
   }, [])
 
   useEffect(() => {
