@@ -22,8 +22,9 @@ const OPENAI: Preset = {
   base_url: 'https://api.openai.com/v1',
   local: false,
   key_hint: 'sk-…',
+  models: ['gpt-4o', 'gpt-4o-mini'],
 }
-const ANTHROPIC: Preset = { id: 'anthropic', name: 'Anthropic', type: 'anthropic', base_url: 'https://api.anthropic.com', local: false }
+const ANTHROPIC: Preset = { id: 'anthropic', name: 'Anthropic', type: 'anthropic', base_url: 'https://api.anthropic.com', local: false, models: [] }
 
 function apply(s: ProviderFormState, ...actions: Parameters<typeof providerFormReducer>[1][]): ProviderFormState {
   return actions.reduce(providerFormReducer, s)
