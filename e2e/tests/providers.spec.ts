@@ -305,6 +305,10 @@ test('the list shows health, last-hour traffic and "Check now"; every row\'s act
       // edge, as a user arriving on the page sees it: the actions must be
       // visible without any sideways scrolling.
       await row(page, key).locator('th').evaluate((el) => el.scrollIntoView({ block: 'nearest', inline: 'start' }))
+      await expect(row(page, key).getByRole('switch')).toBeInViewport()
+      // Health and traffic are not hidden behind the actions either.
+      await expect(row(page, key).getByTestId('provider-health')).toBeInViewport()
+      await expect(row(page, key).getByTestId('provider-traffic')).toBeInViewport()
       for (const name of [/^Check .* now$/, /^Edit /, /^Delete /]) {
         const button = row(page, key).getByRole('button', { name })
         const box = await button.boundingBox()
@@ -312,6 +316,9 @@ test('the list shows health, last-hour traffic and "Check now"; every row\'s act
         expect(box!.x, `${key} ${name} at ${width}px`).toBeGreaterThanOrEqual(0)
         expect(box!.x + box!.width, `${key} ${name} at ${width}px`).toBeLessThanOrEqual(width)
         await expect(button).toBeInViewport()
+        // …and not drawn over the provider's name and URL.
+        const id = (await row(page, key).locator('th').boundingBox())!
+        expect(box!.x, `${key} ${name} at ${width}px overlaps the provider cell`).toBeGreaterThanOrEqual(id.x + id.width - 1)
       }
     }
     for (const theme of ['light', 'dark'] as const) {

@@ -27,8 +27,9 @@ function plural(n: number, one: string, many: string): string {
 
 /**
  * The providers, one row each: identity (type, base URL, key), last health
- * check, last hour's traffic, models, enabled, and the actions, which stay
- * in view in a sticky last column however wide the rest is.
+ * check, last hour's traffic, models, and the enable switch with the
+ * actions, which stay in view: a sticky last column, and below ~900 px of
+ * table width each row becomes a two-line card.
  */
 export function ProviderTable(props: ProviderTableProps) {
   const { providers, overview } = props
@@ -42,9 +43,8 @@ export function ProviderTable(props: ProviderTableProps) {
             <th scope="col">Health</th>
             <th scope="col">Last hour</th>
             <th scope="col">Models</th>
-            <th scope="col">Enabled</th>
             <th scope="col" className="provtable__actions">
-              <span className="visually-hidden">Actions</span>
+              Enabled<span className="visually-hidden"> and actions</span>
             </th>
           </tr>
         </thead>
@@ -118,7 +118,7 @@ function ProviderRow({ p, o, pending, checking, onToggle, onCheck, onEdit, onDel
       </td>
       <td className="ptable__models" title={p.models.map((m) => `${m.alias} → ${m.upstream}`).join('\n') || undefined}>
         {p.models.length === 0 ? (
-          <span className="muted">No models mapped</span>
+          <span className="muted">None</span>
         ) : (
           <>
             <span className="ptable__count">{plural(p.models.length, 'model', 'models')}</span>
@@ -129,11 +129,9 @@ function ProviderRow({ p, o, pending, checking, onToggle, onCheck, onEdit, onDel
           </>
         )}
       </td>
-      <td>
-        <Switch checked={p.enabled} disabled={pending.has(p.id)} label={`Enable ${label}`} onChange={(enabled) => onToggle(p, enabled)} />
-      </td>
       <td className="provtable__actions">
         <div className="provtable__buttons">
+          <Switch checked={p.enabled} disabled={pending.has(p.id)} label={`Enable ${label}`} onChange={(enabled) => onToggle(p, enabled)} />
           <button
             type="button"
             className="btn btn--small"
