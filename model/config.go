@@ -89,4 +89,8 @@ type Preset struct {
 	Local   bool   `json:"local"`
 	KeyHint string `json:"key_hint,omitempty"`
 	DocsURL string `json:"docs_url,omitempty"`
+	// Models are typical upstream model names to pick aliases from; never
+	// null, empty for local servers, whose models depend on what is
+	// installed (the form fetches those from the server itself).
+	Models []string `json:"models"`
 }

@@ -70,3 +70,18 @@ func TestLifecycle(t *testing.T) {
 		t.Errorf("Status after Close: %v, want ErrNotStarted", err)
 	}
 }
+
+// TestPresetsAreCopies: changing a returned preset's models does not
+// change what the next caller gets.
+func TestPresetsAreCopies(t *testing.T) {
+	s := newTestService(t)
+	first := s.Presets()
+	if len(first) == 0 || len(first[0].Models) == 0 {
+		t.Fatalf("first preset has no models: %+v", first)
+	}
+	want := first[0].Models[0]
+	first[0].Models[0] = "changed"
+	if got := s.Presets()[0].Models[0]; got != want {
+		t.Errorf("Presets()[0].Models[0] = %q after a caller's change, want %q", got, want)
+	}
+}

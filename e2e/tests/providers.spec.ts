@@ -16,7 +16,8 @@ const API_KEY = 'sk-e2e-typed-in-the-form-7f3a'
 let fake: FakeUpstream
 
 function startFake(): Promise<FakeUpstream> {
-  return startFakeUpstream(({ body }) => ({
+  return startFakeUpstream(
+    ({ body }) => ({
     status: 200,
     payload: {
       id: 'chatcmpl-fake-1',
@@ -26,7 +27,9 @@ function startFake(): Promise<FakeUpstream> {
       choices: [{ index: 0, message: { role: 'assistant', content: 'Hello from the fake upstream.' }, finish_reason: 'stop' }],
       usage: { prompt_tokens: 5, completion_tokens: 6, total_tokens: 11 },
     },
-  }))
+    }),
+    { models: ['fake-embed-1', UPSTREAM, 'fake-mini'] },
+  )
 }
 
 // ---- Fixtures and helpers ----------------------------------------------------
@@ -84,11 +87,26 @@ test('adds a provider from a preset, then the proxy routes its alias to it with 
   await dialog.getByLabel('Key', { exact: true }).fill(KEY)
   await dialog.getByLabel('Base URL', { exact: true }).fill(`${fake.url}/v1`)
   await dialog.getByLabel('API key', { exact: true }).fill(API_KEY)
-  await dialog.getByLabel('Model 1 alias', { exact: true }).fill(ALIAS)
-  await dialog.getByLabel('Model 1 upstream model', { exact: true }).fill(UPSTREAM)
+  // The preset's typical models are offered before anything is fetched.
+  await expect(dialog.getByRole('checkbox', { name: 'gpt-4o-mini' })).toBeVisible()
   await dialog.getByRole('button', { name: 'Add header' }).click()
   await dialog.getByLabel('Header 1 name', { exact: true }).fill('X-E2E-Run')
   await dialog.getByLabel('Header 1 value', { exact: true }).fill('providers-spec')
+
+  // "Fetch models" asks the fake upstream's own list, with the typed key and header.
+  fake.requests.length = 0
+  await dialog.getByRole('button', { name: 'Fetch models' }).click()
+  await expect(dialog.getByTestId('probe-result')).toHaveText(/^Connected: HTTP 200 in \d+ ms, 3 models listed\.$/)
+  expect(fake.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /v1/models'])
+  expect(fake.requests[0]?.headers.authorization).toBe(`Bearer ${API_KEY}`)
+  expect(fake.requests[0]?.headers['x-e2e-run']).toBe('providers-spec')
+  await expect(dialog.getByRole('checkbox', { name: 'gpt-4o-mini' })).toHaveCount(0)
+  await dialog.getByRole('checkbox', { name: UPSTREAM }).check()
+  await expect(dialog.getByLabel('Model 1 upstream model', { exact: true })).toHaveValue(UPSTREAM)
+  await dialog.getByLabel('Model 1 alias', { exact: true }).fill(ALIAS)
+
+  await dialog.getByRole('button', { name: 'Test connection' }).click()
+  await expect(dialog.getByTestId('probe-result')).toHaveText(/^Connected: HTTP 200/)
   await dialog.getByRole('button', { name: 'Add provider' }).click()
 
   await expect(dialog).toBeHidden()
@@ -99,7 +117,7 @@ test('adds a provider from a preset, then the proxy routes its alias to it with 
   await expect(r).toContainText('1 model')
   await expect(r).toContainText(ALIAS)
   // Only the masked hint is shown, never the key.
-  await expect(r).toContainText(/…\w{1,4}$/)
+  await expect(r).toContainText(/…\w{1,4}/)
   await expect(page.getByText(API_KEY)).toHaveCount(0)
   await expect(r.getByRole('switch', { name: `Enable ${NAME}` })).toHaveAttribute('aria-checked', 'true')
   await expect(statusCount(page)).toHaveText('1 provider')
@@ -139,6 +157,13 @@ test('validation errors appear at the field the API names, and nothing typed is 
   await expect(dialog.getByLabel('Key', { exact: true })).toHaveValue('broken')
   await expect(dialog.getByLabel('Model 1 alias', { exact: true })).toHaveValue(ALIAS)
   await shoot(page, 'providers-form.png')
+
+  // An endpoint URL copied from the docs is refused with the base URL to use, one click away.
+  await dialog.getByLabel('Base URL', { exact: true }).fill(`${fake.url}/v1/chat/completions`)
+  await dialog.getByRole('button', { name: 'Add provider' }).click()
+  await expectFieldError(dialog.getByLabel('Base URL', { exact: true }), /not an endpoint: it ends in \/chat\/completions/)
+  await dialog.getByRole('button', { name: `Use ${fake.url}/v1` }).click()
+  await expect(dialog.getByLabel('Base URL', { exact: true })).toHaveValue(`${fake.url}/v1`)
 
   // Fixed URL: now the alias is taken by the enabled provider → 409 at that row.
   await dialog.getByLabel('Base URL', { exact: true }).fill(`${fake.url}/v1`)
@@ -236,10 +261,74 @@ test('edit keeps the stored key unless changed, and "Remove key" clears it', asy
   await expect(dialog.getByText(/will be removed when you save/)).toBeVisible()
   await dialog.getByRole('button', { name: 'Save changes' }).click()
   await expect(dialog).toBeHidden()
-  await expect(row(page, KEY).locator('td').nth(3)).toHaveText('None')
+  await expect(row(page, KEY).getByText('no stored key')).toBeVisible()
   fake.requests.length = 0
   expect((await chat(request, ALIAS, 'Bearer client-own-key')).status()).toBe(200)
   expect(fake.requests[0]?.headers.authorization).toBe('Bearer client-own-key')
+})
+
+test('the list shows health, last-hour traffic and "Check now"; every row\'s actions stay in view at 1280 and 800 px', async ({ page, request }) => {
+  const extras: number[] = []
+  const add = async (data: Record<string, unknown>) => {
+    const res = await request.post(`${origin}/admin/v1/providers`, { data })
+    expect(res.status(), await res.text()).toBe(201)
+    extras.push(((await res.json()) as { id: number }).id)
+  }
+  await add({
+    key: 'anthropic',
+    name: 'Anthropic',
+    type: 'anthropic',
+    base_url: 'https://api.anthropic.com',
+    api_key: 'sk-ant-e2e-not-real-0000',
+    enabled: false,
+    models: [{ alias: 'claude-sonnet', upstream: 'claude-sonnet-4-5' }],
+  })
+  await add({ key: 'openrouter-with-a-long-key', name: 'OpenRouter (team account, long name)', type: 'openai', base_url: 'https://openrouter.ai/api/v1/some/long/path/segment', models: [] })
+  await add({ key: 'local-ollama', name: 'Ollama (local)', type: 'openai', base_url: 'http://127.0.0.1:11434/v1', models: [{ alias: 'llama', upstream: 'llama3.2:3b' }] })
+
+  expect((await chat(request, ALIAS)).status()).toBe(200)
+  await page.goto('/#/providers')
+  const r = row(page, KEY)
+  await expect(r.getByTestId('provider-traffic')).toContainText(/[1-9]\d* requests?/)
+  await expect(row(page, 'anthropic').getByTestId('provider-health')).toHaveText('Disabled')
+  await expect(row(page, 'openrouter-with-a-long-key').getByTestId('provider-health')).toHaveText('No models mapped')
+  await expect(r.getByTestId('provider-health')).toContainText('Not checked')
+
+  await r.getByRole('button', { name: `Check ${NAME} now` }).click()
+  await expect(r.getByTestId('provider-health')).toContainText('Healthy')
+  await expect(r.getByTestId('provider-health')).toContainText(/ms · finished (just now|\d+ s ago)/)
+
+  for (const width of [1280, 800]) {
+    await page.setViewportSize({ width, height: 800 })
+    for (const key of [KEY, 'anthropic', 'openrouter-with-a-long-key', 'local-ollama']) {
+      // Scroll the row into view vertically only, from the table's left
+      // edge, as a user arriving on the page sees it: the actions must be
+      // visible without any sideways scrolling.
+      await row(page, key).locator('th').evaluate((el) => el.scrollIntoView({ block: 'nearest', inline: 'start' }))
+      await expect(row(page, key).getByRole('switch')).toBeInViewport()
+      // Health and traffic are not hidden behind the actions either.
+      await expect(row(page, key).getByTestId('provider-health')).toBeInViewport()
+      await expect(row(page, key).getByTestId('provider-traffic')).toBeInViewport()
+      for (const name of [/^Check .* now$/, /^Edit /, /^Delete /]) {
+        const button = row(page, key).getByRole('button', { name })
+        const box = await button.boundingBox()
+        expect(box, `${key} ${name} at ${width}px`).not.toBeNull()
+        expect(box!.x, `${key} ${name} at ${width}px`).toBeGreaterThanOrEqual(0)
+        expect(box!.x + box!.width, `${key} ${name} at ${width}px`).toBeLessThanOrEqual(width)
+        await expect(button).toBeInViewport()
+        // …and not drawn over the provider's name and URL.
+        const id = (await row(page, key).locator('th').boundingBox())!
+        expect(box!.x, `${key} ${name} at ${width}px overlaps the provider cell`).toBeGreaterThanOrEqual(id.x + id.width - 1)
+      }
+    }
+    for (const theme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: theme })
+      await shoot(page, `providers-${theme}-${width}.png`)
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light' })
+  await page.setViewportSize({ width: 1280, height: 800 })
+  for (const id of extras) expect((await request.delete(`${origin}/admin/v1/providers/${id}`)).status()).toBe(204)
 })
 
 test('delete asks for confirmation in the page, naming the provider', async ({ page, request }) => {

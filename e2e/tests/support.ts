@@ -66,12 +66,15 @@ export interface FakeUpstream {
 export interface FakeUpstreamOptions {
   /** Milliseconds to wait before each answer (called once per request, in order); answers at once without it. */
   delayMs?: () => number
+  /** Model ids to list at GET /v1/models (OpenAI's list shape); a 404 without it. */
+  models?: readonly string[]
 }
 
 /**
  * Starts an HTTP server on a random port of 127.0.0.1 that records every
- * request, answers POST /v1/chat/completions with `handler`'s reply, and
- * anything else with a 404 in OpenAI's error shape.
+ * request, answers POST /v1/chat/completions with `handler`'s reply, GET
+ * /v1/models with `opts.models` when given, and anything else with a 404 in
+ * OpenAI's error shape.
  */
 export function startFakeUpstream(
   handler: (req: FakeRequest) => FakeReply,
@@ -97,6 +100,10 @@ export function startFakeUpstream(
         }
         if (opts.delayMs) setTimeout(send, opts.delayMs())
         else send()
+      }
+      if (opts.models && req.method === 'GET' && req.url === '/v1/models') {
+        reply({ status: 200, payload: { object: 'list', data: opts.models.map((id) => ({ id, object: 'model', owned_by: 'fake' })) } })
+        return
       }
       if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
         reply({

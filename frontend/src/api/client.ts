@@ -4,6 +4,8 @@ import type {
   CheckAllResult,
   CheckOptions,
   CheckResult,
+  DiscoverInput,
+  DiscoverResult,
   HealthSummary,
   LogDetail,
   LogEntry,
@@ -13,6 +15,7 @@ import type {
   Provider,
   ProviderWrite,
   ProxyEnv,
+  Stats,
   Status,
 } from './types'
 import type { components } from './schema'
@@ -265,7 +268,51 @@ function isPreset(v: unknown): v is Preset {
 /** GET /admin/v1/presets: provider templates for "Add provider". */
 export async function listPresets(signal?: AbortSignal): Promise<Preset[]> {
   const data = dataArray(await request('/presets', signal ? { signal } : undefined), 'presets')
-  return data.filter(isPreset).map((p) => ({ ...p, local: p.local === true }))
+  return data.filter(isPreset).map((p) => ({
+    ...p,
+    local: p.local === true,
+    // An older server has no models list: nothing to pick from.
+    models: Array.isArray(p.models) ? p.models.filter((m): m is string => typeof m === 'string' && m !== '') : [],
+  }))
+}
+
+function isDiscoverResult(v: unknown): v is DiscoverResult {
+  return (
+    isRecord(v) &&
+    typeof v.reachable === 'boolean' &&
+    (v.status_code === null || typeof v.status_code === 'number') &&
+    typeof v.latency_ms === 'number' &&
+    (v.models === null || Array.isArray(v.models))
+  )
+}
+
+/**
+ * POST /admin/v1/providers/discover: asks the upstream for its model list
+ * ("Test connection" and "Fetch models"). An upstream that fails is not a
+ * rejection: the result says reachable/status_code/error; a 400 (e.g. a bad
+ * base_url) is an ApiError naming the field.
+ */
+export async function discoverModels(body: DiscoverInput, signal?: AbortSignal): Promise<DiscoverResult> {
+  const res = await request('/providers/discover', { ...jsonInit('POST', body), ...(signal ? { signal } : {}) })
+  if (!isDiscoverResult(res)) throw invalidResponse('discover')
+  const models = (Array.isArray(res.models) ? res.models : []).filter(
+    (m): m is DiscoverResult['models'][number] => isRecord(m) && typeof m.id === 'string',
+  )
+  const error = isRecord(res.error) ? { type: res.error.type, message: typeof res.error.message === 'string' ? res.error.message : '' } : null
+  return { ...res, models, error }
+}
+
+/** GET /admin/v1/stats?window=…: request counts, errors and latency by provider and model. */
+export async function getStats(window: Stats['window'] = '1h', signal?: AbortSignal): Promise<Stats> {
+  const body = await request(`/stats?window=${encodeURIComponent(window)}`, signal ? { signal } : undefined)
+  if (!isRecord(body) || typeof body.requests !== 'number' || !Array.isArray(body.by_provider)) throw invalidResponse('stats')
+  const stats = body as Stats
+  return {
+    ...stats,
+    by_status: isRecord(stats.by_status) ? stats.by_status : {},
+    by_provider: stats.by_provider.filter((p) => isRecord(p) && typeof p.provider_key === 'string'),
+    by_model: Array.isArray(stats.by_model) ? stats.by_model : [],
+  }
 }
 
 // ---- Health checks -----------------------------------------------------------

@@ -566,6 +566,8 @@ export interface components {
             local?: boolean;
             key_hint?: string;
             docs_url?: string;
+            /** @description Typical upstream model names to pick aliases from; empty for local servers, whose models depend on what is installed (use POST /admin/v1/providers/discover) */
+            models?: string[];
         };
         Config: {
             /** @enum {integer} */

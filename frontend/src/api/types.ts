@@ -68,16 +68,21 @@ export interface ProviderWrite {
 }
 
 /** A provider template for "Add provider" (GET /admin/v1/presets). */
-export interface Preset {
-  id: string
-  name: string
-  type: ProviderType
-  base_url: string
-  /** Runs on this computer and usually needs no key. */
-  local: boolean
-  key_hint?: string
-  docs_url?: string
-}
+type Schemas = components['schemas']
+
+/** A provider template for "Add provider" (GET /admin/v1/presets), with the
+ * fields a reader relies on made present by the client. */
+export type Preset = Required<Pick<Schemas['Preset'], 'id' | 'name' | 'type' | 'base_url' | 'local' | 'models'>> &
+  Pick<Schemas['Preset'], 'key_hint' | 'docs_url'>
+
+/** Body of POST /admin/v1/providers/discover. */
+export type DiscoverInput = Schemas['DiscoverInput']
+/** Answer of POST /admin/v1/providers/discover: test connection + the upstream's model list. */
+export type DiscoverResult = Schemas['DiscoverResult']
+export type DiscoveredModel = Schemas['DiscoveredModel']
+/** GET /admin/v1/stats. */
+export type Stats = Schemas['Stats']
+export type ProviderStats = Schemas['ProviderStats']
 
 /** A provider's overall health (API.md §3 "Health checks"). */
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy' | 'disabled' | 'unknown'

@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useState } from 'react'
+import { useCallback } from 'react'
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import {
   ApiError,
   toApiError,
@@ -27,89 +28,60 @@ export interface UseProviders {
   remove: (id: number) => Promise<void>
 }
 
+/** The react-query key of GET /admin/v1/providers (other pages invalidate it). */
+export const PROVIDERS_KEY = ['providers'] as const
+const PRESETS_KEY = ['presets'] as const
+
 /**
- * The provider list and the actions on it. Every successful change updates
- * the list in place and calls `onChanged` (the status bar's count).
- * Failures are thrown as ApiError for the caller to place.
+ * The provider list and the actions on it, through the shared query cache.
+ * Every successful change updates the cached list in place and calls
+ * `onChanged` (the status bar's count). Failures are thrown as ApiError for
+ * the caller to place.
  */
 export function useProviders(onChanged?: () => void): UseProviders {
-  const [state, setState] = useState<ProvidersState>({ kind: 'loading' })
-  const [presets, setPresets] = useState<Preset[]>([])
-  const [attempt, setAttempt] = useState(0)
+  const qc = useQueryClient()
+  const list = useQuery({ queryKey: PROVIDERS_KEY, queryFn: ({ signal }) => listProviders(signal) })
+  // Presets are a convenience: without them "Custom" still works, so a
+  // failure is not retried or shown.
+  const presets = useQuery({ queryKey: PRESETS_KEY, queryFn: ({ signal }) => listPresets(signal), staleTime: Infinity, retry: false })
 
-  useEffect(() => {
-    const ctrl = new AbortController()
-    listProviders(ctrl.signal).then(
-      (providers) => setState({ kind: 'ready', providers }),
-      (err: unknown) => {
-        if (!ctrl.signal.aborted) setState({ kind: 'error', error: toApiError(err) })
-      },
-    )
-    return () => ctrl.abort()
-  }, [attempt])
-
-  useEffect(() => {
-    const ctrl = new AbortController()
-    // Presets are a convenience: without them "Custom" still works.
-    listPresets(ctrl.signal).then(setPresets, () => {})
-    return () => ctrl.abort()
-  }, [])
-
-  const reload = useCallback(() => {
-    setState({ kind: 'loading' })
-    setAttempt((n) => n + 1)
-  }, [])
-
-  const update = useCallback(
+  const changed = useCallback(
     (fn: (list: Provider[]) => Provider[]) => {
-      setState((s) => (s.kind === 'ready' ? { kind: 'ready', providers: fn(s.providers) } : s))
+      qc.setQueryData<Provider[]>(PROVIDERS_KEY, (old) => (old ? fn(old) : old))
       onChanged?.()
     },
-    [onChanged],
+    [qc, onChanged],
   )
-
   const upsert = useCallback(
-    (p: Provider) =>
-      update((list) =>
-        list.some((x) => x.id === p.id) ? list.map((x) => (x.id === p.id ? p : x)) : [...list, p],
-      ),
-    [update],
+    (p: Provider) => changed((l) => (l.some((x) => x.id === p.id) ? l.map((x) => (x.id === p.id ? p : x)) : [...l, p])),
+    [changed],
   )
 
-  const create = useCallback(
-    async (body: ProviderWrite) => {
-      const p = await createProvider(body)
-      upsert(p)
-      return p
-    },
-    [upsert],
-  )
+  const create = useMutation({ mutationFn: createProvider, onSuccess: upsert })
+  const replace = useMutation({ mutationFn: (v: { id: number; body: ProviderWrite }) => replaceProvider(v.id, v.body), onSuccess: upsert })
+  const setEnabled = useMutation({ mutationFn: (v: { id: number; enabled: boolean }) => patchProvider(v.id, { enabled: v.enabled }), onSuccess: upsert })
+  const remove = useMutation({
+    mutationFn: deleteProvider,
+    onSuccess: (_: void, id: number) => changed((l) => l.filter((x) => x.id !== id)),
+  })
 
-  const replace = useCallback(
-    async (id: number, body: ProviderWrite) => {
-      const p = await replaceProvider(id, body)
-      upsert(p)
-      return p
-    },
-    [upsert],
-  )
+  let state: ProvidersState
+  if (list.data) state = { kind: 'ready', providers: list.data }
+  else if (list.isError) state = { kind: 'error', error: toApiError(list.error) }
+  else state = { kind: 'loading' }
 
-  const setEnabled = useCallback(
-    async (id: number, enabled: boolean) => {
-      const p = await patchProvider(id, { enabled })
-      upsert(p)
-      return p
-    },
-    [upsert],
-  )
-
-  const remove = useCallback(
-    async (id: number) => {
-      await deleteProvider(id)
-      update((list) => list.filter((x) => x.id !== id))
-    },
-    [update],
-  )
-
-  return { state, presets, reload, create, replace, setEnabled, remove }
+  const { refetch } = list
+  const { mutateAsync: createAsync } = create
+  const { mutateAsync: replaceAsync } = replace
+  const { mutateAsync: enableAsync } = setEnabled
+  const { mutateAsync: removeAsync } = remove
+  return {
+    state,
+    presets: presets.data ?? [],
+    reload: useCallback(() => void refetch(), [refetch]),
+    create: createAsync,
+    replace: useCallback((id: number, body: ProviderWrite) => replaceAsync({ id, body }), [replaceAsync]),
+    setEnabled: useCallback((id: number, enabled: boolean) => enableAsync({ id, enabled }), [enableAsync]),
+    remove: removeAsync,
+  }
 }

@@ -4,14 +4,20 @@ import { PROVIDER } from '../test/helpers'
 import {
   apiKeyField,
   buildProviderBody,
+  discoverBody,
+  discoverSummary,
   emptyForm,
   errorTarget,
   errorsFromApi,
   formFromPreset,
   formFromProvider,
+  hasModels,
+  pickList,
+  pickedModels,
   providerFormReducer,
   rowTarget,
   suggestKey,
+  suggestedBaseUrl,
   type ProviderFormState,
 } from './providerForm'
 
@@ -22,8 +28,9 @@ const OPENAI: Preset = {
   base_url: 'https://api.openai.com/v1',
   local: false,
   key_hint: 'sk-…',
+  models: ['gpt-4o', 'gpt-4o-mini'],
 }
-const ANTHROPIC: Preset = { id: 'anthropic', name: 'Anthropic', type: 'anthropic', base_url: 'https://api.anthropic.com', local: false }
+const ANTHROPIC: Preset = { id: 'anthropic', name: 'Anthropic', type: 'anthropic', base_url: 'https://api.anthropic.com', local: false, models: [] }
 
 function apply(s: ProviderFormState, ...actions: Parameters<typeof providerFormReducer>[1][]): ProviderFormState {
   return actions.reduce(providerFormReducer, s)
@@ -204,5 +211,69 @@ describe('API errors land on the field they name', () => {
     s = apply(s, { type: 'removeRow', list: 'models', id: 1 })
     expect(s.errors).toEqual({})
     expect(s.values.key).toBe('k')
+  })
+})
+
+describe('model picking, discover and the base URL suggestion', () => {
+  it('toggleModel fills the blank row first, adds further rows, and unticking removes them', () => {
+    let s = formFromPreset(OPENAI, [])
+    s = apply(s, { type: 'toggleModel', name: 'gpt-4o', on: true }, { type: 'toggleModel', name: 'gpt-4o-mini', on: true })
+    expect(s.values.models.map((r) => [r.left, r.right])).toEqual([
+      ['gpt-4o', 'gpt-4o'],
+      ['gpt-4o-mini', 'gpt-4o-mini'],
+    ])
+    expect([...pickedModels(s.values)]).toEqual(['gpt-4o', 'gpt-4o-mini'])
+    // Ticking twice does not add a duplicate row.
+    expect(apply(s, { type: 'toggleModel', name: 'gpt-4o', on: true }).values.models).toHaveLength(2)
+    s = apply(s, { type: 'toggleModel', name: 'gpt-4o', on: false }, { type: 'toggleModel', name: 'gpt-4o-mini', on: false })
+    // One blank row stays to type into.
+    expect(s.values.models.map((r) => [r.left, r.right])).toEqual([['', '']])
+    expect(hasModels(s.values)).toBe(false)
+  })
+
+  it('pickList prefers the upstream’s list over the preset’s typical models', () => {
+    expect(pickList(['a', 'b'], null)).toEqual(['a', 'b'])
+    expect(pickList(['a', 'b'], ['x', 'x', 'y'])).toEqual(['x', 'y'])
+    expect(pickList(['a'], [])).toEqual([])
+  })
+
+  it('discoverBody sends the unsaved connection, the typed key and the headers; with id when editing', () => {
+    let s = formFromPreset(OPENAI, [])
+    s = apply(s, { type: 'set', field: 'apiKey', value: 'sk-typed' }, { type: 'addRow', list: 'headers' })
+    const header = s.values.headers[0]!
+    s = apply(s, { type: 'setRow', list: 'headers', id: header.id, side: 'left', value: 'X-Org' }, { type: 'setRow', list: 'headers', id: header.id, side: 'right', value: 'o1' })
+    expect(discoverBody(s.values)).toEqual({ type: 'openai', base_url: 'https://api.openai.com/v1', api_key: 'sk-typed', headers: { 'X-Org': 'o1' } })
+    // Editing without a new key: the stored one is used (no api_key sent).
+    expect(discoverBody(formFromProvider(PROVIDER).values, 7)).toEqual({
+      id: 7,
+      type: 'openai',
+      base_url: 'https://api.openai.com/v1',
+      headers: { 'OpenAI-Organization': 'org-1' },
+    })
+  })
+
+  it.each([
+    [{ reachable: true, status_code: 200, latency_ms: 41.6, models: [{ id: 'a' }, { id: 'b' }], error: null }, 'ok', 'Connected: HTTP 200 in 42 ms, 2 models listed.'],
+    [
+      { reachable: true, status_code: 401, latency_ms: 12, models: [], error: { type: 'upstream_error' as const, message: 'Incorrect API key provided' } },
+      'danger',
+      'Reachable, but it answered HTTP 401 in 12 ms: Incorrect API key provided',
+    ],
+    [
+      { reachable: false, status_code: null, latency_ms: 3, models: [], error: { type: 'connect_error' as const, message: 'connection refused' } },
+      'danger',
+      'Not reachable after 3 ms: connection refused',
+    ],
+  ])('discoverSummary %#', (r, tone, text) => {
+    expect(discoverSummary(r)).toEqual({ tone, text })
+  })
+
+  it('suggestedBaseUrl reads the base URL the API suggests', () => {
+    // The message as service/validate.go words it (after the field prefix is dropped).
+    const msg =
+      'Must be the API\'s base URL, not an endpoint: it ends in /chat/completions, which Sluicegate appends itself; use "https://api.example.com/v1"'
+    expect(suggestedBaseUrl(msg)).toBe('https://api.example.com/v1')
+    expect(suggestedBaseUrl('Must be an absolute http:// or https:// URL')).toBe('')
+    expect(suggestedBaseUrl(undefined)).toBe('')
   })
 })

@@ -2,7 +2,7 @@
 // form and the admin API (API.md §3 "Providers"). Pure functions: the views
 // only render this state and dispatch actions.
 
-import type { ModelMapping, Preset, Provider, ProviderType, ProviderWrite } from '../api/types'
+import type { DiscoverInput, DiscoverResult, ModelMapping, Preset, Provider, ProviderType, ProviderWrite } from '../api/types'
 
 /** One editable row of a pair list: model map (alias → upstream) or headers (name → value). */
 export interface PairRow {
@@ -179,6 +179,7 @@ export type ProviderFormAction =
   | { type: 'addRow'; list: PairList }
   | { type: 'removeRow'; list: PairList; id: number }
   | { type: 'setRow'; list: PairList; id: number; side: 'left' | 'right'; value: string }
+  | { type: 'toggleModel'; name: string; on: boolean }
   | { type: 'removeKey' }
   | { type: 'keepKey' }
   | { type: 'errors'; errors: FormErrors }
@@ -227,6 +228,21 @@ export function providerFormReducer(s: ProviderFormState, a: ProviderFormAction)
         },
         errors: without(s.errors, a.list, rowTarget(a.list, a.id, a.side)),
       }
+    case 'toggleModel': {
+      if (!a.on) {
+        const kept = v.models.filter((r) => r.right.trim() !== a.name)
+        // Keep one blank row to type into, as an empty form has.
+        const models = kept.length > 0 ? kept : [{ id: s.nextRowId, left: '', right: '' }]
+        return { ...s, values: { ...v, models }, nextRowId: s.nextRowId + 1, errors: without(s.errors, 'models') }
+      }
+      if (v.models.some((r) => r.right.trim() === a.name)) return s
+      // The picked model fills the first blank row, so the empty row a new
+      // form starts with does not linger above it.
+      const blank = v.models.find(isBlank)
+      const row = { id: blank?.id ?? s.nextRowId, left: a.name, right: a.name }
+      const models = blank ? v.models.map((r) => (r.id === blank.id ? row : r)) : [...v.models, row]
+      return { ...s, values: { ...v, models }, nextRowId: blank ? s.nextRowId : s.nextRowId + 1, errors: without(s.errors, 'models') }
+    }
     case 'removeKey':
       return { ...s, values: { ...v, apiKey: '', removeKey: true }, errors: without(s.errors, 'apiKey') }
     case 'keepKey':
@@ -389,4 +405,67 @@ export const NOTHING_SENT: SentRows = { models: [], headers: {} }
 export const TYPE_LABEL: Record<ProviderType, string> = {
   openai: 'OpenAI-compatible',
   anthropic: 'Anthropic',
+}
+
+// ---- Models to pick, test connection -----------------------------------------
+
+/** The upstream names the form maps (its rows' right side), for the pick list's checkboxes. */
+export function pickedModels(values: Pick<ProviderFormValues, 'models'>): Set<string> {
+  return new Set(values.models.map((r) => r.right.trim()).filter((n) => n !== ''))
+}
+
+/** True when the form maps at least one model (a row with an alias or an upstream name). */
+export function hasModels(values: Pick<ProviderFormValues, 'models'>): boolean {
+  return values.models.some((r) => !isBlank(r))
+}
+
+/** The names to offer as checkboxes: the upstream's own list once fetched, else the preset's typical models. */
+export function pickList(presetModels: readonly string[], discovered: readonly string[] | null): string[] {
+  return [...new Set(discovered ?? presetModels)]
+}
+
+/**
+ * The body of POST /providers/discover for what the form holds now: the
+ * unsaved type, base URL, typed key and headers; with `id` when editing, so
+ * the stored key is used unless a new one was typed.
+ */
+export function discoverBody(values: ProviderFormValues, id?: number): DiscoverInput {
+  const body: DiscoverInput = { type: values.type, base_url: values.baseUrl.trim() }
+  if (id !== undefined) body.id = id
+  const key = apiKeyField(values)
+  if (key !== undefined && key !== '') body.api_key = key
+  const headers: Record<string, string> = {}
+  for (const r of values.headers) {
+    if (r.left.trim() !== '') headers[r.left.trim()] = r.right
+  }
+  if (Object.keys(headers).length > 0 || id !== undefined) body.headers = headers
+  return body
+}
+
+export type Tone = 'ok' | 'danger'
+
+/** One line that says what "Test connection" found, with the provider's own error message. */
+export function discoverSummary(r: DiscoverResult): { tone: Tone; text: string } {
+  const took = `${Math.round(r.latency_ms)} ms`
+  if (!r.reachable) {
+    return { tone: 'danger', text: `Not reachable after ${took}: ${r.error?.message || 'no response'}` }
+  }
+  if (r.error || (r.status_code !== null && (r.status_code < 200 || r.status_code > 299))) {
+    const status = r.status_code === null ? 'an error' : `HTTP ${r.status_code}`
+    return { tone: 'danger', text: `Reachable, but it answered ${status} in ${took}: ${r.error?.message || 'no message'}` }
+  }
+  const n = r.models.length
+  return { tone: 'ok', text: `Connected: HTTP ${r.status_code ?? 200} in ${took}, ${n} ${n === 1 ? 'model' : 'models'} listed.` }
+}
+
+const SUGGESTION_RE = /use "([^"]+)"\s*$/
+
+/**
+ * The base URL the API suggests when it refuses one that ends in an
+ * endpoint path ("… which Sluicegate appends itself; use "https://…/v1""),
+ * or "" when the message suggests none.
+ */
+export function suggestedBaseUrl(message: string | undefined): string {
+  if (!message) return ''
+  return SUGGESTION_RE.exec(message)?.[1] ?? ''
 }

@@ -1,7 +1,7 @@
 import { act, fireEvent, render, screen, within } from '@testing-library/react'
 import { describe, expect, it } from 'vitest'
 import { App } from '../App'
-import { PRESETS, PROVIDER, STATUS, jsonResponse, sentBody, stubApi } from '../test/helpers'
+import { CHECK_DEGRADED, PRESETS, PROVIDER, STATUS, jsonResponse, sentBody, stubApi } from '../test/helpers'
 
 function input(dialog: HTMLElement, name: string): HTMLInputElement {
   return within(dialog).getByLabelText(name) as HTMLInputElement
@@ -85,7 +85,8 @@ describe('Providers page', () => {
     expect(screen.getByText('Added OpenAI.').closest('[role="status"]')).toBeTruthy()
     // The status bar's provider count is fetched again.
     expect(callsTo(api, 'GET /admin/v1/status').length).toBeGreaterThanOrEqual(2)
-  })
+    // The first test of the file also pays for the app's first render; the machine may be shared.
+  }, 20_000)
 
   it('a 400 for base_url shows at the Base URL field, without the field-name prefix', async () => {
     stubApi({
@@ -98,6 +99,8 @@ describe('Providers page', () => {
     const dialog = screen.getByRole('dialog', { name: 'Add a custom provider' })
     type(input(dialog, 'Key'), 'x')
     type(input(dialog, 'Base URL'), 'ftp://x')
+    type(input(dialog, 'Model 1 alias'), 'm')
+    type(input(dialog, 'Model 1 upstream model'), 'm')
     await click(within(dialog).getByRole('button', { name: 'Add provider' }))
     const url = input(dialog, 'Base URL')
     expect(url.getAttribute('aria-invalid')).toBe('true')
@@ -143,7 +146,7 @@ describe('Providers page', () => {
     expect(within(dialog).getByText(/will be removed when you save/)).toBeTruthy()
     await click(within(dialog).getByRole('button', { name: 'Save changes' }))
     expect(sentBody(callsTo(api, 'PUT /admin/v1/providers/7')[0])).toMatchObject({ api_key: '' })
-    expect(within(screen.getByTestId('provider-openai')).getAllByText('None').length).toBeGreaterThan(0)
+    expect(within(screen.getByTestId('provider-openai')).getAllByText('no stored key').length).toBeGreaterThan(0)
   })
 
   it('the enabled switch PATCHes {"enabled":false}, and a refusal is shown', async () => {
@@ -195,5 +198,115 @@ describe('Providers page', () => {
     expect(screen.getByRole('dialog', { name: 'Add provider' })).toBeTruthy()
     expect(await screen.findByRole('button', { name: /^Ollama \(local\),/ })).toBeTruthy()
     expect(window.location.hash).toBe('#/providers')
+  })
+
+  it('"Fetch models" lists the upstream’s models as checkboxes; the ticked ones are saved as aliases', async () => {
+    const api = stubApi({
+      'GET /admin/v1/presets': () => jsonResponse({ data: PRESETS }),
+      'POST /admin/v1/providers/discover': () =>
+        jsonResponse({ reachable: true, status_code: 200, latency_ms: 12, models: [{ id: 'llama3' }, { id: 'qwen2' }], error: null }),
+      'POST /admin/v1/providers': (init) => jsonResponse({ ...PROVIDER, id: 3, key: 'ollama', models: (JSON.parse(String(init?.body)) as { models: unknown }).models }, 201),
+    })
+    render(<App />)
+    await click((await screen.findAllByRole('button', { name: 'Add provider' }))[0]!)
+    await click(within(screen.getByRole('dialog')).getByRole('button', { name: /^Ollama/ }))
+    const dialog = screen.getByRole('dialog', { name: 'Add Ollama (local)' })
+    await click(within(dialog).getByRole('button', { name: 'Fetch models' }))
+    expect(sentBody(callsTo(api, 'POST /admin/v1/providers/discover')[0])).toEqual({ type: 'openai', base_url: 'http://127.0.0.1:11434/v1' })
+    expect(within(dialog).getByTestId('probe-result').textContent).toBe('Connected: HTTP 200 in 12 ms, 2 models listed.')
+    await click(within(dialog).getByRole('checkbox', { name: 'qwen2' }))
+    expect(input(dialog, 'Model 1 alias').value).toBe('qwen2')
+    await click(within(dialog).getByRole('button', { name: 'Add provider' }))
+    expect(sentBody(callsTo(api, 'POST /admin/v1/providers')[0])).toMatchObject({ models: [{ alias: 'qwen2', upstream: 'qwen2' }] })
+    expect(screen.queryByRole('dialog')).toBeNull()
+  })
+
+  it('"Test connection" shows the provider’s own error message', async () => {
+    stubApi({
+      'GET /admin/v1/presets': () => jsonResponse({ data: PRESETS }),
+      'POST /admin/v1/providers/discover': () =>
+        jsonResponse({ reachable: true, status_code: 401, latency_ms: 30, models: [], error: { type: 'upstream_error', message: 'Incorrect API key provided' } }),
+    })
+    render(<App />)
+    await click((await screen.findAllByRole('button', { name: 'Add provider' }))[0]!)
+    await click(within(screen.getByRole('dialog')).getByRole('button', { name: /^OpenAI,/ }))
+    const dialog = screen.getByRole('dialog', { name: 'Add OpenAI' })
+    // The preset's typical models are offered before anything is fetched.
+    expect(within(dialog).getByRole('checkbox', { name: 'gpt-4o-mini' })).toBeTruthy()
+    await click(within(dialog).getByRole('button', { name: 'Test connection' }))
+    expect(within(dialog).getByTestId('probe-result').textContent).toBe('Reachable, but it answered HTTP 401 in 30 ms: Incorrect API key provided')
+  })
+
+  it('saving with no models warns first and sends nothing until confirmed', async () => {
+    const api = stubApi({ 'POST /admin/v1/providers': () => jsonResponse({ ...PROVIDER, models: [] }, 201) })
+    render(<App />)
+    await click(await screen.findByRole('button', { name: 'Add provider' }))
+    await click(within(screen.getByRole('dialog')).getByRole('button', { name: /Custom/ }))
+    const dialog = screen.getByRole('dialog', { name: 'Add a custom provider' })
+    type(input(dialog, 'Key'), 'x')
+    type(input(dialog, 'Base URL'), 'https://api.example.com/v1')
+    await click(within(dialog).getByRole('button', { name: 'Add provider' }))
+    expect(within(dialog).getByRole('alert').textContent).toMatch(/No models are mapped/)
+    expect(callsTo(api, 'POST /admin/v1/providers')).toHaveLength(0)
+    await click(within(dialog).getByRole('button', { name: 'save without models' }))
+    expect(callsTo(api, 'POST /admin/v1/providers')).toHaveLength(1)
+    expect(screen.queryByRole('dialog')).toBeNull()
+  })
+
+  it('an endpoint base URL refused by the API offers its suggested base URL in one click', async () => {
+    stubApi({
+      'POST /admin/v1/providers': () =>
+        jsonResponse(
+          {
+            error: {
+              code: 'invalid_field',
+              field: 'base_url',
+              message:
+                'base_url: must be the API\'s base URL, not an endpoint: it ends in /chat/completions, which Sluicegate appends itself; use "https://api.example.com/v1"',
+            },
+          },
+          400,
+        ),
+    })
+    render(<App />)
+    await click(await screen.findByRole('button', { name: 'Add provider' }))
+    await click(within(screen.getByRole('dialog')).getByRole('button', { name: /Custom/ }))
+    const dialog = screen.getByRole('dialog', { name: 'Add a custom provider' })
+    type(input(dialog, 'Key'), 'x')
+    type(input(dialog, 'Base URL'), 'https://api.example.com/v1/chat/completions')
+    type(input(dialog, 'Model 1 alias'), 'm')
+    await click(within(dialog).getByRole('button', { name: 'Add provider' }))
+    expect(input(dialog, 'Base URL').getAttribute('aria-invalid')).toBe('true')
+    await click(within(dialog).getByRole('button', { name: 'Use https://api.example.com/v1' }))
+    expect(input(dialog, 'Base URL').value).toBe('https://api.example.com/v1')
+    expect(input(dialog, 'Base URL').getAttribute('aria-invalid')).toBeNull()
+  })
+
+  it('each row shows its last check, last hour’s traffic and last error; "Check now" while one runs says so', async () => {
+    const api = stubApi({
+      'GET /admin/v1/providers': () => jsonResponse({ data: [PROVIDER] }),
+      'GET /admin/v1/providers/7/health/history': () => jsonResponse({ data: [CHECK_DEGRADED] }),
+      'GET /admin/v1/stats': () =>
+        jsonResponse({
+          window: '1h',
+          requests: 40,
+          errors: 3,
+          by_status: {},
+          by_provider: [{ provider_key: 'openai', requests: 40, errors: 3, latency_p50_ms: 1, latency_p95_ms: 2, ttfb_p50_ms: 1, prompt_tokens: 0, completion_tokens: 0 }],
+          by_model: [],
+        }),
+      'POST /admin/v1/providers/7/health': () =>
+        jsonResponse({ error: { code: 'check_running', message: 'a check of this provider is running', check_id: 'hc_1' } }, 409),
+    })
+    render(<App />)
+    const row = await screen.findByTestId('provider-openai')
+    expect(await within(row).findByText('Degraded')).toBeTruthy()
+    expect(within(row).getByTestId('provider-health').textContent).toMatch(/412 ms · finished/)
+    expect(within(row).getByText(/mini: You exceeded your current quota/)).toBeTruthy()
+    expect(await within(row).findByText('40 requests')).toBeTruthy()
+    expect(within(row).getByText('7.5% errors')).toBeTruthy()
+    expect(api.mock.calls.some(([url]) => String(url) === '/admin/v1/providers/7/health/history?limit=1')).toBe(true)
+    await click(within(row).getByRole('button', { name: 'Check OpenAI now' }))
+    expect(screen.getByText(/A health check of OpenAI is already running/)).toBeTruthy()
   })
 })

@@ -8,7 +8,10 @@ import { ProviderForm } from '../components/providers/ProviderForm'
 import { ProviderTable } from '../components/providers/ProviderTable'
 import type { StatusState } from '../hooks/useStatus'
 import { toApiError } from '../api/client'
+import { useProviderOverview } from '../hooks/useProviderOverview'
 import { useProviders } from '../hooks/useProviders'
+import { checkRunningText } from '../lib/providerOverview'
+import { statusMeta } from '../lib/health'
 import { ADD_PROVIDER_HREF, hrefFor } from '../lib/routes'
 
 interface ProvidersPageProps {
@@ -38,7 +41,21 @@ export function ProvidersPage({ state, onChanged }: ProvidersPageProps) {
   }, [])
 
   const list = providers.state.kind === 'ready' ? providers.state.providers : []
+  const overview = useProviderOverview(list)
   const label = (p: Provider) => p.name || p.key
+
+  async function checkNow(p: Provider) {
+    setNotice(null)
+    try {
+      const c = await overview.checkNow(p)
+      setNotice({ kind: c.status === 'healthy' ? 'ok' : 'error', text: `${label(p)}: ${statusMeta(c.status).label.toLowerCase()}, ${c.summary.healthy_models} of ${c.summary.total_models} models healthy.` })
+    } catch (err) {
+      const e = toApiError(err)
+      // Not a failure: the running check's result will show in the row.
+      if (e.code === 'check_running') setNotice({ kind: 'info', text: checkRunningText(label(p)) })
+      else setNotice({ kind: 'error', text: `Could not check ${label(p)}: ${e.message}` })
+    }
+  }
 
   async function toggle(p: Provider, enabled: boolean) {
     setPending((s) => new Set(s).add(p.id))
@@ -88,8 +105,11 @@ export function ProvidersPage({ state, onChanged }: ProvidersPageProps) {
         {providers.state.kind === 'ready' && list.length > 0 && (
           <ProviderTable
             providers={list}
+            overview={overview.byId}
             pending={pending}
+            checking={overview.checking}
             onToggle={toggle}
+            onCheck={(p) => void checkNow(p)}
             onEdit={(p) => setDialog({ kind: 'edit', provider: p })}
             onDelete={(p) => setDialog({ kind: 'delete', provider: p })}
           />

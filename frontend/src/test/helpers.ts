@@ -107,9 +107,9 @@ export const PROVIDER: Provider = {
 }
 
 export const PRESETS: Preset[] = [
-  { id: 'openai', name: 'OpenAI', type: 'openai', base_url: 'https://api.openai.com/v1', local: false, key_hint: 'sk-…' },
-  { id: 'anthropic', name: 'Anthropic', type: 'anthropic', base_url: 'https://api.anthropic.com', local: false },
-  { id: 'ollama', name: 'Ollama (local)', type: 'openai', base_url: 'http://127.0.0.1:11434/v1', local: true },
+  { id: 'openai', name: 'OpenAI', type: 'openai', base_url: 'https://api.openai.com/v1', local: false, key_hint: 'sk-…', models: ['gpt-4o', 'gpt-4o-mini'] },
+  { id: 'anthropic', name: 'Anthropic', type: 'anthropic', base_url: 'https://api.anthropic.com', local: false, models: ['claude-sonnet-4-5'] },
+  { id: 'ollama', name: 'Ollama (local)', type: 'openai', base_url: 'http://127.0.0.1:11434/v1', local: true, models: [] },
 ]
 
 /** A degraded check of PROVIDER: gpt-4o answered, mini hit a 429 with the provider's message. */

@@ -1,12 +1,17 @@
 import { useId, useState, type FormEvent } from 'react'
 import type { Preset, Provider, ProviderType, ProviderWrite } from '../../api/types'
 import { PROVIDER_TYPES } from '../../api/types'
-import { useProviderForm } from '../../hooks/useProviderForm'
+import { useProviderForm, type UseProviderForm } from '../../hooks/useProviderForm'
 import {
   TYPE_LABEL,
+  discoverSummary,
   emptyForm,
   formFromPreset,
   formFromProvider,
+  hasModels,
+  pickList,
+  pickedModels,
+  suggestedBaseUrl,
   type FormErrors,
   type ProviderFormAction,
   type ProviderFormValues,
@@ -15,7 +20,9 @@ import { Field } from '../Field'
 import { Icon } from '../Icon'
 import { Modal } from '../Modal'
 import { Switch } from '../Switch'
+import { ModelPicker } from './ModelPicker'
 import { PairRowsEditor } from './PairRowsEditor'
+import '../../styles/providers.css'
 import { PresetPicker } from './PresetPicker'
 
 type ProviderFormProps = {
@@ -33,10 +40,14 @@ export function ProviderForm(props: ProviderFormProps) {
   const editing = props.mode === 'edit'
   const [step, setStep] = useState<'pick' | 'form'>(editing ? 'form' : 'pick')
   const [preset, setPreset] = useState<Preset | null>(null)
-  const { form, dispatch, saving, submit } = useProviderForm(
+  const pf = useProviderForm(
     () => (props.mode === 'edit' ? formFromProvider(props.provider) : emptyForm()),
     props.save,
+    props.mode === 'edit' ? props.provider.id : undefined,
   )
+  const { form, dispatch, saving, submit } = pf
+  // Saving with no model routes nothing by alias: asked once per attempt.
+  const [warnNoModels, setWarnNoModels] = useState(false)
   const formId = useId()
 
   function pick(p: Preset | null) {
@@ -48,7 +59,16 @@ export function ProviderForm(props: ProviderFormProps) {
 
   async function onSubmit(e: FormEvent) {
     e.preventDefault()
+    await save(false)
+  }
+
+  async function save(confirmedNoModels: boolean) {
     if (saving) return
+    if (!confirmedNoModels && !hasModels(form.values)) {
+      setWarnNoModels(true)
+      return
+    }
+    setWarnNoModels(false)
     const saved = await submit()
     if (saved) props.onSaved(saved)
   }
@@ -105,12 +125,19 @@ export function ProviderForm(props: ProviderFormProps) {
           </p>
         )}
         <ConnectionSection values={form.values} errors={form.errors} dispatch={dispatch} preset={preset} editing={editing} />
+        <ProbeRow pf={pf} />
         <section className="pform__section" aria-labelledby={`${formId}-models`}>
           <h3 id={`${formId}-models`} className="pform__title">Models</h3>
           <p className="pform__lead">
             Clients send the alias as <code>model</code>; Sluicegate sends the upstream name. Any model
             is also reachable as <code>{form.values.key || 'key'}/model-name</code>.
           </p>
+          <ModelPicker
+            names={pickList(preset?.models ?? [], pf.discovered)}
+            source={pf.discovered ? 'from the upstream’s list' : 'typical for this preset'}
+            picked={pickedModels(form.values)}
+            onToggle={(name, on) => dispatch({ type: 'toggleModel', name, on })}
+          />
           <PairRowsEditor
             list="models"
             rows={form.values.models}
@@ -137,6 +164,19 @@ export function ProviderForm(props: ProviderFormProps) {
           />
         </section>
         <AdvancedSection values={form.values} errors={form.errors} dispatch={dispatch} />
+        {warnNoModels && (
+          <div className="callout callout--error callout--inline provform__warn" role="alert">
+            <Icon name="alert" size={16} />
+            <span>
+              No models are mapped: no alias will route to this provider, and health checks have nothing to
+              check. Pick or add a model above, or{' '}
+              <button type="button" className="linkish" onClick={() => void save(true)}>
+                save without models
+              </button>
+              .
+            </span>
+          </div>
+        )}
       </form>
     </Modal>
   )
@@ -210,6 +250,7 @@ function ConnectionSection({ values, errors, dispatch, preset, editing }: Sectio
         error={errors.baseUrl}
         onChange={(value) => dispatch({ type: 'set', field: 'baseUrl', value })}
       />
+      <BaseUrlSuggestion error={errors.baseUrl} dispatch={dispatch} />
       <ApiKeyField values={values} errors={errors} dispatch={dispatch} preset={preset} editing={editing} />
     </section>
   )
@@ -292,5 +333,37 @@ function AdvancedSection({ values, errors, dispatch }: SectionProps) {
         ))}
       </div>
     </details>
+  )
+}
+
+/** A one-click fix when the API refused an endpoint URL and named the base URL to use. */
+function BaseUrlSuggestion({ error, dispatch }: { error: string | undefined; dispatch: SectionProps['dispatch'] }) {
+  const suggestion = suggestedBaseUrl(error)
+  if (!suggestion) return null
+  return (
+    <p className="pform__wide provform__result">
+      <button type="button" className="btn btn--small" onClick={() => dispatch({ type: 'set', field: 'baseUrl', value: suggestion })}>
+        Use {suggestion}
+      </button>
+    </p>
+  )
+}
+
+/** "Test connection" and "Fetch models" (POST /providers/discover) with what they found. */
+function ProbeRow({ pf }: { pf: UseProviderForm }) {
+  const { probing, probe, discover, saving } = pf
+  const summary = probe ? discoverSummary(probe.result) : null
+  return (
+    <section className="pform__section provform__probe" aria-label="Connection test">
+      <button type="button" className="btn btn--small" onClick={() => void discover('test')} disabled={probing !== null || saving}>
+        {probing === 'test' ? 'Testing…' : 'Test connection'}
+      </button>
+      <button type="button" className="btn btn--small" onClick={() => void discover('fetch')} disabled={probing !== null || saving}>
+        {probing === 'fetch' ? 'Fetching…' : 'Fetch models'}
+      </button>
+      <p className={summary ? `provform__result provform__result--${summary.tone}` : 'provform__result'} role="status" data-testid="probe-result">
+        {summary?.text ?? ''}
+      </p>
+    </section>
   )
 }

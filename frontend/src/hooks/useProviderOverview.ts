@@ -1,0 +1,79 @@
+import { useCallback, useState } from 'react'
+import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query'
+import { checkProvider, getHealthHistory, getStats, toApiError } from '../api/client'
+import type { CheckResult, Provider, ProviderStats } from '../api/types'
+import { providerOverview, type ProviderOverview } from '../lib/providerOverview'
+
+/** How often the overview is refreshed while the page is shown. */
+const REFRESH_MS = 15_000
+
+export interface UseProviderOverview {
+  /** The overview of each provider by id. */
+  byId: ReadonlyMap<number, ProviderOverview>
+  /** Ids whose "Check now" is waiting for the server. */
+  checking: ReadonlySet<number>
+  /** Runs a health check of p now; rejects with an ApiError (409 check_running when one runs already). */
+  checkNow: (p: Provider) => Promise<CheckResult>
+}
+
+function lastCheckKey(id: number) {
+  return ['health', 'last', id] as const
+}
+
+/**
+ * Each provider's newest health check (GET …/health/history?limit=1) and its
+ * traffic over the last hour (GET /stats?window=1h), refreshed every 15 s
+ * and on focus; "Check now" puts its result in place.
+ */
+export function useProviderOverview(providers: readonly Provider[]): UseProviderOverview {
+  const qc = useQueryClient()
+  const stats = useQuery({
+    queryKey: ['stats', '1h'],
+    queryFn: ({ signal }) => getStats('1h', signal),
+    refetchInterval: REFRESH_MS,
+  })
+  const checks = useQueries({
+    queries: providers.map((p) => ({
+      queryKey: lastCheckKey(p.id),
+      queryFn: async ({ signal }: { signal: AbortSignal }) => (await getHealthHistory(p.id, { limit: 1, signal }))[0] ?? null,
+      refetchInterval: REFRESH_MS,
+    })),
+  })
+  // Several rows may be checked at once: one pending flag per provider.
+  const [checking, setChecking] = useState<ReadonlySet<number>>(new Set())
+  const checkNow = useCallback(
+    async (p: Provider) => {
+      setChecking((s) => new Set(s).add(p.id))
+      try {
+        const c = await checkProvider(p.id)
+        qc.setQueryData(lastCheckKey(p.id), c)
+        return c
+      } catch (err) {
+        const e = toApiError(err)
+        // A check running elsewhere (schedule, another tab) is stored when
+        // it ends: look again then.
+        if (e.code === 'check_running') void qc.invalidateQueries({ queryKey: lastCheckKey(p.id) })
+        throw e
+      } finally {
+        setChecking((s) => {
+          const next = new Set(s)
+          next.delete(p.id)
+          return next
+        })
+      }
+    },
+    [qc],
+  )
+
+  const byKey = new Map<string, ProviderStats>((stats.data?.by_provider ?? []).map((s) => [s.provider_key, s]))
+  const byId = new Map<number, ProviderOverview>()
+  providers.forEach((p, i) => {
+    const last = checks[i]?.data ?? undefined
+    byId.set(p.id, providerOverview(p, last, byKey.get(p.key), stats.isSuccess))
+  })
+  return {
+    byId,
+    checking,
+    checkNow,
+  }
+}
