@@ -160,10 +160,13 @@ type overloadResult struct {
 
 // overloadRun starts a fresh logging child with its 5 subscribers and
 // drives it with ovConns connections as fast as they go for dur, sampling
-// its RSS every second: the request log's queue and the hub's queues are
+// its RSS every second (profile, when set, gets its CPU profile): the request log's queue and the hub's queues are
 // bounded, so memory must level off however far the writer falls behind.
-func overloadRun(mockAddr string, dur time.Duration) (*overloadResult, error) {
-	c, err := startChild(tSGLog, mockAddr, "")
+func overloadRun(mockAddr string, dur time.Duration, profile string) (*overloadResult, error) {
+	if profile != "" {
+		profile += ".overload"
+	}
+	c, err := startChild(tSGLog, mockAddr, profile)
 	if err != nil {
 		return nil, err
 	}

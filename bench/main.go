@@ -306,7 +306,7 @@ func drive(dur time.Duration, rounds int, overload time.Duration, cpuprofile, lo
 	}
 	var ov *overloadResult
 	if overload > 0 {
-		if ov, err = overloadRun(mock.addr, overload); err != nil {
+		if ov, err = overloadRun(mock.addr, overload, logprofile); err != nil {
 			return err
 		}
 		failures = append(failures, printOverload(ov)...)

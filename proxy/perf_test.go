@@ -2,6 +2,8 @@ package proxy
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sluicegate/sluicegate/model"
 )
@@ -186,4 +189,54 @@ func BenchmarkProxyRequest(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestIdleWatch: the watch cancels only a read pending for longer than the
+// idle timeout, however long the response lasts in total or however long
+// the proxy spends between reads, and never after stop.
+func TestIdleWatch(t *testing.T) {
+	const idle = 200 * time.Millisecond
+	newWatch := func() (*idleWatch, context.Context) {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		t.Cleanup(func() { cancel(nil) })
+		return &idleWatch{idle: idle, cancel: cancel}, ctx
+	}
+	t.Run("stalled read is cancelled", func(t *testing.T) {
+		w, ctx := newWatch()
+		defer w.stop()
+		w.begin()
+		select {
+		case <-ctx.Done():
+			if !errors.Is(context.Cause(ctx), errStreamIdle) {
+				t.Fatalf("cause %v", context.Cause(ctx))
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("a read pending for 25 idle timeouts was not cancelled")
+		}
+	})
+	t.Run("short reads over many timeouts are not", func(t *testing.T) {
+		w, ctx := newWatch()
+		defer w.stop()
+		// 4 idle timeouts in all, spent between reads (a slow client) and
+		// in reads far shorter than the timeout.
+		end := time.Now().Add(4 * idle)
+		for time.Now().Before(end) {
+			w.begin()
+			time.Sleep(idle / 20) // a read that takes a twentieth of the timeout
+			w.end()
+			time.Sleep(idle) // the proxy writing to a slow client
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("cancelled: %v", context.Cause(ctx))
+		}
+	})
+	t.Run("no cancel after stop", func(t *testing.T) {
+		w, ctx := newWatch()
+		w.begin()
+		w.stop()
+		time.Sleep(2 * idle) // nothing to wait on: proving an absence
+		if ctx.Err() != nil {
+			t.Fatalf("cancelled after stop: %v", context.Cause(ctx))
+		}
+	})
 }
