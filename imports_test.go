@@ -26,7 +26,7 @@ var allowedImports = map[string][]string{
 	"storage": {"model"},
 	"metrics": {"model"},
 	"model":   {},
-	"bench":   {"proxy", "model"},
+	"bench":   {"proxy", "model", "live", "storage", "service"},
 	"smoke":   {},
 }
 

@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,8 +20,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sluicegate/sluicegate/live"
 	"github.com/sluicegate/sluicegate/model"
 	"github.com/sluicegate/sluicegate/proxy"
+	"github.com/sluicegate/sluicegate/service"
 )
 
 // Stream shape of the mock: 20 chunks, 5 ms apart (the issue's scenario).
@@ -94,6 +98,33 @@ func baselineHandler(upstream string) http.Handler {
 	return &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(u) }}
 }
 
+// pooledBaselineHandler is the second baseline: the same minimal
+// httputil.ReverseProxy, on a transport with Sluicegate's connection-pool
+// settings (proxy/upstream.go: 512 idle connections per host, no global
+// cap, 90 s idle timeout, no decompression, 16 KiB read and write
+// buffers, HTTP/2 attempted), so that a ratio against it credits the
+// proxy's code rather than its pool.
+func pooledBaselineHandler(upstream string) http.Handler {
+	u, err := url.Parse(upstream)
+	if err != nil {
+		panic(err)
+	}
+	tr := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          0,
+		MaxIdleConnsPerHost:   512,
+		IdleConnTimeout:       90 * time.Second,
+		ResponseHeaderTimeout: 60 * time.Second,
+		DisableCompression:    true,
+		ReadBufferSize:        16 << 10,
+		WriteBufferSize:       16 << 10,
+	}
+	return &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(u) }, Transport: tr}
+}
+
 // countingSink is the event sink wired into Sluicegate for the benchmark:
 // it does what a non-blocking sink must (take the event, never wait) and
 // counts, so the events are really built and published.
@@ -112,6 +143,77 @@ func sluicegateHandler(upstream string) http.Handler {
 	return proxy.New(tb, &countingSink{}, proxy.WithLogger(logger))
 }
 
+// benchStats is what the logging role reports at GET /bench/stats: how
+// much of the request log reached SQLite and the live hub.
+type benchStats struct {
+	Stored       int64  `json:"stored"`        // log rows in the last 15 min (after retention trims)
+	Dropped      uint64 `json:"dropped"`       // log entries dropped (queue full)
+	HubDropped   uint64 `json:"hub_dropped"`   // events the hub or a subscriber's queue dropped
+	Subscribers  int    `json:"subscribers"`   // WebSocket subscribers connected
+	BodiesLogged bool   `json:"bodies_logged"` // the newest row has both bodies
+}
+
+// loggingStack is the service stack with the request log on: a real
+// service (SQLite file in a temporary directory, the batching log writer,
+// log_bodies on), the live hub, and its WebSocket handler at
+// /admin/v1/ws, wired as server.go wires them. The proxy routes
+// bench-model → mock-model like the plain sluicegate role.
+func loggingStack(upstream string) (h http.Handler, closeFn func(), err error) {
+	dir, err := os.MkdirTemp("", "sluicegate-bench-")
+	if err != nil {
+		return nil, nil, err
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	hub := live.NewHub(live.Options{})
+	hubCtx, stopHub := context.WithCancel(context.Background())
+	go func() { _ = hub.Run(hubCtx) }()
+	svc := service.New(service.Config{Version: "bench", DataDir: dir, Logger: logger, Events: hub, NoScheduler: true})
+	closeFn = func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = svc.Close(ctx)
+		stopHub()
+		_ = os.RemoveAll(dir)
+	}
+	ctx := context.Background()
+	if err := svc.Start(ctx); err != nil {
+		closeFn()
+		return nil, nil, fmt.Errorf("start service: %w", err)
+	}
+	key, name, typ, base, on := "mock", "Mock", model.TypeOpenAI, upstream+"/v1", true
+	models := []model.ModelMapping{{Alias: "bench-model", Upstream: "mock-model"}}
+	if _, err := svc.CreateProvider(ctx, model.ProviderInput{Key: &key, Name: &name, Type: &typ, BaseURL: &base, Enabled: &on, Models: &models}); err != nil {
+		closeFn()
+		return nil, nil, fmt.Errorf("create provider: %w", err)
+	}
+	if _, err := svc.UpdateSettings(ctx, model.SettingsInput{LogBodies: &on}); err != nil {
+		closeFn()
+		return nil, nil, fmt.Errorf("log_bodies on: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", proxy.New(svc.Routes(), svc, proxy.WithLogger(logger)))
+	mux.Handle("/admin/v1/ws", live.NewHandler(hub, live.HandlerConfig{Version: "bench", Logger: logger}))
+	mux.HandleFunc("/bench/stats", func(w http.ResponseWriter, r *http.Request) {
+		// Everything finished so far is stored first, so the counts are
+		// final for the requests the driver has seen answered.
+		_ = svc.FlushLogs(r.Context())
+		st := benchStats{Dropped: svc.LogQueueDropped(), HubDropped: hub.Dropped(), Subscribers: hub.Subscribers()}
+		if sum, err := svc.Stats(r.Context(), "15m"); err == nil {
+			st.Stored = sum.Requests
+		}
+		// The newest row must hold both bodies: proof that log_bodies
+		// capture really ran for the measured requests.
+		if rows, err := svc.ListLogs(r.Context(), model.LogFilter{Limit: 1}); err == nil && len(rows) == 1 {
+			if d, err := svc.GetLog(r.Context(), rows[0].ID); err == nil {
+				st.BodiesLogged = d.RequestBody != "" && d.ResponseBody != ""
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(st)
+	})
+	return mux, closeFn, nil
+}
+
 // serveRole runs one child process: it listens on a loopback port, prints
 // "LISTEN addr" for the driver, and serves until SIGTERM.
 func serveRole(role, upstream, cpuprofile string) error {
@@ -121,6 +223,15 @@ func serveRole(role, upstream, cpuprofile string) error {
 		h = mockHandler()
 	case "baseline":
 		h = baselineHandler(upstream)
+	case "baseline-pooled":
+		h = pooledBaselineHandler(upstream)
+	case "sluicegate-log":
+		lh, closeFn, err := loggingStack(upstream)
+		if err != nil {
+			return err
+		}
+		defer closeFn()
+		h = lh
 	case "sluicegate":
 		h = sluicegateHandler(upstream)
 	default:

@@ -483,12 +483,11 @@ func (x *exchange) relay(ctx context.Context, cancel context.CancelCauseFunc, p 
 	// same rule httputil.ReverseProxy uses); a sized body is written
 	// through the server's buffer.
 	streaming := sse || resp.ContentLength < 0
-	// The idle timer runs only while an upstream read is pending: a client
-	// that reads slowly (the proxy blocked writing to it) is not the
+	// The idle timeout counts only while an upstream read is pending: a
+	// client that reads slowly (the proxy blocked writing to it) is not the
 	// provider being idle.
-	idle := time.AfterFunc(p.idle, func() { cancel(errStreamIdle) })
-	idle.Stop()
-	defer idle.Stop()
+	idle := idleWatch{idle: p.idle, cancel: cancel}
+	defer idle.stop()
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
 	buf := *bp
@@ -504,9 +503,9 @@ func (x *exchange) relay(ctx context.Context, cancel context.CancelCauseFunc, p 
 			body = make([]byte, resp.ContentLength)
 		}
 		for got := 0; got < len(body); {
-			idle.Reset(p.idle)
+			idle.begin()
 			n, err := resp.Body.Read(body[got:])
-			idle.Stop()
+			idle.end()
 			if n > 0 && got == 0 {
 				e.TTFBMs = time.Since(x.start).Milliseconds()
 			}
@@ -585,9 +584,9 @@ func (x *exchange) relay(ctx context.Context, cancel context.CancelCauseFunc, p 
 	// marker: it has the whole answer from then on.
 	ended := false
 	for {
-		idle.Reset(p.idle)
+		idle.begin()
 		n, rerr := resp.Body.Read(buf)
-		idle.Stop()
+		idle.end()
 		if n > 0 {
 			if sse && !ended {
 				ended = hasStreamEnd(tail[1], buf[:n])
@@ -634,6 +633,66 @@ func (x *exchange) relay(ctx context.Context, cancel context.CancelCauseFunc, p 
 		e.TTFBMs = headersAt.Sub(x.start).Milliseconds()
 	}
 	x.finishBody(resp, &obs)
+}
+
+// idleWatch cancels a response whose upstream read has been pending for
+// longer than the idle timeout. A read only marks its start and end (an
+// atomic store each, no timer operation per chunk); one timer, armed at
+// the first read, checks the pending read when it fires and re-arms for
+// the time that read has left (or a whole timeout when none is pending).
+// The zero value plus idle and cancel is ready; stop must be called.
+type idleWatch struct {
+	idle   time.Duration
+	cancel context.CancelCauseFunc
+	since  atomic.Int64 // monoNow() when the pending read began; 0 when none
+	done   atomic.Bool  // set by stop: a late check neither cancels nor re-arms
+	timer  atomic.Pointer[time.Timer]
+}
+
+// monoBase anchors monoNow: time.Since reads the monotonic clock, so the
+// watch is immune to wall-clock steps.
+var monoBase = time.Now()
+
+// monoNow is monotonic nanoseconds since monoBase, never 0.
+func monoNow() int64 { return int64(time.Since(monoBase)) | 1 }
+
+// begin marks an upstream read as pending.
+func (w *idleWatch) begin() {
+	w.since.Store(monoNow())
+	if w.timer.Load() == nil {
+		// Created disarmed and stored before it is armed, so check always
+		// finds it.
+		t := time.AfterFunc(time.Duration(1<<62), w.check)
+		w.timer.Store(t)
+		t.Reset(w.idle)
+	}
+}
+
+// end marks the pending read as returned.
+func (w *idleWatch) end() { w.since.Store(0) }
+
+func (w *idleWatch) check() {
+	if w.done.Load() {
+		return
+	}
+	next := w.idle
+	if s := w.since.Load(); s != 0 {
+		pending := time.Duration(monoNow() - s)
+		if pending >= w.idle {
+			w.cancel(errStreamIdle)
+			return
+		}
+		next = w.idle - pending
+	}
+	w.timer.Load().Reset(next)
+}
+
+// stop ends the watch for good.
+func (w *idleWatch) stop() {
+	w.done.Store(true)
+	if t := w.timer.Load(); t != nil {
+		t.Stop()
+	}
 }
 
 // flush sends what was written so far and reports whether the client is

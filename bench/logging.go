@@ -1,0 +1,258 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sluicegate/sluicegate/live"
+	"github.com/sluicegate/sluicegate/model"
+)
+
+// subscribers are WebSocket clients of a logging child's live stream,
+// each reading every event as the dashboard does (live.Follow decodes
+// every message).
+type subscribers struct {
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	events []atomic.Int64 // request.finished events received, per subscriber
+	mu     sync.Mutex
+	errs   []string // why a subscriber stopped before stop
+}
+
+// subscribe connects n subscribers to c's /admin/v1/ws and waits until
+// the child counts all of them.
+func subscribe(c *child, n int) (*subscribers, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &subscribers{cancel: cancel, events: make([]atomic.Int64, n)}
+	wsURL := "ws://" + strings.TrimPrefix(c.addr, "http://") + "/admin/v1/ws"
+	for i := 0; i < n; i++ {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			err := live.Follow(ctx, wsURL, nil, func(ev model.Event) error {
+				if ev.Type == model.EventRequestFinished {
+					s.events[i].Add(1)
+				}
+				return nil
+			})
+			if err != nil && ctx.Err() == nil {
+				s.mu.Lock()
+				s.errs = append(s.errs, err.Error())
+				s.mu.Unlock()
+			}
+		}()
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st, err := fetchStats(c)
+		if err == nil && st.Subscribers == n {
+			return s, nil
+		}
+		if time.Now().After(deadline) {
+			s.stop()
+			return nil, fmt.Errorf("%s: %d of %d WebSocket subscribers connected (%v; %v)", c.name, st.Subscribers, n, err, s.failures())
+		}
+		time.Sleep(20 * time.Millisecond) // polling a child process: no channel to wait on
+	}
+}
+
+// received is the fewest and most request.finished events a subscriber
+// got.
+func (s *subscribers) received() (lo, hi int64) {
+	lo = -1
+	for i := range s.events {
+		n := s.events[i].Load()
+		if lo < 0 || n < lo {
+			lo = n
+		}
+		hi = max(hi, n)
+	}
+	return lo, hi
+}
+
+func (s *subscribers) failures() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.errs...)
+}
+
+func (s *subscribers) stop() {
+	s.cancel()
+	s.wg.Wait()
+}
+
+// fetchStats asks a logging child for its request-log and hub counters
+// (it flushes the log writer first).
+func fetchStats(c *child) (benchStats, error) {
+	var st benchStats
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.addr+"/bench/stats", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return st, fmt.Errorf("%s stats: %w", c.name, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return st, fmt.Errorf("%s stats: status %d", c.name, resp.StatusCode)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		return st, fmt.Errorf("%s stats: %w", c.name, err)
+	}
+	return st, nil
+}
+
+// printLogging compares Sluicegate with the request log on (bodies, SQLite,
+// 5 WebSocket subscribers) against the plain proxy, from the interleaved
+// rounds of the 64-connection scenario, and checks that the log really
+// ran: rows stored with bodies, events delivered to every subscriber.
+func printLogging(max64 map[string]*runStats, st benchStats, subs *subscribers) []string {
+	off, on := max64[tSG], max64[tSGLog]
+	lo, hi := subs.received()
+	fmt.Printf("\n## logging on (log_bodies, SQLite, %d WebSocket subscribers) vs off: 64 connections\n\n", wsSubs)
+	fmt.Println("| target | req/s | CPU µs/req | p50 ms | p99 ms |")
+	fmt.Println("|---|---:|---:|---:|---:|")
+	for _, r := range []struct {
+		name string
+		s    *runStats
+	}{{tSG + " (logging off)", off}, {tSGLog + " (logging on)", on}} {
+		fmt.Printf("| %s | %.0f | %.0f | %s | %s |\n", r.name, reqRate(r.s), cpuPerReq(r.s), ms(r.s.pct(0.5)), ms(r.s.pct(0.99)))
+	}
+	fmt.Printf("\nlogging on over the whole run: %d rows stored (last 15 min), %d log entries dropped, newest row has both bodies: %v; "+
+		"request.finished events per WebSocket subscriber: %d–%d; hub drops: %d\n",
+		st.Stored, st.Dropped, st.BodiesLogged, lo, hi, st.HubDropped)
+	var fails []string
+	if !st.BodiesLogged {
+		fails = append(fails, "logging: the newest request-log row has no captured bodies")
+	}
+	if st.Stored == 0 {
+		fails = append(fails, "logging: no request-log row was stored")
+	}
+	if hi == 0 {
+		fails = append(fails, "logging: no WebSocket subscriber received a request.finished event")
+	}
+	if f := subs.failures(); len(f) > 0 {
+		fails = append(fails, fmt.Sprintf("logging: %d WebSocket subscriber(s) dropped: %q", len(f), f))
+	}
+	return fails
+}
+
+// overloadResult is the overload run: requests at full speed with the
+// request log on, and the logging process's memory meanwhile.
+type overloadResult struct {
+	dur        time.Duration
+	stats      *runStats
+	peakKB     int64 // VmHWM at the end
+	startKB    int64 // VmRSS after warm-up
+	samplesKB  []int64
+	log        benchStats
+	subsLo     int64
+	subsHi     int64
+	subsFailed []string
+}
+
+// overloadRun starts a fresh logging child with its 5 subscribers and
+// drives it with ovConns connections as fast as they go for dur, sampling
+// its RSS every second (profile, when set, gets its CPU profile): the request log's queue and the hub's queues are
+// bounded, so memory must level off however far the writer falls behind.
+func overloadRun(mockAddr string, dur time.Duration, profile string) (*overloadResult, error) {
+	if profile != "" {
+		profile += ".overload"
+	}
+	c, err := startChild(tSGLog, mockAddr, profile)
+	if err != nil {
+		return nil, err
+	}
+	defer c.stop()
+	subs, err := subscribe(c, wsSubs)
+	if err != nil {
+		return nil, err
+	}
+	defer subs.stop()
+	t := target{tSGLog, c.addr, c, true}
+	if _, err := attack(t, 8, 0, 500*time.Millisecond); err != nil {
+		return nil, fmt.Errorf("overload warm-up: %w", err)
+	}
+	ov := &overloadResult{dur: dur}
+	ov.startKB, _ = rssKB(c.cmd.Process.Pid)
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				if kb, err := rssKB(c.cmd.Process.Pid); err == nil {
+					ov.samplesKB = append(ov.samplesKB, kb)
+				}
+			}
+		}
+	}()
+	ov.stats, err = attack(t, ovConns, 0, dur)
+	close(stop)
+	<-sampled
+	if err != nil {
+		return nil, err
+	}
+	ps, err := readProc(c.cmd.Process.Pid)
+	if err != nil {
+		return nil, err
+	}
+	ov.peakKB = ps.peakKB
+	if ov.log, err = fetchStats(c); err != nil {
+		return nil, err
+	}
+	ov.subsLo, ov.subsHi = subs.received()
+	ov.subsFailed = subs.failures()
+	return ov, nil
+}
+
+var errNoRSS = errors.New("no VmRSS line")
+
+// rssKB is a process's current resident set (VmRSS) in KiB.
+func rssKB(pid int) (int64, error) {
+	b, err := readStatus(pid)
+	if err != nil {
+		return 0, err
+	}
+	if v, ok := statusField(b, "VmRSS:"); ok {
+		return v, nil
+	}
+	return 0, errNoRSS
+}
+
+func printOverload(ov *overloadResult) []string {
+	fmt.Printf("\n## overload: %v at full speed, %d connections, logging on (log_bodies, SQLite, %d WebSocket subscribers)\n\n", ov.dur, ovConns, wsSubs)
+	s := ov.stats
+	samples := make([]string, len(ov.samplesKB))
+	for i, kb := range ov.samplesKB {
+		samples[i] = fmt.Sprintf("%.0f", float64(kb)/1024)
+	}
+	fmt.Printf("| requests | req/s | errors | CPU µs/req | RSS after warm-up | peak RSS | rows stored | log entries dropped | events per subscriber | hub drops |\n")
+	fmt.Printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Printf("| %d | %.0f | %d | %.0f | %.1f MB | %.1f MB | %d | %d | %d–%d | %d |\n", s.requests, reqRate(s), s.errors, cpuPerReq(s),
+		float64(ov.startKB)/1024, float64(ov.peakKB)/1024, ov.log.Stored, ov.log.Dropped, ov.subsLo, ov.subsHi, ov.log.HubDropped)
+	fmt.Printf("\nRSS every second (MB): %s\n", strings.Join(samples, " "))
+	var fails []string
+	if s.errors > 0 {
+		fails = append(fails, fmt.Sprintf("overload: %d errors, e.g. %q", s.errors, s.errSample))
+	}
+	if len(ov.subsFailed) > 0 {
+		fails = append(fails, fmt.Sprintf("overload: WebSocket subscribers dropped: %q", ov.subsFailed))
+	}
+	if !ov.log.BodiesLogged {
+		fails = append(fails, "overload: the newest request-log row has no captured bodies")
+	}
+	return fails
+}
