@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -778,4 +779,36 @@ func runKillChild(dir string) {
 		}
 	}
 	os.Exit(3)
+}
+
+// TestLogStatsBusyMinuteSplitsIntoParts: many batches in one minute of one
+// provider and model are kept as several bounded rollup parts (a batch
+// never rewrites the whole minute), and the statistics stay exact.
+func TestLogStatsBusyMinuteSplitsIntoParts(t *testing.T) {
+	s := openTestStore(t)
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(3, 4))
+	var all []model.LogEntry
+	for i := range 12000 {
+		all = append(all, logEntry(fmt.Sprintf("b%05d", i), testTime.Add(time.Duration(i)*time.Millisecond),
+			"p", "m", 200, 100+rng.Int64N(20000), 1+rng.Int64N(300)))
+	}
+	for i := 0; i < len(all); i += 256 {
+		insertLogs(t, s, all[i:min(i+256, len(all))]...)
+	}
+	var parts int
+	var biggest int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*), MAX(LENGTH(latencies)) FROM request_log_minutes`).Scan(&parts, &biggest); err != nil {
+		t.Fatal(err)
+	}
+	if parts < 2 || biggest > maxRollupPart+256*binary.MaxVarintLen64 {
+		t.Errorf("%d rollup parts, the biggest %d bytes: want several, each bounded near %d", parts, biggest, maxRollupPart)
+	}
+	got, err := s.LogStats(ctx, testTime.Add(-time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := bruteStats(all, testTime.Add(-time.Minute)); !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v\nwant %+v", got, want)
+	}
 }

@@ -43,12 +43,13 @@ func statusIndex(status int) int {
 
 const (
 	sqlGetMinute = `SELECT requests, errors, status_1xx, status_2xx, status_3xx, status_4xx,
-		status_5xx, status_499, prompt_tokens, completion_tokens, latencies, ttfbs
-		FROM request_log_minutes WHERE minute = ? AND provider_key = ? AND model = ?`
+		status_5xx, status_499, prompt_tokens, completion_tokens, latencies, ttfbs, part
+		FROM request_log_minutes WHERE minute = ? AND provider_key = ? AND model = ?
+		ORDER BY part DESC LIMIT 1`
 	sqlPutMinute = `INSERT OR REPLACE INTO request_log_minutes (minute, provider_key, model,
 		requests, errors, status_1xx, status_2xx, status_3xx, status_4xx, status_5xx, status_499,
-		prompt_tokens, completion_tokens, latencies, ttfbs)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		prompt_tokens, completion_tokens, latencies, ttfbs, part)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	sqlStatsMinutes = `SELECT provider_key, model, requests, errors, status_1xx, status_2xx,
 		status_3xx, status_4xx, status_5xx, status_499, prompt_tokens, completion_tokens,
 		latencies, ttfbs FROM request_log_minutes WHERE minute >= ?`
@@ -91,6 +92,11 @@ func (m *minuteRow) add(e *model.LogEntry) {
 	}
 }
 
+// maxRollupPart bounds the latency list of one rollup row. A busy minute
+// is split into parts: merging a batch rewrites at most this much, instead
+// of the whole minute's list (which would make a busy minute quadratic).
+const maxRollupPart = 8 << 10
+
 // addToMinutes adds entries to their minutes' rollups inside tx.
 func addToMinutes(ctx context.Context, tx *sql.Tx, entries []model.LogEntry) error {
 	groups := map[minuteKey]*minuteRow{}
@@ -109,11 +115,16 @@ func addToMinutes(ctx context.Context, tx *sql.Tx, entries []model.LogEntry) err
 	for _, k := range order {
 		g := groups[k]
 		var old minuteRow
+		var part int64
 		err := tx.QueryRowContext(ctx, sqlGetMinute, k.minute, k.provider, k.model).Scan(
 			&old.requests, &old.errors, &old.status[0], &old.status[1], &old.status[2], &old.status[3],
-			&old.status[4], &old.status[5], &old.prompt, &old.completion, &old.latencies, &old.ttfbs)
+			&old.status[4], &old.status[5], &old.prompt, &old.completion, &old.latencies, &old.ttfbs, &part)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
+		}
+		if len(old.latencies)+len(g.latencies) > maxRollupPart && old.requests > 0 {
+			// The newest part is full: start the next one.
+			old, part = minuteRow{}, part+1
 		}
 		g.requests += old.requests
 		g.errors += old.errors
@@ -129,7 +140,7 @@ func addToMinutes(ctx context.Context, tx *sql.Tx, entries []model.LogEntry) err
 		}
 		if _, err := tx.ExecContext(ctx, sqlPutMinute, k.minute, k.provider, k.model,
 			g.requests, g.errors, g.status[0], g.status[1], g.status[2], g.status[3], g.status[4], g.status[5],
-			g.prompt, g.completion, g.latencies, g.ttfbs); err != nil {
+			g.prompt, g.completion, g.latencies, g.ttfbs, part); err != nil {
 			return err
 		}
 	}

@@ -242,7 +242,8 @@ func migrate3(ctx context.Context, tx *sql.Tx) error {
 			completion_tokens INTEGER NOT NULL,
 			latencies         BLOB NOT NULL,
 			ttfbs             BLOB NOT NULL,
-			PRIMARY KEY (minute, provider_key, model)
+			part              INTEGER NOT NULL,
+			PRIMARY KEY (minute, provider_key, model, part)
 		) WITHOUT ROWID`,
 	)
 }
