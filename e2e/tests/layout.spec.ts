@@ -105,14 +105,17 @@ function overflowingElements(page: Page) {
       const r = el.getBoundingClientRect()
       if (r.width === 0 || r.height === 0) continue
       if (r.left >= -1 && r.right <= vw + 1) continue
+      // Fine when some scroll or clip container around it fits in the window
+      // (an <svg> clips too, but may itself sit in the wide part of a table).
       let contained = false
-      for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      for (let p = el.parentElement; p && p !== document.body && !contained; p = p.parentElement) {
         if (!clipping.has(getComputedStyle(p).overflowX)) continue
         const pr = p.getBoundingClientRect()
-        if (pr.left >= -1 && pr.right <= vw + 1) contained = true
-        break
+        contained = pr.left >= -1 && pr.right <= vw + 1
       }
-      if (!contained) bad.push(`${el.tagName.toLowerCase()}.${el.className} (${Math.round(r.left)}–${Math.round(r.right)})`)
+      if (!contained) {
+        bad.push(`${el.tagName.toLowerCase()}.${el.getAttribute('class') ?? ''} (${Math.round(r.left)}–${Math.round(r.right)})`)
+      }
     }
     return { bad: bad.slice(0, 10), scrollWidth: document.documentElement.scrollWidth, vw }
   })
