@@ -10,7 +10,6 @@ import { PAGES, THEMES, openPage, seed, unseed, type Seeded } from './seed'
 // (out/screenshots/<page>-<theme>-<width>.png) that a person looks at.
 
 const test = testWithConsoleGuard()
-test.describe.configure({ mode: 'serial' })
 
 let seeded: Seeded | undefined
 

@@ -9,7 +9,6 @@ import { PAGES, openPage, seed, statusBar, unseed, type PageSpec, type Seeded } 
 // bar never clips a base URL.
 
 const test = testWithConsoleGuard()
-test.describe.configure({ mode: 'serial' })
 
 let seeded: Seeded | undefined
 
@@ -117,7 +116,11 @@ function overflowingElements(page: Page) {
         bad.push(`${el.tagName.toLowerCase()}.${el.getAttribute('class') ?? ''} (${Math.round(r.left)}–${Math.round(r.right)})`)
       }
     }
-    return { bad: bad.slice(0, 10), scrollWidth: document.documentElement.scrollWidth, vw }
+    // <main> scrolls (vertically); it must not scroll sideways either: only
+    // the tables' own containers may.
+    const main = document.querySelector('main')
+    const mainOverflow = main ? main.scrollWidth - main.clientWidth : 0
+    return { bad: bad.slice(0, 10), scrollWidth: document.documentElement.scrollWidth, vw, mainOverflow }
   })
 }
 
@@ -133,6 +136,7 @@ for (const width of WIDTHS) {
         const over = await overflowingElements(page)
         expect(over.bad, 'elements wider than the window outside a scroll container').toEqual([])
         expect(over.scrollWidth, 'the document does not scroll sideways').toBeLessThanOrEqual(over.vw)
+        expect(over.mainOverflow, 'the page (<main>) does not scroll sideways').toBeLessThanOrEqual(0)
       })
     }
 

@@ -49,6 +49,12 @@ export async function seed(request: APIRequestContext): Promise<Seeded> {
   )
   // Every provider points at the same fake; the hostname differs so the base
   // URLs are as long as real ones (127.0.0.1 with a path).
+  // A worker restarted after a failed test seeds again: drop what a previous
+  // seed left (the keys are unique to these specs).
+  const listed = (await (await request.get(`${origin}/admin/v1/providers`)).json()) as { data: { id: number; key: string }[] }
+  for (const p of listed.data) {
+    if (p.key.startsWith('layout-')) await request.delete(`${origin}/admin/v1/providers/${p.id}`)
+  }
   const ids: number[] = []
   for (const p of PROVIDERS) {
     const res = await request.post(`${origin}/admin/v1/providers`, {
