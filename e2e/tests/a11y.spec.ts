@@ -10,6 +10,8 @@ import { PAGES, THEMES, openPage, seed, unseed, type Seeded } from './seed'
 // (out/screenshots/<page>-<theme>-<width>.png) that a person looks at.
 
 const test = testWithConsoleGuard()
+// axe on a full page takes seconds, more on a busy machine.
+test.describe.configure({ timeout: 90_000 })
 
 let seeded: Seeded | undefined
 

@@ -9,6 +9,8 @@ import { PAGES, openPage, seed, statusBar, unseed, type PageSpec, type Seeded } 
 // bar never clips a base URL.
 
 const test = testWithConsoleGuard()
+// Each test checks many boxes; a busy machine needs more than the default 30 s.
+test.describe.configure({ timeout: 60_000 })
 
 let seeded: Seeded | undefined
 
