@@ -196,5 +196,6 @@ test('a table wider than its page scrolls inside its own container, not the page
   await wrap.evaluate((el) => el.scrollTo({ left: el.scrollWidth }))
   expect(await wrap.evaluate((el) => el.scrollLeft)).toBeGreaterThan(0)
   const after = await edit.boundingBox()
-  expect(after?.x).toBe(before?.x)
+  // (Within a pixel: sticky positions snap to sub-pixels.)
+  expect(Math.abs((after?.x ?? 0) - (before?.x ?? -10))).toBeLessThanOrEqual(1)
 })
