@@ -41,11 +41,18 @@ func bin(t *testing.T) string {
 // -displayfd lets Xvfb pick a free display number and tell us which.
 func startXvfb(t *testing.T) string {
 	t.Helper()
+	return startXvfbSized(t, 1280, 800)
+}
+
+// startXvfbSized is startXvfb with a screen of width×height pixels.
+func startXvfbSized(t *testing.T, width, height int) string {
+	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+	screen := strconv.Itoa(width) + "x" + strconv.Itoa(height) + "x24"
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", screen, "-nolisten", "tcp")
 	cmd.ExtraFiles = []*os.File{w}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start Xvfb (apt package xvfb): %v", err)
@@ -104,7 +111,7 @@ type app struct {
 	done   chan error
 }
 
-func launch(t *testing.T, display, addr string) *app {
+func launch(t *testing.T, display, addr string, env ...string) *app {
 	t.Helper()
 	cmd := exec.Command(bin(t), "--addr", addr, "--data-dir", filepath.Join(t.TempDir(), "data"))
 	cmd.Env = append(os.Environ(),
@@ -113,6 +120,7 @@ func launch(t *testing.T, display, addr string) *app {
 		// outlive the test.
 		"DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent",
 	)
+	cmd.Env = append(cmd.Env, env...)
 	a := &app{cmd: cmd, stderr: &syncBuffer{}, done: make(chan error, 1)}
 	cmd.Stderr = a.stderr
 	cmd.Stdout = a.stderr
@@ -540,4 +548,131 @@ func waitUntil(within time.Duration, cond func() bool) bool {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return true
+}
+
+// meanLuma is the average brightness (0–255) of img, sampled every 4th pixel:
+// a light dashboard is well above the middle, a dark one well below.
+func meanLuma(img image.Image) float64 {
+	b := img.Bounds()
+	var sum, n float64
+	for y := b.Min.Y; y < b.Max.Y; y += 4 {
+		for x := b.Min.X; x < b.Max.X; x += 4 {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			sum += 0.2126*float64(r>>8) + 0.7152*float64(g>>8) + 0.0722*float64(bl>>8)
+			n++
+		}
+	}
+	return sum / n
+}
+
+// settle takes screenshots until the screen differs from before (the click
+// took effect) and two shots 300 ms apart are identical (painting is done);
+// it reports whether the screen changed within the given time.
+func settle(t *testing.T, display string, before []byte, within time.Duration) ([]byte, image.Image, bool) {
+	t.Helper()
+	var prev, shot []byte
+	var img image.Image
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		shot, img = screenshot(t, display)
+		if !bytes.Equal(shot, before) && bytes.Equal(shot, prev) {
+			return shot, img, true
+		}
+		prev = shot
+		time.Sleep(300 * time.Millisecond)
+	}
+	return shot, img, false
+}
+
+// clickNav clicks a sidebar link, then parks the pointer on the sidebar's
+// empty lower part (no hover effect, no tooltip), until the screen changes:
+// a click that lands while the webview is still busy is lost, so it is
+// repeated (at most three times).
+func clickNav(t *testing.T, display string, y, parkY int, before []byte) ([]byte, image.Image) {
+	t.Helper()
+	for attempt := 0; attempt < 3; attempt++ {
+		xdo(t, display, "mousemove", "70", strconv.Itoa(y), "click", "1")
+		xdo(t, display, "mousemove", "70", strconv.Itoa(parkY))
+		if shot, img, ok := settle(t, display, before, 5*time.Second); ok {
+			return shot, img
+		}
+	}
+	t.Fatalf("clicking the sidebar at y=%d did not change the window", y)
+	return nil, nil
+}
+
+// TestDesktopScreenshotsEveryPage opens every page in the real window, with
+// data on it, at 1280×800 and 1366×768, in the light and the dark theme
+// (GTK_THEME=Adwaita:dark makes WebKitGTK report prefers-color-scheme: dark),
+// and saves desktop-<page>-<theme>-<width>.png for a person to look at. It
+// checks each page painted, and that the theme is the one asked for.
+//
+// The sidebar's links are clicked at their place in the expanded sidebar
+// (≥ 1000 px wide); if the sidebar changes, update navY from the screenshots.
+func TestDesktopScreenshotsEveryPage(t *testing.T) {
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"id":"c","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":1,"total_tokens":6}}`)
+	}))
+	defer fake.Close()
+
+	pages := []string{"providers", "health", "logs", "connect", "settings"}
+	navY := func(i int) int { return 78 + 36*i } // sidebar rows, 36 px apart
+	for _, theme := range []string{"light", "dark"} {
+		for _, size := range [][2]int{{1280, 800}, {1366, 768}} {
+			t.Run(theme+"-"+strconv.Itoa(size[0]), func(t *testing.T) {
+				display := startXvfbSized(t, size[0], size[1])
+				addr := freeAddr(t)
+				var env []string
+				if theme == "dark" {
+					env = append(env, "GTK_THEME=Adwaita:dark")
+				}
+				a := launch(t, display, addr, env...)
+				waitHealthy(t, a, addr)
+				win := findWindow(t, display, "^Sluicegate$", 20*time.Second)
+				xdo(t, display, "windowmove", win, "0", "0")
+				xdo(t, display, "windowsize", win, strconv.Itoa(size[0]), strconv.Itoa(size[1]))
+
+				resp, err := http.Post("http://"+addr+"/admin/v1/providers", "application/json", strings.NewReader(
+					`{"key":"desk","name":"Desktop provider","type":"openai","base_url":"`+fake.URL+`/v1","models":[{"alias":"desk-model","upstream":"desk-upstream"}]}`))
+				if err != nil || resp.StatusCode != 201 {
+					t.Fatalf("create provider: %v %v", resp, err)
+				}
+				resp.Body.Close()
+				resp, err = http.Post("http://"+addr+"/v1/chat/completions", "application/json",
+					strings.NewReader(`{"model":"desk-model","messages":[{"role":"user","content":"hi"}]}`))
+				if err != nil || resp.StatusCode != 200 {
+					t.Fatalf("proxied request: %v %v", resp, err)
+				}
+				resp.Body.Close()
+
+				// The first page is painted once the dashboard has loaded.
+				var before []byte
+				waitFor(t, 30*time.Second, func() bool {
+					var img image.Image
+					before, img = screenshot(t, display)
+					return colours(img) >= 200
+				})
+				parkY := size[1] - 150
+				for i, page := range pages {
+					// Providers is already shown; another page first, so the
+					// click on it changes the screen too.
+					if i == 0 {
+						before, _ = clickNav(t, display, navY(len(pages)-1), parkY, before)
+					}
+					shot, img := clickNav(t, display, navY(i), parkY, before)
+					before = shot
+					saveShot(t, "desktop-"+page+"-"+theme+"-"+strconv.Itoa(size[0])+".png", shot)
+					if n := colours(img); n < 200 {
+						t.Errorf("%s looks blank: %d colours", page, n)
+					}
+					luma := meanLuma(img)
+					if theme == "light" && luma < 128 || theme == "dark" && luma > 128 {
+						t.Errorf("%s: mean brightness %.0f does not look like the %s theme", page, luma, theme)
+					}
+				}
+			})
+		}
+	}
 }

@@ -10,7 +10,7 @@ interface SidebarProps {
 export function Sidebar({ current }: SidebarProps) {
   return (
     <aside className="sidebar">
-      <a className="brand" href={hrefFor('providers')}>
+      <a className="brand" href={hrefFor('providers')} title="Sluicegate">
         <img className="brand__mark" src={logoUrl} alt="" width={28} height={28} />
         <span className="brand__name">Sluicegate</span>
       </a>
@@ -22,9 +22,12 @@ export function Sidebar({ current }: SidebarProps) {
                 className="nav__link"
                 href={hrefFor(r.id)}
                 aria-current={r.id === current ? 'page' : undefined}
+                // Below ~1000 px only the icon shows (styles.css): the label
+                // stays the link's accessible name and becomes its tooltip.
+                title={r.label}
               >
                 <Icon name={r.id} />
-                <span>{r.label}</span>
+                <span className="nav__label">{r.label}</span>
               </a>
             </li>
           ))}

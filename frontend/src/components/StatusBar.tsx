@@ -62,7 +62,7 @@ function UrlChip({ label, url }: { label: string; url: string }) {
   return (
     <span className="urlchip">
       <span className="urlchip__label">{label}</span>
-      <code className="urlchip__url" data-testid={`statusbar-${label.toLowerCase()}-url`}>
+      <code className="urlchip__url" title={url} data-testid={`statusbar-${label.toLowerCase()}-url`}>
         {url}
       </code>
       <CopyButton text={url} label={`Copy ${label} base URL`} className="copy-btn--ghost" />
