@@ -56,3 +56,15 @@ export function liveStatusLabel(s: LiveStatus): string {
       return 'Closed'
   }
 }
+
+/** A server-log record's attributes as "key=value" pairs, sorted by key; strings with spaces quoted. */
+export function attrsText(attrs: Record<string, unknown>): string {
+  return Object.keys(attrs)
+    .sort()
+    .map((k) => {
+      const v = attrs[k]
+      const s = typeof v === 'string' ? v : JSON.stringify(v)
+      return `${k}=${typeof v === 'string' && /[\s"=]/.test(v) ? JSON.stringify(v) : s}`
+    })
+    .join(' ')
+}
