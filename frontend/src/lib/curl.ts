@@ -67,10 +67,10 @@ export function proxyRoot(openaiBaseURL: string): string {
  * root URL). Header names are sorted so the command is stable.
  */
 export function buildCurl(input: CurlInput, root: string): string {
-  const parts = ['curl']
   const method = input.method.toUpperCase()
-  if (method !== 'GET' && !(method === 'POST' && input.body !== '')) parts.push(`-X ${method}`)
-  parts.push(shellQuote(`${root.replace(/\/+$/, '')}${input.path}`))
+  // curl sends GET, or POST when it has a body: name any other method.
+  const verb = method === 'GET' || (method === 'POST' && input.body !== '') ? '' : ` -X ${method}`
+  const parts = [`curl${verb} ${shellQuote(`${root.replace(/\/+$/, '')}${input.path}`)}`]
   for (const name of Object.keys(input.headers).sort()) {
     const lower = name.toLowerCase()
     if (DROPPED.has(lower)) continue
