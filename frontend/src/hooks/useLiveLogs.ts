@@ -54,7 +54,7 @@ export function useLiveLogs(filters: LogFilters): UseLiveLogs {
         const r = toLiveServerLog(m.data, m.ts)
         if (r) logs.push(r)
       }
-      if (logs.length > 0) setServerLog((list) => mergeServerLog(list, logs.reverse()))
+      if (logs.length > 0) setServerLog((list) => mergeServerLog(list, logs))
       // This socket missed events (it was too slow): read them back.
       if (messages.some((m) => m.type === 'dropped')) setGeneration((g) => g + 1)
     })

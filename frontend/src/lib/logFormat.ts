@@ -15,7 +15,15 @@ export function statusTone(status: number): 'ok' | 'warn' | 'danger' | 'neutral'
 export function timeOfDay(iso: string): string {
   const d = new Date(iso)
   if (Number.isNaN(d.getTime())) return iso
-  return d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false })
+  return timeFormat().format(d)
+}
+
+// One formatter for every row: toLocaleTimeString builds a new one per call,
+// which was most of the page's work in a burst of live rows.
+let timeFormatter: Intl.DateTimeFormat | null = null
+function timeFormat(): Intl.DateTimeFormat {
+  timeFormatter ??= new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false })
+  return timeFormatter
 }
 
 /** Milliseconds as "412 ms" or "3.2 s"; a dash for none. */

@@ -1,4 +1,4 @@
-import { useId, useMemo, useState, type KeyboardEvent } from 'react'
+import { useCallback, useId, useMemo, useState, type KeyboardEvent } from 'react'
 import { Icon } from '../components/Icon'
 import { PageHeader } from '../components/PageHeader'
 import { LiveIndicator } from '../components/logs/LiveIndicator'
@@ -7,6 +7,7 @@ import { LogFiltersBar } from '../components/logs/LogFiltersBar'
 import { LogTable } from '../components/logs/LogTable'
 import { ServerLogList } from '../components/logs/ServerLogList'
 import { useDebounced, useLiveLogs, useLogDetail, useProxyBaseURL } from '../hooks/useLiveLogs'
+import type { LogRow } from '../lib/logStore'
 import { distinctValues, hasFilters, matchesFilters, NO_FILTERS, type LogFilters } from '../lib/logFilters'
 import '../styles/logs.css'
 
@@ -30,6 +31,8 @@ export function LogsPage() {
   const selected = live.rows.find((r) => r.id === selectedId) ?? null
   const detail = useLogDetail(selected?.id ?? null, selected?.in_flight ?? false)
   const baseURL = useProxyBaseURL()
+  // Stable, so the memoised rows do not re-render on every live update.
+  const onSelect = useCallback((r: LogRow) => setSelectedId(r.id), [])
 
   const actions = (
     <>
@@ -78,7 +81,7 @@ export function LogsPage() {
                   </p>
                 </section>
               ) : (
-                <LogTable rows={rows} selectedId={selectedId} onSelect={(r) => setSelectedId(r.id)} />
+                <LogTable rows={rows} selectedId={selectedId} onSelect={onSelect} />
               )}
             </div>
             {selected && <LogDetailPanel row={selected} detail={detail} baseURL={baseURL} onClose={() => setSelectedId(null)} />}

@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual'
-import { useRef } from 'react'
+import { memo, useRef } from 'react'
 import type { LogRow } from '../../lib/logStore'
 import { ms, statusTone, timeOfDay, tokens } from '../../lib/logFormat'
 import { Spinner } from '../Spinner'
@@ -34,7 +34,7 @@ export function LogTable({ rows, selectedId, onSelect }: LogTableProps) {
 
   return (
     <div className="table-wrap ltable-scroll" ref={scrollRef} data-testid="log-scroll">
-      <table className="ptable ltable" aria-rowcount={rows.length + 1}>
+      <table className="ptable ltable">
         <caption className="visually-hidden">Requests through the proxy, newest first</caption>
         <thead>
           <tr>
@@ -65,7 +65,7 @@ export function LogTable({ rows, selectedId, onSelect }: LogTableProps) {
           {items.map((it) => {
             const r = rows[it.index]
             if (!r) return null
-            return <Row key={r.id} row={r} index={it.index} selected={r.id === selectedId} onSelect={onSelect} />
+            return <Row key={r.id} row={r} selected={r.id === selectedId} onSelect={onSelect} />
           })}
           {padBottom > 0 && (
             <tr aria-hidden="true" className="ltable__pad">
@@ -80,18 +80,17 @@ export function LogTable({ rows, selectedId, onSelect }: LogTableProps) {
 
 interface RowProps {
   row: LogRow
-  index: number
   selected: boolean
   onSelect: (row: LogRow) => void
 }
 
-function Row({ row: r, index, selected, onSelect }: RowProps) {
+/** One row; memoised, so a live update re-renders only the rows that changed. */
+const Row = memo(function Row({ row: r, selected, onSelect }: RowProps) {
   return (
     <tr
       className={`ltable__row${selected ? ' ltable__row--selected' : ''}`}
       data-testid="log-row"
       data-id={r.id}
-      aria-rowindex={index + 2}
       aria-selected={selected}
       tabIndex={0}
       onClick={() => onSelect(r)}
@@ -135,4 +134,4 @@ function Row({ row: r, index, selected, onSelect }: RowProps) {
       <td className="num ltable__opt">{tokens(r)}</td>
     </tr>
   )
-}
+})
