@@ -54,26 +54,6 @@ describe('createBatcher', () => {
     expect(f.pending()).toBe(0)
   })
 
-  it('waits at least minIntervalMs between flushes, flushing on a later frame', () => {
-    const f = manualFrames()
-    let t = 1000
-    const flush = vi.fn()
-    const b = createBatcher<number>(flush, { ...f, maxDelayMs: 60_000, minIntervalMs: 100, now: () => t })
-    b.push([1])
-    f.run()
-    expect(flush).toHaveBeenCalledTimes(1)
-    b.push([2])
-    t += 16
-    f.run() // too soon: asks for another frame
-    expect(flush).toHaveBeenCalledTimes(1)
-    b.push([3])
-    t += 90
-    f.run()
-    expect(flush).toHaveBeenCalledTimes(2)
-    expect(flush.mock.calls[1]![0]).toEqual([2, 3])
-    b.cancel()
-  })
-
   it('cancel drops what is pending', () => {
     const f = manualFrames()
     const flush = vi.fn()

@@ -19,14 +19,6 @@ export interface BatcherOptions {
    * pending items would pile up until it is shown again.
    */
   maxDelayMs?: number
-  /**
-   * At least this long between flushes: in a burst, the page renders a few
-   * times a second instead of every frame (nobody reads rows at 60 Hz, and
-   * each render costs layout and paint). 0: every frame.
-   */
-  minIntervalMs?: number
-  /** The clock; performance.now by default. */
-  now?: () => number
 }
 
 /** Calls `flush` with everything pushed since the last flush, at most once per frame. */
@@ -34,9 +26,6 @@ export function createBatcher<T>(onFlush: (items: T[]) => void, opts: BatcherOpt
   const frame = opts.frame ?? ((cb: () => void) => requestAnimationFrame(cb))
   const cancelFrame = opts.cancelFrame ?? ((h: number) => cancelAnimationFrame(h))
   const maxDelayMs = opts.maxDelayMs ?? 250
-  const minIntervalMs = opts.minIntervalMs ?? 0
-  const now = opts.now ?? (() => performance.now())
-  let lastFlush = -Infinity
   let pending: T[] = []
   let frameHandle: number | null = null
   let timer: ReturnType<typeof setTimeout> | null = null
@@ -50,25 +39,15 @@ export function createBatcher<T>(onFlush: (items: T[]) => void, opts: BatcherOpt
   const flush = () => {
     clear()
     if (pending.length === 0) return
-    lastFlush = now()
     const items = pending
     pending = []
     onFlush(items)
-  }
-  // A frame that comes too soon after the last flush waits for a later one.
-  const onFrame = () => {
-    frameHandle = null
-    if (now() - lastFlush < minIntervalMs) {
-      frameHandle = frame(onFrame)
-      return
-    }
-    flush()
   }
   return {
     push(items) {
       if (items.length === 0) return
       pending.push(...items)
-      if (frameHandle === null) frameHandle = frame(onFrame)
+      if (frameHandle === null) frameHandle = frame(flush)
       if (timer === null) timer = setTimeout(flush, maxDelayMs)
     },
     flush,
