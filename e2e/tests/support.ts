@@ -120,7 +120,13 @@ export function startFakeUpstream(
       resolve({
         url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
         requests,
-        close: () => new Promise<void>((done) => server.close(() => done())),
+        // closeAllConnections: a keep-alive connection (the proxy pools them)
+        // would otherwise hold close() open until it idles out.
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done())
+            server.closeAllConnections()
+          }),
       })
     })
   })

@@ -9,7 +9,10 @@ import {
   deleteProvider,
   getProvider,
   getStatus,
+  listLogs,
   listPresets,
+  listServerLog,
+  toLiveServerLog,
   listProviders,
   patchProvider,
   replaceProvider,
@@ -218,5 +221,41 @@ describe('health API', () => {
     expect(fetchMock.mock.calls[0]?.[0]).toBe('/admin/v1/providers/7/health/summary?window=24h')
     stubFetch(async () => jsonResponse({ models: [{ model: 'x' }] }))
     await expect(getHealthSummary(7)).rejects.toMatchObject({ code: 'invalid_response' })
+  })
+})
+
+describe('logs API', () => {
+  it('sends the filters as query parameters, leaving out what is unset', async () => {
+    const fetchMock = stubFetch(async () => jsonResponse({ data: [] }))
+    await listLogs({ limit: 200, errors: true, provider: 'open ai', model: 'm/1', status: '4xx', text: 'rate limit' })
+    await listLogs({ provider: '', text: '' })
+    expect(fetchMock.mock.calls.map(([u]) => u)).toEqual([
+      '/admin/v1/logs?limit=200&errors=1&provider=open+ai&model=m%2F1&status=4xx&text=rate+limit',
+      '/admin/v1/logs',
+    ])
+  })
+
+  it('reads the server log, newest first as sent, with levels and attrs checked', async () => {
+    const fetchMock = stubFetch(async () =>
+      jsonResponse({
+        data: [
+          { ts: '2026-11-25T21:00:01Z', level: 'error', message: 'boom', attrs: { provider: 'x' } },
+          { ts: '2026-11-25T21:00:00Z', level: 'warn', message: 'hmm' },
+        ],
+      }),
+    )
+    await expect(listServerLog({ level: 'warn', limit: 50 })).resolves.toEqual([
+      { ts: '2026-11-25T21:00:01Z', level: 'error', message: 'boom', attrs: { provider: 'x' } },
+      { ts: '2026-11-25T21:00:00Z', level: 'warn', message: 'hmm', attrs: {} },
+    ])
+    expect(fetchMock.mock.calls[0]?.[0]).toBe('/admin/v1/server-log?level=warn&limit=50')
+    stubFetch(async () => jsonResponse({ data: [{ level: 'warn' }] }))
+    await expect(listServerLog()).rejects.toMatchObject({ code: 'invalid_response' })
+  })
+
+  it('a live log message becomes a record stamped with the message time', () => {
+    expect(toLiveServerLog({ level: 'error', message: 'm', attrs: { a: 1 } }, '2026-11-25T21:00:00Z')).toEqual({ ts: '2026-11-25T21:00:00Z', level: 'error', message: 'm', attrs: { a: 1 } })
+    expect(toLiveServerLog(null, 't')).toBeNull()
+    expect(toLiveServerLog({ level: 'warn' }, 't')).toBeNull()
   })
 })

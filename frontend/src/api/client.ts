@@ -15,6 +15,7 @@ import type {
   Provider,
   ProviderWrite,
   ProxyEnv,
+  ServerLogRecord,
   Stats,
   Status,
 } from './types'
@@ -554,6 +555,14 @@ export interface LogsQuery {
   /** 1..1000; the server's default is 100. */
   limit?: number
   errors?: boolean
+  /** Provider key, exact. */
+  provider?: string
+  /** Model as the client asked for it, exact. */
+  model?: string
+  /** An exact code ("429") or a class ("2xx", "4xx", "5xx"). */
+  status?: string
+  /** Case-insensitive substring of the path, model or error message. */
+  text?: string
   signal?: AbortSignal
 }
 
@@ -562,6 +571,10 @@ export async function listLogs(query: LogsQuery = {}): Promise<LogEntry[]> {
   const params = new URLSearchParams()
   if (query.limit !== undefined) params.set('limit', String(query.limit))
   if (query.errors) params.set('errors', '1')
+  for (const name of ['provider', 'model', 'status', 'text'] as const) {
+    const v = query[name]
+    if (v) params.set(name, v)
+  }
   const qs = params.toString()
   const body = await request(`/logs${qs ? `?${qs}` : ''}`, query.signal ? { signal: query.signal } : undefined)
   return dataArray(body, 'logs').map((v) => {
@@ -594,6 +607,43 @@ export async function getLog(id: string, signal?: AbortSignal): Promise<LogDetai
     request_body_truncated: body.request_body_truncated === true,
     response_body_truncated: body.response_body_truncated === true,
   }
+}
+
+function toServerLogRecord(v: unknown): ServerLogRecord | null {
+  if (!isRecord(v) || typeof v.ts !== 'string' || typeof v.message !== 'string') return null
+  return {
+    ts: v.ts,
+    level: v.level === 'error' ? 'error' : 'warn',
+    message: v.message,
+    attrs: isRecord(v.attrs) ? v.attrs : {},
+  }
+}
+
+/** Returns v (a `log` message's data) as a ServerLogRecord stamped `ts`, else null. */
+export function toLiveServerLog(v: unknown, ts: string): ServerLogRecord | null {
+  return isRecord(v) ? toServerLogRecord({ ts, ...v }) : null
+}
+
+export interface ServerLogQuery {
+  /** "warn" (warnings and errors, the default) or "error". */
+  level?: 'warn' | 'error'
+  /** 1..1000; the server's default is 200. */
+  limit?: number
+  signal?: AbortSignal
+}
+
+/** GET /admin/v1/server-log: the server's own warnings and errors, newest first. */
+export async function listServerLog(query: ServerLogQuery = {}): Promise<ServerLogRecord[]> {
+  const params = new URLSearchParams()
+  if (query.level) params.set('level', query.level)
+  if (query.limit !== undefined) params.set('limit', String(query.limit))
+  const qs = params.toString()
+  const body = await request(`/server-log${qs ? `?${qs}` : ''}`, query.signal ? { signal: query.signal } : undefined)
+  return dataArray(body, 'server log').map((v) => {
+    const r = toServerLogRecord(v)
+    if (!r) throw invalidResponse('server log')
+    return r
+  })
 }
 
 /** toApiError turns anything a request threw into an ApiError (the one

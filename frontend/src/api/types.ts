@@ -194,62 +194,22 @@ export interface HealthSummary {
 
 // ---- Request logs (API.md §3 "Request logs", "Live stream") ----------------
 
+type Schemas = components['schemas']
+
 /** Token usage of one request, when the response reported it. */
-export interface Usage {
-  prompt_tokens: number
-  completion_tokens: number
-}
+export type Usage = Schemas['Usage']
 
 /** Who failed a request: the provider ("upstream") or Sluicegate ("proxy"). */
 export type ErrorSource = 'upstream' | 'proxy'
 
 /** One request-log entry (GET /admin/v1/logs, `request.finished`). */
-export interface LogEntry {
-  /** Equal to the X-Sluicegate-Request-Id header. */
-  id: string
-  started_at: string
-  method: string
-  path: string
-  model: string
-  provider_key: string
-  upstream_model: string
-  stream: boolean
-  status: number
-  error_source: ErrorSource | null
-  error_type: string
-  error_message: string
-  latency_ms: number
-  ttfb_ms: number
-  bytes_in: number
-  bytes_out: number
-  usage: Usage | null
-}
+export type LogEntry = Schemas['LogEntry']
 
 /** GET /admin/v1/logs/{id}: the entry with its captured headers and bodies (secrets redacted). */
-export interface LogDetail extends LogEntry {
-  request_headers: Record<string, string[]>
-  response_headers: Record<string, string[]>
-  request_body: string
-  response_body: string
-  request_body_truncated: boolean
-  response_body_truncated: boolean
-}
+export type LogDetail = Schemas['LogDetail']
 
-/** `request.started`: a request the proxy has begun forwarding. */
-export interface RequestStarted {
-  id: string
-  method: string
-  path: string
-  model: string
-  provider_key: string
-  stream: boolean
-}
-
-/** `request.progress`: the first byte of a stream arrived. */
-export interface RequestProgress {
-  id: string
-  ttfb_ms: number
-}
+/** GET /admin/v1/server-log, `log` messages: a warning or error of the server's own. */
+export type ServerLogRecord = Schemas['ServerLogRecord']
 
 /** One message of the live stream: `{"type","ts","data"}`. */
 export interface LiveMessage {

@@ -15,7 +15,15 @@ export function statusTone(status: number): 'ok' | 'warn' | 'danger' | 'neutral'
 export function timeOfDay(iso: string): string {
   const d = new Date(iso)
   if (Number.isNaN(d.getTime())) return iso
-  return d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false })
+  return timeFormat().format(d)
+}
+
+// One formatter for every row: toLocaleTimeString builds a new one per call,
+// which was most of the page's work in a burst of live rows.
+let timeFormatter: Intl.DateTimeFormat | null = null
+function timeFormat(): Intl.DateTimeFormat {
+  timeFormatter ??= new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false })
+  return timeFormatter
 }
 
 /** Milliseconds as "412 ms" or "3.2 s"; a dash for none. */
@@ -55,4 +63,16 @@ export function liveStatusLabel(s: LiveStatus): string {
     case 'closed':
       return 'Closed'
   }
+}
+
+/** A server-log record's attributes as "key=value" pairs, sorted by key; strings with spaces quoted. */
+export function attrsText(attrs: Record<string, unknown>): string {
+  return Object.keys(attrs)
+    .sort()
+    .map((k) => {
+      const v = attrs[k]
+      const s = typeof v === 'string' ? v : JSON.stringify(v)
+      return `${k}=${typeof v === 'string' && /[\s"=]/.test(v) ? JSON.stringify(v) : s}`
+    })
+    .join(' ')
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { LiveMessage } from '../api/types'
 import { entry } from '../test/logs'
-import { initialLogState, isErrorRow, logReducer, MAX_ROWS, shownRows, waitingCount, type LogAction, type LogState } from './logStore'
+import type { ServerLogRecord } from '../api/types'
+import { initialLogState, isErrorRow, logReducer, MAX_ROWS, MAX_SERVER_LOG, mergeServerLog, shownRows, waitingCount, type LogAction, type LogState } from './logStore'
 
 function m(type: string, data: unknown, ts = '2026-11-25T21:00:00Z'): LiveMessage {
   return { type, ts, data }
@@ -48,6 +49,40 @@ describe('logReducer', () => {
     expect(s.rows.at(-1)!.id).toBe('r25')
   })
 
+  it('a burst of 10,000 events (started, progress, finished) in one batch stays bounded and correct, and is fast', () => {
+    const msgs: LiveMessage[] = []
+    for (let i = 0; i < 3334; i++) {
+      msgs.push(started(`b${i}`))
+      msgs.push(m('request.progress', { id: `b${i}`, ttfb_ms: 5 }))
+      if (i % 2 === 0) msgs.push(m('request.finished', entry(`b${i}`, { status: 201 })))
+    }
+    expect(msgs.length).toBeGreaterThanOrEqual(8000)
+    // Finished-only entries first, so the started ones are the newest rows.
+    const more = Array.from({ length: 10_000 - msgs.length }, (_, i) => m('request.finished', entry(`f${i}`)))
+    msgs.unshift(...more)
+    const t0 = performance.now()
+    let s = run({ type: 'messages', messages: msgs.slice(0, 5000) })
+    s = logReducer(s, { type: 'messages', messages: msgs.slice(5000) })
+    const took = performance.now() - t0
+    expect(s.rows).toHaveLength(MAX_ROWS)
+    expect(new Set(s.rows.map((r) => r.id)).size).toBe(MAX_ROWS)
+    expect(s.rows[0]!.id).toBe('b3333')
+    expect(s.rows.at(-1)!.id).toBe('b2334')
+    // The in-flight rows that finished finished in place, with their TTFB.
+    const last = s.rows.find((r) => r.id === 'b3332')!
+    expect(last).toMatchObject({ in_flight: false, status: 201 })
+    expect(s.rows.find((r) => r.id === 'b3333')).toMatchObject({ in_flight: true, ttfb_ms: 5 })
+    // One pass per batch, not rows × events: well under a frame budget on any machine.
+    expect(took).toBeLessThan(500)
+  })
+
+  it('a burst of 10,000 events, one per batch, keeps at most MAX_ROWS', () => {
+    let s = initialLogState
+    for (let i = 0; i < 10_000; i++) s = logReducer(s, { type: 'messages', messages: [m('request.finished', entry(`x${i}`))] })
+    expect(s.rows).toHaveLength(MAX_ROWS)
+    expect(s.rows[0]!.id).toBe('x9999')
+  })
+
   it('backfill merges by id, finishes rows that ended while away, and orders newest first', () => {
     let s = run({ type: 'messages', messages: [started('b', '2026-11-25T21:00:02Z'), m('request.finished', entry('c', { started_at: '2026-11-25T21:00:03Z', status: 201 }))] })
     s = logReducer(s, {
@@ -87,4 +122,26 @@ describe('isErrorRow', () => {
     { name: 'stream broke after 200', e: entry('a', { status: 200, error_source: 'upstream' }), want: true },
   ]
   for (const c of cases) it(c.name, () => expect(isErrorRow(c.e)).toBe(c.want))
+})
+
+describe('mergeServerLog', () => {
+  const rec = (ts: string, message: string, level: 'warn' | 'error' = 'warn'): ServerLogRecord => ({ ts, level, message, attrs: {} })
+
+  it('orders newest first and keeps a repeated record once', () => {
+    let list = mergeServerLog([], [rec('2026-11-25T21:00:01Z', 'b'), rec('2026-11-25T21:00:00Z', 'a')])
+    list = mergeServerLog(list, [rec('2026-11-25T21:00:02Z', 'c', 'error'), rec('2026-11-25T21:00:00Z', 'a')])
+    expect(list.map((r) => r.message)).toEqual(['c', 'b', 'a'])
+  })
+
+  it('returns the same list when nothing is new', () => {
+    const list = mergeServerLog([], [rec('2026-11-25T21:00:00Z', 'a')])
+    expect(mergeServerLog(list, [rec('2026-11-25T21:00:00Z', 'a')])).toBe(list)
+  })
+
+  it(`keeps at most ${MAX_SERVER_LOG}`, () => {
+    const many = Array.from({ length: MAX_SERVER_LOG + 50 }, (_, i) => rec(new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), `m${i}`))
+    const list = mergeServerLog([], many)
+    expect(list).toHaveLength(MAX_SERVER_LOG)
+    expect(list[0]!.message).toBe(`m${MAX_SERVER_LOG + 49}`)
+  })
 })

@@ -3,7 +3,7 @@
 // place, and a frozen view while paused.
 
 import { toLogEntry } from '../api/client'
-import type { LiveMessage, LogEntry } from '../api/types'
+import type { LiveMessage, LogEntry, ServerLogRecord } from '../api/types'
 
 /** At most this many rows are kept; the oldest fall off. */
 export const MAX_ROWS = 1000
@@ -65,39 +65,81 @@ function startedRow(data: unknown, ts: string): LogRow | null {
   }
 }
 
+/** Which of two rows with one id to keep: a finished row is never undone by
+ * a (late or repeated) started one; otherwise the newer news wins. */
+function merged(old: LogRow, row: LogRow): LogRow {
+  return row.in_flight && !old.in_flight ? old : row
+}
+
 /** Puts `row` in place of the row with its id, or on top when it is new. */
 function upsert(rows: LogRow[], row: LogRow): LogRow[] {
   const i = rows.findIndex((r) => r.id === row.id)
   if (i < 0) return [row, ...rows]
   const next = rows.slice()
-  // A finished row keeps the started row's place; the stream can repeat a
-  // finished entry (hello backlog after a backfill): the finished one wins.
-  next[i] = row.in_flight && !next[i]!.in_flight ? next[i]! : row
+  next[i] = merged(next[i]!, row)
   return next
 }
 
-function applyMessage(rows: LogRow[], m: LiveMessage): LogRow[] {
+/** The row a message makes or changes, given the current row with its id. */
+function rowOf(m: LiveMessage, current: (id: string) => LogRow | undefined): LogRow | null {
   switch (m.type) {
-    case 'request.started': {
-      const row = startedRow(m.data, m.ts)
-      return row ? upsert(rows, row) : rows
-    }
+    case 'request.started':
+      return startedRow(m.data, m.ts)
     case 'request.progress': {
       const d = m.data as { id?: unknown; ttfb_ms?: unknown } | null
-      if (!d || typeof d.id !== 'string' || typeof d.ttfb_ms !== 'number') return rows
-      const i = rows.findIndex((r) => r.id === d.id)
-      if (i < 0 || !rows[i]!.in_flight) return rows
-      const next = rows.slice()
-      next[i] = { ...next[i]!, ttfb_ms: d.ttfb_ms }
-      return next
+      if (!d || typeof d.id !== 'string' || typeof d.ttfb_ms !== 'number') return null
+      const row = current(d.id)
+      return row && row.in_flight ? { ...row, ttfb_ms: d.ttfb_ms } : null
     }
     case 'request.finished': {
       const e = toLogEntry(m.data)
-      return e ? upsert(rows, finishedRow(e)) : rows
+      return e ? finishedRow(e) : null
     }
     default:
-      return rows
+      return null
   }
+}
+
+/**
+ * Applies a batch of messages in one pass: rows are copied once, looked up
+ * by id in a map, and new rows go on top in arrival order, so a burst of
+ * thousands of events costs O(rows + events), not O(rows × events).
+ * Returns `rows` itself when nothing changed.
+ */
+function applyMessages(rows: LogRow[], messages: readonly LiveMessage[]): LogRow[] {
+  let next: LogRow[] | null = null
+  const at = new Map<string, number>()
+  rows.forEach((r, i) => at.set(r.id, i))
+  const fresh: LogRow[] = []
+  const freshAt = new Map<string, number>()
+  const current = (id: string) => {
+    const f = freshAt.get(id)
+    if (f !== undefined) return fresh[f]
+    const i = at.get(id)
+    return i === undefined ? undefined : (next ?? rows)[i]
+  }
+  for (const m of messages) {
+    const row = rowOf(m, current)
+    if (!row) continue
+    const f = freshAt.get(row.id)
+    if (f !== undefined) {
+      fresh[f] = merged(fresh[f]!, row)
+      continue
+    }
+    const i = at.get(row.id)
+    if (i !== undefined) {
+      next ??= rows.slice()
+      next[i] = merged(next[i]!, row)
+      continue
+    }
+    freshAt.set(row.id, fresh.length)
+    fresh.push(row)
+  }
+  if (fresh.length === 0) return next ?? rows
+  // Only the newest MAX_ROWS can stay: skip copying the rest.
+  const keepFresh = fresh.length > MAX_ROWS ? fresh.slice(fresh.length - MAX_ROWS) : fresh
+  keepFresh.reverse()
+  return keepFresh.concat((next ?? rows).slice(0, MAX_ROWS - keepFresh.length))
 }
 
 function bound(rows: LogRow[]): LogRow[] {
@@ -124,8 +166,7 @@ function backfill(rows: LogRow[], entries: LogEntry[]): LogRow[] {
 export function logReducer(state: LogState, action: LogAction): LogState {
   switch (action.type) {
     case 'messages': {
-      let rows = state.rows
-      for (const m of action.messages) rows = applyMessage(rows, m)
+      const rows = applyMessages(state.rows, action.messages)
       return rows === state.rows ? state : { ...state, rows: bound(rows) }
     }
     case 'backfill':
@@ -151,4 +192,35 @@ export function waitingCount(state: LogState): number {
   let n = 0
   for (const r of state.rows) if (!seen.has(r.id)) n++
   return n
+}
+
+// ---- The server's own log (the "Errors" tab) ------------------------------------
+
+/** At most this many server-log records are kept (the server's ring holds 1,000). */
+export const MAX_SERVER_LOG = 500
+
+function recordKey(r: ServerLogRecord): string {
+  return `${r.ts}\u0000${r.level}\u0000${r.message}`
+}
+
+/**
+ * Merges server-log records (a backfill, or live `log` messages) into
+ * `list`: newest first, duplicates (the same time, level and message, as a
+ * backfill repeats what the stream sent) kept once, at most MAX_SERVER_LOG.
+ */
+export function mergeServerLog(list: readonly ServerLogRecord[], add: readonly ServerLogRecord[]): ServerLogRecord[] {
+  if (add.length === 0) return list as ServerLogRecord[]
+  const seen = new Set(list.map(recordKey))
+  const fresh = add.filter((r) => {
+    const k = recordKey(r)
+    if (seen.has(k)) return false
+    seen.add(k)
+    return true
+  })
+  if (fresh.length === 0) return list as ServerLogRecord[]
+  return [...fresh, ...list]
+    .map((r, i) => ({ r, i, t: Date.parse(r.ts) || 0 }))
+    .sort((a, b) => b.t - a.t || a.i - b.i)
+    .slice(0, MAX_SERVER_LOG)
+    .map((x) => x.r)
 }

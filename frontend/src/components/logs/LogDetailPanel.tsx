@@ -1,19 +1,25 @@
 import type { LogDetail } from '../../api/types'
 import type { DetailState } from '../../hooks/useLiveLogs'
+import { buildCurl, KEY_PLACEHOLDER, proxyRoot } from '../../lib/curl'
 import type { LogRow } from '../../lib/logStore'
 import { ms, prettyBody, statusTone, tokens } from '../../lib/logFormat'
+import { isEventStream, splitSSE } from '../../lib/sse'
 import { formatDateTime } from '../../lib/format'
+import { useEffect, useRef, useState } from 'react'
+import { copyText } from '../../lib/clipboard'
 import { Icon } from '../Icon'
 import { Spinner } from '../Spinner'
 
 interface LogDetailPanelProps {
   row: LogRow
   detail: DetailState
+  /** The proxy's OpenAI base URL ("http://127.0.0.1:8750/v1"), for "Copy as curl"; '' while unknown. */
+  baseURL: string
   onClose: () => void
 }
 
 /** The side panel of one request: its figures, error, headers and bodies. */
-export function LogDetailPanel({ row, detail, onClose }: LogDetailPanelProps) {
+export function LogDetailPanel({ row, detail, baseURL, onClose }: LogDetailPanelProps) {
   return (
     <aside className="card ldetail" aria-label="Request detail" data-testid="log-detail">
       <div className="ldetail__head">
@@ -67,12 +73,12 @@ export function LogDetailPanel({ row, detail, onClose }: LogDetailPanelProps) {
           </div>
         </div>
       )}
-      <DetailBody row={row} detail={detail} />
+      <DetailBody row={row} detail={detail} baseURL={baseURL} />
     </aside>
   )
 }
 
-function DetailBody({ row, detail }: { row: LogRow; detail: DetailState }) {
+function DetailBody({ row, detail, baseURL }: { row: LogRow; detail: DetailState; baseURL: string }) {
   if (row.in_flight) return <p className="muted">Headers and bodies appear when the request has finished.</p>
   if (detail.kind === 'loading')
     return (
@@ -81,16 +87,39 @@ function DetailBody({ row, detail }: { row: LogRow; detail: DetailState }) {
       </p>
     )
   if (detail.kind === 'error') return <p className="error-text">Could not load the detail: {detail.message}</p>
-  return <Capture d={detail.detail} />
+  return <Capture d={detail.detail} baseURL={baseURL} />
 }
 
-function Capture({ d }: { d: LogDetail }) {
+function Capture({ d, baseURL }: { d: LogDetail; baseURL: string }) {
+  // In a browser the dashboard and the proxy share an origin; the desktop
+  // window needs the address from the status.
+  const root = baseURL !== '' ? proxyRoot(baseURL) : window.location.origin
+  const curl = buildCurl({ method: d.method, path: d.path, headers: d.request_headers, body: d.request_body }, root)
   return (
     <>
+      <section className="ldetail__section ldetail__curl">
+        <div className="ldetail__curl-row">
+          <CopyCurlButton text={curl} />
+          <span className="muted ldetail__hint">
+            The key is left out: set <code>{KEY_PLACEHOLDER.slice(1)}</code> first
+            {d.request_body_truncated ? '. The body was cut at 64 KiB, so the copy is incomplete.' : '.'}
+          </span>
+        </div>
+        <details className="ldetail__curl-cmd">
+          <summary>Show the command</summary>
+          <pre className="ldetail__body" data-testid="curl-command">
+            {curl}
+          </pre>
+        </details>
+      </section>
       <Headers title="Request headers" headers={d.request_headers} />
       <Body title="Request body" body={d.request_body} truncated={d.request_body_truncated} />
       <Headers title="Response headers" headers={d.response_headers} />
-      <Body title="Response body" body={d.response_body} truncated={d.response_body_truncated} />
+      {isEventStream(d.response_headers) ? (
+        <EventsBody body={d.response_body} truncated={d.response_body_truncated} />
+      ) : (
+        <Body title="Response body" body={d.response_body} truncated={d.response_body_truncated} />
+      )}
     </>
   )
 }
@@ -116,14 +145,71 @@ function Headers({ title, headers }: { title: string; headers: Record<string, st
   )
 }
 
+function Truncated({ truncated }: { truncated: boolean }) {
+  return truncated ? <span className="badge">truncated at 64 KiB</span> : null
+}
+
 function Body({ title, body, truncated }: { title: string; body: string; truncated: boolean }) {
   return (
     <section className="ldetail__section">
       <h3 className="ldetail__subtitle">
         {title}
-        {truncated && <span className="badge">truncated at 64 KiB</span>}
+        <Truncated truncated={truncated} />
       </h3>
       {body === '' ? <p className="muted">Empty or not captured.</p> : <pre className="ldetail__body">{prettyBody(body)}</pre>}
     </section>
+  )
+}
+
+/** An SSE response: one row per event, its data pretty-printed when JSON. */
+function EventsBody({ body, truncated }: { body: string; truncated: boolean }) {
+  const events = splitSSE(body)
+  return (
+    <section className="ldetail__section">
+      <h3 className="ldetail__subtitle">
+        Response events ({events.length})
+        <Truncated truncated={truncated} />
+      </h3>
+      {events.length === 0 ? (
+        <p className="muted">Empty or not captured.</p>
+      ) : (
+        <ol className="ldetail__events" data-testid="sse-events">
+          {events.map((e, i) => (
+            <li key={i} className="ldetail__event" data-testid="sse-event">
+              {e.event && <span className="ldetail__event-name">{e.event}</span>}
+              <pre className="ldetail__body ldetail__event-data">{prettyBody(e.data)}</pre>
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  )
+}
+
+type CopyState = 'idle' | 'copied' | 'failed'
+
+/** "Copy as curl", saying "Copied" (or that it failed) for a moment. */
+function CopyCurlButton({ text }: { text: string }) {
+  const [state, setState] = useState<CopyState>('idle')
+  const timer = useRef<number | undefined>(undefined)
+  useEffect(() => () => window.clearTimeout(timer.current), [])
+  async function onClick() {
+    window.clearTimeout(timer.current)
+    try {
+      await copyText(text)
+      setState('copied')
+    } catch {
+      setState('failed')
+    }
+    timer.current = window.setTimeout(() => setState('idle'), 1600)
+  }
+  return (
+    <button type="button" className="btn btn--small" onClick={onClick} data-state={state} data-testid="copy-curl">
+      <Icon name={state === 'copied' ? 'check' : 'copy'} size={14} />
+      <span>Copy as curl</span>
+      <span className="visually-hidden" role="status" aria-live="polite">
+        {state === 'copied' ? 'Copied' : state === 'failed' ? 'Copy failed' : ''}
+      </span>
+    </button>
   )
 }
