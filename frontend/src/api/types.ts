@@ -67,7 +67,6 @@ export interface ProviderWrite {
   health_check_interval_secs?: number
 }
 
-/** A provider template for "Add provider" (GET /admin/v1/presets). */
 type Schemas = components['schemas']
 
 /** A provider template for "Add provider" (GET /admin/v1/presets), with the
@@ -193,8 +192,6 @@ export interface HealthSummary {
 }
 
 // ---- Request logs (API.md §3 "Request logs", "Live stream") ----------------
-
-type Schemas = components['schemas']
 
 /** Token usage of one request, when the response reported it. */
 export type Usage = Schemas['Usage']
