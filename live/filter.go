@@ -21,6 +21,7 @@ var knownTypes = []string{
 	model.EventProviderChanged,
 	model.EventDropped,
 	model.EventLog,
+	model.EventLogsCleared,
 }
 
 // filter selects the events one subscriber receives.

@@ -562,3 +562,26 @@ func TestInboundDropsAreCountedAndReported(t *testing.T) {
 		}
 	})
 }
+
+// TestClearedLogEmptiesTheBacklog: after logs.cleared, a new client is
+// greeted with only what finished since.
+func TestClearedLogEmptiesTheBacklog(t *testing.T) {
+	hub, _ := startHub(t, Options{})
+	srv := serve(t, hub, HandlerConfig{Version: "1"})
+	obs := observe(t, hub)
+	hub.Publish(finished("old-1", 200))
+	hub.Publish(finished("old-2", 429))
+	hub.Publish(model.Event{Type: model.EventLogsCleared, Data: struct{}{}})
+	hub.Publish(finished("new-1", 200))
+	hub.Publish(started("sync"))
+	obs.waitFor(`"sync"`)
+
+	c := dial(t, srv, "")
+	h := c.hello()
+	if h.Backlog != 1 {
+		t.Fatalf("backlog %d after the clear, want 1", h.Backlog)
+	}
+	if got := label(t, c.next()); got != "request.finished:new-1" {
+		t.Fatalf("backlog entry %s, want request.finished:new-1", got)
+	}
+}

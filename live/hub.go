@@ -158,8 +158,13 @@ func (h *Hub) Run(ctx context.Context) error {
 				}
 				seenInDropped = n
 			}
-			if ev.Type == model.EventRequestFinished {
+			switch ev.Type {
+			case model.EventRequestFinished:
 				backlog.add(ev)
+			case model.EventLogsCleared:
+				// A client that connects after the log was cleared must
+				// not be greeted with the cleared entries.
+				backlog = newBacklog(h.backlogSize)
 			}
 			h.deliver(subs, ev)
 		}

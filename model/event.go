@@ -14,6 +14,9 @@ const (
 	EventProviderChanged = "provider.changed"
 	EventDropped         = "dropped"
 	EventLog             = "log"
+	// EventLogsCleared: the request log was cleared (DELETE
+	// /admin/v1/logs); dashboards drop the rows they show.
+	EventLogsCleared = "logs.cleared"
 )
 
 // Event is one message on the live stream: {"type","ts","data"}.

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -78,6 +79,14 @@ func (s *Service) GetLog(ctx context.Context, id string) (model.LogDetail, error
 		return model.LogDetail{}, err
 	}
 	d, err := st.GetLog(ctx, id)
+	if errors.Is(err, model.ErrNotFound) {
+		// The entry of a request that just finished may still be queued
+		// for the batch writer (the dashboard asks as soon as the live
+		// row appears): store what is queued and look again.
+		if w := s.logw.Load(); w != nil && w.Flush(ctx) == nil {
+			d, err = st.GetLog(ctx, id)
+		}
+	}
 	if err != nil {
 		return d, fmt.Errorf("request log entry %q: %w", id, err)
 	}
@@ -94,8 +103,11 @@ func (s *Service) DeleteLogs(ctx context.Context) error {
 	if w := s.logw.Load(); w != nil {
 		_ = w.Flush(ctx)
 	}
-	_, err = st.DeleteLogs(ctx)
-	return err
+	if _, err = st.DeleteLogs(ctx); err != nil {
+		return err
+	}
+	s.Publish(model.Event{Type: model.EventLogsCleared, TS: s.now(), Data: struct{}{}})
+	return nil
 }
 
 // Stats summarises the request log over window ("15m", "1h", "24h", "7d").

@@ -56,18 +56,6 @@ test('a deep link opens its page, and an unknown path falls back to the dashboar
   await expect(statusBar(page).getByTestId('statusbar-openai-url')).toHaveText(openAIURL)
 })
 
-test('Connect shows the base URLs and ready-to-paste snippets', async ({ page }) => {
-  await page.goto('/#/connect')
-  const main = page.getByRole('main')
-  await expect(main.locator('.urls__value')).toHaveText([openAIURL, anthropicURL])
-  await expect(main.getByText(`base_url="${openAIURL}"`)).toBeVisible()
-  await expect(main.getByText(`ANTHROPIC_BASE_URL=${anthropicURL} claude`)).toBeVisible()
-
-  const openaiTabs = main.getByRole('tablist', { name: 'OpenAI SDK examples' })
-  await openaiTabs.getByRole('tab', { name: 'TypeScript' }).click()
-  await expect(main.getByText(`baseURL: "${openAIURL}"`)).toBeVisible()
-})
-
 test('copy puts a base URL on the clipboard and says "Copied"', async ({ page, context }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin })
   await page.goto('/')
@@ -76,12 +64,6 @@ test('copy puts a base URL on the clipboard and says "Copied"', async ({ page, c
   await expect(button).toHaveAttribute('data-state', 'copied')
   await expect(button).toContainText('Copied')
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(openAIURL)
-
-  await page.goto('/#/connect')
-  await page.getByRole('button', { name: 'Copy Claude Code command' }).click()
-  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(
-    `ANTHROPIC_BASE_URL=${anthropicURL} claude`,
-  )
 })
 
 test.describe('when the status call fails', () => {

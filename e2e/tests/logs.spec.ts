@@ -17,6 +17,8 @@ let fake: FakeUpstream
 let providerId = 0
 
 test.beforeAll(async ({ request }) => {
+  // Other spec files share this server: start from an empty request log.
+  expect((await request.delete(`${origin}/admin/v1/logs`)).status()).toBe(204)
   fake = await startFakeUpstream((req) => {
     if (req.body.model === 'limited-up') {
       return { status: 429, payload: { error: { message: 'Rate limit reached for requests', type: 'rate_limit_error' } } }

@@ -10,7 +10,7 @@ import { origin, startFakeUpstream, type FakeUpstream } from './support'
 export const PAGES = [
   { id: 'providers', heading: 'Providers', ready: (p: Page) => p.getByRole('button', { name: /^Edit / }).first() },
   { id: 'health', heading: 'Health', ready: (p: Page) => p.getByRole('button', { name: /Run health check/ }).first() },
-  { id: 'logs', heading: 'Live logs', ready: (p: Page) => p.getByRole('main').getByText('layout-limited').first() },
+  { id: 'logs', heading: 'Live logs', ready: (p: Page) => p.getByRole('main').getByRole('row').filter({ hasText: 'layout-limited' }).first() },
   { id: 'connect', heading: 'Connect', ready: (p: Page) => p.getByRole('button', { name: /^Copy .*base URL/ }).first() },
   { id: 'settings', heading: 'Settings', ready: (p: Page) => p.getByRole('heading', { level: 1, name: 'Settings' }) },
 ] as const

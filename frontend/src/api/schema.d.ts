@@ -311,7 +311,7 @@ export interface paths {
         };
         /**
          * Live stream (WebSocket): request, health, provider and log events
-         * @description A WebSocket upgrade. Each text frame carries one or more messages, one JSON object {"type","ts","data"} per line; hello comes first, then up to 100 recent request.finished entries. Types: hello, request.started, request.progress, request.finished (a LogEntry), health.started, health.model, health.finished, provider.changed, dropped, log. Browsers cannot set headers on a WebSocket, so the admin token may also be sent as ?token=.
+         * @description A WebSocket upgrade. Each text frame carries one or more messages, one JSON object {"type","ts","data"} per line; hello comes first, then up to 100 recent request.finished entries. Types: hello, request.started, request.progress, request.finished (a LogEntry), health.started, health.model, health.finished, provider.changed, dropped, log, logs.cleared (after DELETE /admin/v1/logs; the backlog starts afresh). Browsers cannot set headers on a WebSocket, so the admin token may also be sent as ?token=.
          */
         get: operations["liveStream"];
         put?: never;
