@@ -47,7 +47,7 @@ describe('admin token prompt', () => {
     expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Admin token required')
     expect(screen.getByText(/--admin-token/)).toBeTruthy()
     expect(screen.getByText('SLUICEGATE_ADMIN_TOKEN')).toBeTruthy()
-    expect(within(statusBar()).getByText('Waiting for the admin token')).toBeTruthy()
+    expect(await within(statusBar()).findByText('Waiting for the admin token')).toBeTruthy()
 
     await submit('good-token')
 
