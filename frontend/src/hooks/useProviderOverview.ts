@@ -1,6 +1,8 @@
-import { useCallback, useState } from 'react'
+import { useCallback, useEffect, useState } from 'react'
 import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query'
 import { checkProvider, getHealthHistory, getStats, toApiError } from '../api/client'
+import { LiveClient, defaultLiveURL } from '../api/live'
+import { PROVIDERS_KEY } from './useProviders'
 import type { CheckResult, Provider, ProviderStats } from '../api/types'
 import { providerOverview, type ProviderOverview } from '../lib/providerOverview'
 
@@ -25,7 +27,7 @@ function lastCheckKey(id: number) {
  * traffic over the last hour (GET /stats?window=1h), refreshed every 15 s
  * and on focus; "Check now" puts its result in place.
  */
-export function useProviderOverview(providers: readonly Provider[]): UseProviderOverview {
+export function useProviderOverview(providers: readonly Provider[], live = true): UseProviderOverview {
   const qc = useQueryClient()
   const stats = useQuery({
     queryKey: ['stats', '1h'],
@@ -39,6 +41,27 @@ export function useProviderOverview(providers: readonly Provider[]): UseProvider
       refetchInterval: REFRESH_MS,
     })),
   })
+  // Changes made elsewhere (another tab, the CLI, a scheduled check) show
+  // at once: the live stream says what changed, react-query fetches it.
+  useEffect(() => {
+    if (!live) return
+    const client = new LiveClient({
+      url: async () => {
+        const url = await defaultLiveURL()
+        return `${url}${url.includes('?') ? '&' : '?'}types=provider.changed,health.finished`
+      },
+      onMessages: (msgs) => {
+        for (const m of msgs) {
+          if (m.type === 'provider.changed') void qc.invalidateQueries({ queryKey: PROVIDERS_KEY })
+          const id = (m.data as { provider_id?: unknown } | null)?.provider_id
+          if (m.type === 'health.finished' && typeof id === 'number') void qc.invalidateQueries({ queryKey: lastCheckKey(id) })
+        }
+      },
+      onStatus: () => {},
+    })
+    client.start()
+    return () => client.stop()
+  }, [qc, live])
   // Several rows may be checked at once: one pending flag per provider.
   const [checking, setChecking] = useState<ReadonlySet<number>>(new Set())
   const checkNow = useCallback(

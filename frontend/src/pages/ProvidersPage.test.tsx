@@ -2,6 +2,7 @@ import { act, fireEvent, render, screen, within } from '@testing-library/react'
 import { describe, expect, it } from 'vitest'
 import { App } from '../App'
 import { CHECK_DEGRADED, PRESETS, PROVIDER, STATUS, jsonResponse, sentBody, stubApi } from '../test/helpers'
+import { FakeSocket } from '../test/fakeSocket'
 
 function input(dialog: HTMLElement, name: string): HTMLInputElement {
   return within(dialog).getByLabelText(name) as HTMLInputElement
@@ -22,6 +23,22 @@ function callsTo(mock: ReturnType<typeof stubApi>, route: string) {
 }
 
 describe('Providers page', () => {
+  it('shows a provider added elsewhere as soon as the live stream says so', { timeout: 20_000 }, async () => {
+    const api = stubApi({
+      'GET /admin/v1/providers': [() => jsonResponse({ data: [] }), () => jsonResponse({ data: [PROVIDER] })],
+    })
+    render(<App />)
+    expect(await screen.findByText('No providers yet')).toBeTruthy()
+    const sock = FakeSocket.all.find((s) => s.url.includes('provider.changed'))
+    if (!sock) throw new Error('the page does not follow provider.changed')
+    await act(async () => {
+      sock.open()
+      sock.frame(JSON.stringify({ type: 'provider.changed', ts: '2026-11-27T00:00:00Z', data: { id: 7, action: 'created' } }))
+    })
+    expect(await screen.findByText('OpenAI')).toBeTruthy()
+    expect(callsTo(api, 'GET /admin/v1/providers').length).toBeGreaterThanOrEqual(2)
+  })
+
   it('adds a provider from a preset; a 409 on the second alias shows at that row and keeps the input', async () => {
     const created = { ...PROVIDER, id: 1, models: [{ alias: 'gpt-4o', upstream: 'gpt-4o-2024-08-06' }, { alias: 'fast', upstream: 'gpt-4o-mini' }] }
     const api = stubApi({

@@ -41,7 +41,9 @@ export function ProvidersPage({ state, onChanged }: ProvidersPageProps) {
   }, [])
 
   const list = providers.state.kind === 'ready' ? providers.state.providers : []
-  const overview = useProviderOverview(list)
+  // The live stream is followed once the list loaded (the admin token, if
+  // one is needed, is known to work by then).
+  const overview = useProviderOverview(list, providers.state.kind === 'ready')
   const label = (p: Provider) => p.name || p.key
 
   async function checkNow(p: Provider) {

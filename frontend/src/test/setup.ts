@@ -1,6 +1,13 @@
 import { cleanup } from '@testing-library/react'
-import { afterEach, vi } from 'vitest'
+import { afterEach, beforeEach, vi } from 'vitest'
 import { resetAdminAuth } from '../lib/adminToken'
+import { FakeSocket } from './fakeSocket'
+
+// Pages follow the live stream: no test opens a real WebSocket.
+beforeEach(() => {
+  FakeSocket.reset()
+  vi.stubGlobal('WebSocket', FakeSocket)
+})
 
 afterEach(() => {
   cleanup()
