@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { expect, type Page } from '@playwright/test'
+import OpenAI from 'openai'
 import { origin, shoot, startFakeUpstream, testWithConsoleGuard, type FakeUpstream } from './support'
 
 const run = promisify(execFile)
@@ -125,21 +126,14 @@ function row(page: Page, id: string | null) {
   return page.locator(`[data-testid="log-row"][data-id="${id ?? 'missing'}"]`)
 }
 
-test('OpenAI-SDK-like fetch and curl requests appear within 1 s; a 429 is an upstream error with its message', async ({ page }) => {
+test('OpenAI SDK and curl requests appear within 1 s; a 429 is an upstream error with its message', async ({ page }) => {
   await openLive(page)
-  // What the OpenAI SDK sends: JSON, a bearer key, its own headers.
-  const sdk = await fetch(`${origin}/v1/chat/completions`, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/json',
-      Accept: 'application/json',
-      Authorization: 'Bearer sdk-key-not-logged',
-      'User-Agent': 'OpenAI/JS 4.0.0',
-      'X-Stainless-Lang': 'js',
-    },
-    body: JSON.stringify({ model: 'logs-model', messages: [{ role: 'user', content: 'from the sdk' }] }),
-  })
-  expect(sdk.status).toBe(200)
+  // The real Node OpenAI SDK, pointed at Sluicegate as the Connect page says.
+  const openai = new OpenAI({ baseURL: `${origin}/v1`, apiKey: 'sdk-key-not-logged', maxRetries: 0 })
+  const { data: answer, response: sdk } = await openai.chat.completions
+    .create({ model: 'logs-model', messages: [{ role: 'user', content: 'from the sdk' }] })
+    .withResponse()
+  expect(answer.choices[0]?.message.content).toBe('hi')
   await expect(row(page, sdk.headers.get('x-sluicegate-request-id')).getByTestId('log-status')).toHaveText('200', { timeout: 1000 })
 
   const { stdout } = await run('curl', [
