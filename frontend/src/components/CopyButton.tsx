@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react'
 import { copyText } from '../lib/clipboard'
 import { Icon } from './Icon'
 
-type CopyState = 'idle' | 'copied' | 'failed'
+export type CopyState = 'idle' | 'copied' | 'failed'
 
 interface CopyButtonProps {
   /** The text put on the clipboard. */
@@ -16,14 +16,15 @@ interface CopyButtonProps {
 
 const FEEDBACK_MS = 1600
 
-/** A button that copies `text` and says "Copied" for a moment. */
-export function CopyButton({ text, label, showText = false, className }: CopyButtonProps) {
+/** Copies `text` on `copy()` and reports "copied" (or "failed") for a
+ * moment, then "idle" again: the feedback every copy button shows. */
+export function useCopy(text: string): { state: CopyState; copy: () => Promise<void> } {
   const [state, setState] = useState<CopyState>('idle')
   const timer = useRef<number | undefined>(undefined)
 
   useEffect(() => () => window.clearTimeout(timer.current), [])
 
-  async function onClick() {
+  async function copy() {
     window.clearTimeout(timer.current)
     try {
       await copyText(text)
@@ -33,6 +34,12 @@ export function CopyButton({ text, label, showText = false, className }: CopyBut
     }
     timer.current = window.setTimeout(() => setState('idle'), FEEDBACK_MS)
   }
+  return { state, copy }
+}
+
+/** A button that copies `text` and says "Copied" for a moment. */
+export function CopyButton({ text, label, showText = false, className }: CopyButtonProps) {
+  const { state, copy: onClick } = useCopy(text)
 
   const word = state === 'copied' ? 'Copied' : state === 'failed' ? 'Copy failed' : 'Copy'
   return (

@@ -5,8 +5,7 @@ import type { LogRow } from '../../lib/logStore'
 import { ms, prettyBody, statusTone, tokens } from '../../lib/logFormat'
 import { isEventStream, splitSSE } from '../../lib/sse'
 import { formatDateTime } from '../../lib/format'
-import { useEffect, useRef, useState } from 'react'
-import { copyText } from '../../lib/clipboard'
+import { useCopy } from '../CopyButton'
 import { Icon } from '../Icon'
 import { Spinner } from '../Spinner'
 
@@ -186,23 +185,9 @@ function EventsBody({ body, truncated }: { body: string; truncated: boolean }) {
   )
 }
 
-type CopyState = 'idle' | 'copied' | 'failed'
-
 /** "Copy as curl", saying "Copied" (or that it failed) for a moment. */
 function CopyCurlButton({ text }: { text: string }) {
-  const [state, setState] = useState<CopyState>('idle')
-  const timer = useRef<number | undefined>(undefined)
-  useEffect(() => () => window.clearTimeout(timer.current), [])
-  async function onClick() {
-    window.clearTimeout(timer.current)
-    try {
-      await copyText(text)
-      setState('copied')
-    } catch {
-      setState('failed')
-    }
-    timer.current = window.setTimeout(() => setState('idle'), 1600)
-  }
+  const { state, copy: onClick } = useCopy(text)
   return (
     <button type="button" className="btn btn--small" onClick={onClick} data-state={state} data-testid="copy-curl">
       <Icon name={state === 'copied' ? 'check' : 'copy'} size={14} />
