@@ -398,12 +398,7 @@ func TestDesktopHealthCheckRunsInWindow(t *testing.T) {
 	waitHealthy(t, a, addr)
 	findWindow(t, display, "^Sluicegate$", 20*time.Second)
 
-	resp, err := http.Post("http://"+addr+"/admin/v1/providers", "application/json", strings.NewReader(
-		`{"key":"desk","type":"openai","base_url":"`+fake.URL+`/v1","models":[{"alias":"desk-model","upstream":"desk-upstream"}]}`))
-	if err != nil || resp.StatusCode != 201 {
-		t.Fatalf("create provider: %v %v", resp, err)
-	}
-	resp.Body.Close()
+	createDeskProvider(t, addr, fake.URL)
 
 	time.Sleep(2 * time.Second)                              // first paint
 	xdo(t, display, "mousemove", "70", "114", "click", "1")  // sidebar: Health
@@ -483,12 +478,7 @@ func TestDesktopLiveLogsOverWebSocket(t *testing.T) {
 	waitHealthy(t, a, addr)
 	findWindow(t, display, "^Sluicegate$", 20*time.Second)
 
-	resp, err := http.Post("http://"+addr+"/admin/v1/providers", "application/json", strings.NewReader(
-		`{"key":"desk","type":"openai","base_url":"`+fake.URL+`/v1","models":[{"alias":"desk-model","upstream":"desk-upstream"}]}`))
-	if err != nil || resp.StatusCode != 201 {
-		t.Fatalf("create provider: %v %v", resp, err)
-	}
-	resp.Body.Close()
+	createDeskProvider(t, addr, fake.URL)
 	if n := metricValue(t, addr, "sluicegate_websocket_subscribers"); n != 0 {
 		t.Fatalf("websocket subscribers before the page opened: %v, want 0", n)
 	}
@@ -510,7 +500,7 @@ func TestDesktopLiveLogsOverWebSocket(t *testing.T) {
 	// reference shot; then the request must change what the window shows.
 	time.Sleep(time.Second)
 	before, _ := screenshot(t, display)
-	resp, err = http.Post("http://"+addr+"/v1/chat/completions", "application/json",
+	resp, err := http.Post("http://"+addr+"/v1/chat/completions", "application/json",
 		strings.NewReader(`{"model":"desk-model","messages":[{"role":"user","content":"hi"}]}`))
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("proxied request: %v %v", resp, err)
@@ -634,13 +624,8 @@ func TestDesktopScreenshotsEveryPage(t *testing.T) {
 				xdo(t, display, "windowmove", win, "0", "0")
 				xdo(t, display, "windowsize", win, strconv.Itoa(size[0]), strconv.Itoa(size[1]))
 
-				resp, err := http.Post("http://"+addr+"/admin/v1/providers", "application/json", strings.NewReader(
-					`{"key":"desk","name":"Desktop provider","type":"openai","base_url":"`+fake.URL+`/v1","models":[{"alias":"desk-model","upstream":"desk-upstream"}]}`))
-				if err != nil || resp.StatusCode != 201 {
-					t.Fatalf("create provider: %v %v", resp, err)
-				}
-				resp.Body.Close()
-				resp, err = http.Post("http://"+addr+"/v1/chat/completions", "application/json",
+				createDeskProvider(t, addr, fake.URL)
+				resp, err := http.Post("http://"+addr+"/v1/chat/completions", "application/json",
 					strings.NewReader(`{"model":"desk-model","messages":[{"role":"user","content":"hi"}]}`))
 				if err != nil || resp.StatusCode != 200 {
 					t.Fatalf("proxied request: %v %v", resp, err)
@@ -674,5 +659,20 @@ func TestDesktopScreenshotsEveryPage(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// createDeskProvider adds provider "desk" (alias desk-model) pointing at the
+// fake upstream at base, through the admin API of the app on addr.
+func createDeskProvider(t *testing.T, addr, base string) {
+	t.Helper()
+	resp, err := http.Post("http://"+addr+"/admin/v1/providers", "application/json", strings.NewReader(
+		`{"key":"desk","type":"openai","base_url":"`+base+`/v1","models":[{"alias":"desk-model","upstream":"desk-upstream"}]}`))
+	if err != nil {
+		t.Fatalf("create provider: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create provider: status %d", resp.StatusCode)
 	}
 }
