@@ -47,8 +47,9 @@ type LogWriterConfig struct {
 	// so that a settings change applies without a restart. Nil: no trim.
 	Retention func() (days, rows int)
 	// Redact, when set, is applied in the writer's goroutine (off the
-	// request path) to each entry's error message, captured header values
-	// and bodies before they are stored.
+	// request path) to each entry's captured header values and bodies
+	// before they are stored. (The error message is already redacted: it
+	// is also published live.)
 	Redact func(string) string
 	// Logger receives write and trim failures (default slog.Default()).
 	Logger *slog.Logger
@@ -252,13 +253,8 @@ func (w *LogWriter) run() {
 // redact applies cfg.Redact to what an entry carries of the client's and
 // the upstream's text.
 func (w *LogWriter) redact(e *model.LogEntry) {
-	r := w.cfg.Redact
-	if r == nil {
-		return
-	}
-	e.ErrorMessage = r(e.ErrorMessage)
-	c := e.Capture
-	if c == nil {
+	r, c := w.cfg.Redact, e.Capture
+	if r == nil || c == nil {
 		return
 	}
 	c.RequestBody, c.ResponseBody = r(c.RequestBody), r(c.ResponseBody)
