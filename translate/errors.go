@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -128,6 +129,9 @@ func parseProviderError(status int, body []byte) providerError {
 	}
 	if pe.typ == "error" { // the envelope's type, not the error's
 		pe.typ = ""
+	}
+	if pe.code == strconv.Itoa(status) { // OpenRouter and vLLM repeat the status as code
+		pe.code = ""
 	}
 	if pe.message == "" {
 		if d, ok := top["detail"]; ok {
