@@ -53,13 +53,15 @@ type openAIToAnthropic struct {
 	next      int          // Anthropic index of the next block
 	toolIndex int          // OpenAI tool_calls index of the open tool_use block
 	toolSeen  map[int]bool // OpenAI tool_calls indexes already given a block
+
+	genID func(prefix string) string // newID; tests make it deterministic
 }
 
 // NewOpenAIToAnthropicStream returns a Stream that reads OpenAI chat.completion.chunk SSE and
 // writes Anthropic Messages SSE events. The message_delta, with the stop reason and the usage
 // of the final usage chunk, is written when [DONE] arrives.
 func NewOpenAIToAnthropicStream(o Options) Stream {
-	return &openAIToAnthropic{o: o, toolSeen: map[int]bool{}}
+	return &openAIToAnthropic{o: o, toolSeen: map[int]bool{}, genID: newID}
 }
 
 // Translate implements Stream.
@@ -69,8 +71,10 @@ func (s *openAIToAnthropic) Translate(p []byte) ([]byte, error) {
 	}
 	s.out = s.out[:0]
 	if err := s.p.feed(p, s.event); err != nil {
-		s.err = err
-		return nil, fmt.Errorf("translate: upstream OpenAI stream: %w", err)
+		// The events before the malformed one are still the client's: same bytes
+		// whatever the upstream split.
+		s.err = fmt.Errorf("translate: upstream OpenAI stream: %w", err)
+		return s.flush(), s.err
 	}
 	return s.flush(), nil
 }
@@ -83,8 +87,8 @@ func (s *openAIToAnthropic) End() ([]byte, error) {
 	}
 	s.out = s.out[:0]
 	if err := s.p.end(s.event); err != nil {
-		s.err = err
-		return nil, fmt.Errorf("translate: upstream OpenAI stream: %w", err)
+		s.err = fmt.Errorf("translate: upstream OpenAI stream: %w", err)
+		return s.flush(), s.err
 	}
 	if s.upErr != nil {
 		return s.flush(), s.upErr
@@ -196,7 +200,7 @@ func (s *openAIToAnthropic) toolCall(tc oaToolCall) error {
 		}
 		id := tc.ID
 		if id == "" {
-			id = newID("toolu_")
+			id = s.genID("toolu_")
 		}
 		s.toolSeen[idx], s.toolIndex, s.hasToolUse = true, idx, true
 		s.open(blockTool, toolUseBlock{"tool_use", id, tc.Function.Name, json.RawMessage("{}")})
@@ -215,7 +219,7 @@ func (s *openAIToAnthropic) start(id string) {
 	s.started = true
 	s.id = id
 	if s.id == "" {
-		s.id = newID("msg_")
+		s.id = s.genID("msg_")
 	}
 	s.emit("message_start", messageStart{Type: "message_start", Message: anMessageResp{
 		ID: s.id, Type: "message", Role: "assistant", Model: s.o.Model, Content: []anRespBlock{},

@@ -122,7 +122,8 @@ func isJSONObject(raw []byte) bool {
 type Stream interface {
 	// Translate consumes the next piece of upstream bytes and returns the client bytes ready now
 	// (possibly none). An error means the upstream stream is malformed; the caller then writes
-	// ErrorEvent and aborts. An error event the upstream itself sent is not an error here: it is
+	// ErrorEvent and aborts. The bytes returned with an error are those of the events before
+	// the malformed one, to be written first. An error event the upstream itself sent is not an error here: it is
 	// translated into the client's error event, which ends the client stream.
 	Translate(p []byte) ([]byte, error)
 	// End is called at upstream EOF. It returns any final client bytes; an error when the
