@@ -212,6 +212,14 @@ func AnthropicToOpenAIRequest(body []byte, upstreamModel string) ([]byte, Option
 		return nil, Options{}, invalidf("max_tokens: required")
 	}
 	out.Messages = append(system, out.Messages...)
+	if len(out.Tools) == 0 {
+		// Without tools, "auto"/"none" and the parallel flag choose nothing, and OpenAI
+		// refuses them without tools; a forced tool stays, for the provider to refuse.
+		if out.ToolChoice == "auto" || out.ToolChoice == "none" {
+			out.ToolChoice = nil
+		}
+		out.ParallelToolCalls = nil
+	}
 	// output_config.effort is the newer, more direct knob; it wins over a thinking budget.
 	out.ReasoningEffort = thinkingEffort
 	if configEffort != "" {

@@ -138,3 +138,24 @@ func TestRequestModelReplaced(t *testing.T) {
 		t.Fatalf("out=%s o=%+v err=%v", out, o, err)
 	}
 }
+
+// TestToolChoiceWithoutTools: a choice that chooses nothing is dropped when there are no
+// tools (both APIs refuse tool_choice without tools); a forced tool is kept.
+func TestToolChoiceWithoutTools(t *testing.T) {
+	out, _, err := AnthropicToOpenAIRequest([]byte(`{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"}],"tool_choice":{"type":"auto","disable_parallel_tool_use":true}}`), "up")
+	if err != nil || strings.Contains(string(out), "tool_choice") || strings.Contains(string(out), "parallel_tool_calls") {
+		t.Errorf("a2o auto: %s %v", out, err)
+	}
+	out, _, err = AnthropicToOpenAIRequest([]byte(`{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"}],"tool_choice":{"type":"tool","name":"f"}}`), "up")
+	if err != nil || !strings.Contains(string(out), `"tool_choice":{"function":{"name":"f"},"type":"function"}`) {
+		t.Errorf("a2o forced: %s %v", out, err)
+	}
+	out, _, err = OpenAIToAnthropicRequest([]byte(`{"model":"m","messages":[{"role":"user","content":"hi"}],"tool_choice":"none","parallel_tool_calls":false}`), "up")
+	if err != nil || strings.Contains(string(out), "tool_choice") {
+		t.Errorf("o2a none: %s %v", out, err)
+	}
+	out, _, err = OpenAIToAnthropicRequest([]byte(`{"model":"m","messages":[{"role":"user","content":"hi"}],"tool_choice":"required"}`), "up")
+	if err != nil || !strings.Contains(string(out), `"tool_choice":{"type":"any"}`) {
+		t.Errorf("o2a required: %s %v", out, err)
+	}
+}
