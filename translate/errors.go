@@ -79,10 +79,16 @@ func rawMessage(status int, body []byte) string {
 		return fmt.Sprintf("upstream returned HTTP %d with an empty body", status)
 	}
 	if len(b) > maxRawMessage {
-		b = b[:maxRawMessage]
-		for len(b) > 0 && !utf8.Valid(b) {
-			b = b[:len(b)-1]
+		// Cut before a rune the limit would split (at most 3 bytes back); invalid bytes
+		// elsewhere are replaced below.
+		cut := maxRawMessage
+		for i := cut; i > cut-utf8.UTFMax && i > 0; i-- {
+			if utf8.RuneStart(b[i]) {
+				cut = i
+				break
+			}
 		}
+		b = b[:cut]
 	}
 	return strings.ToValidUTF8(string(b), "\uFFFD")
 }

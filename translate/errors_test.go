@@ -54,6 +54,8 @@ func TestOpenAIErrorToAnthropic(t *testing.T) {
 		{"overloaded 529", 529, `overloaded`, "overloaded_error", "overloaded"},
 		{"long text", 500, long, "api_error", strings.Repeat("é", 1024)},
 		{"invalid utf8", 500, "bad \xff byte", "api_error", "bad \uFFFD byte"},
+		{"long with invalid byte early", 500, "a\xff" + strings.Repeat("b", 3000), "api_error", "a\uFFFD" + strings.Repeat("b", 2046)},
+		{"long ascii then rune at the cut", 500, strings.Repeat("a", 2047) + "é tail", "api_error", strings.Repeat("a", 2047)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := OpenAIErrorToAnthropic(tc.status, []byte(tc.body))
