@@ -52,6 +52,7 @@ type openAIToAnthropic struct {
 	index     int          // Anthropic index of the open block
 	next      int          // Anthropic index of the next block
 	toolIndex int          // OpenAI tool_calls index of the open tool_use block
+	toolID    string       // id of the open tool_use block
 	toolSeen  map[int]bool // OpenAI tool_calls indexes already given a block
 
 	genID func(prefix string) string // newID; tests make it deterministic
@@ -186,8 +187,10 @@ func (s *openAIToAnthropic) toolCall(tc oaToolCall) error {
 	idx := s.toolIndex
 	if tc.Index != nil {
 		idx = *tc.Index
-	} else if tc.ID != "" {
-		idx = len(s.toolSeen) // providers that omit index send each call whole
+	} else if tc.ID != "" && tc.ID != s.toolID {
+		// Without an index a new id is a new call (providers that omit the index send
+		// each call whole); the same id repeated continues the open call.
+		idx = len(s.toolSeen)
 	}
 	continuing := s.kind == blockTool && idx == s.toolIndex
 	if !continuing {
@@ -202,7 +205,7 @@ func (s *openAIToAnthropic) toolCall(tc oaToolCall) error {
 		if id == "" {
 			id = s.genID("toolu_")
 		}
-		s.toolSeen[idx], s.toolIndex, s.hasToolUse = true, idx, true
+		s.toolSeen[idx], s.toolIndex, s.toolID, s.hasToolUse = true, idx, id, true
 		s.open(blockTool, toolUseBlock{"tool_use", id, tc.Function.Name, json.RawMessage("{}")})
 	}
 	if tc.Function.Arguments != "" {

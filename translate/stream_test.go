@@ -163,6 +163,15 @@ func TestStreamOpenAIEdgeCases(t *testing.T) {
 		t.Errorf("unexpected error:\n%s", got)
 	}
 
+	// The same id repeated on every piece, without an index, is one call.
+	in = `data: {"id":"x","choices":[{"index":0,"delta":{"tool_calls":[{"id":"call_9","function":{"name":"a","arguments":"{\"k\""}}]}}]}` + "\n\n" +
+		`data: {"id":"x","choices":[{"index":0,"delta":{"tool_calls":[{"id":"call_9","function":{"arguments":":2}"}}]}}]}` + "\n\n" +
+		`data: {"id":"x","choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}` + "\n\ndata: [DONE]\n\n"
+	got = string(runStream("stream_o2a", Options{Model: "m"}, [][]byte{[]byte(in)}))
+	if strings.Count(got, "event: content_block_start") != 1 || !strings.Contains(got, `"partial_json":":2}"`) {
+		t.Errorf("repeated id:\n%s", got)
+	}
+
 	got = string(runStream("stream_o2a", Options{Model: "m"}, [][]byte{[]byte("data: [DONE]\n\n")}))
 	if !strings.Contains(got, "event: message_start") || !strings.Contains(got, `"stop_reason":"end_turn"`) || !strings.Contains(got, "event: message_stop") {
 		t.Errorf("empty stream:\n%s", got)
