@@ -60,6 +60,8 @@ counted go-test go "$reports/go-test.json" \
 if grep -q 'func FuzzSpliceModel' proxy/*_test.go 2>/dev/null; then
   step fuzz-splice go test -run '^$' -fuzz '^FuzzSpliceModel$' -fuzztime "$FUZZTIME" ./proxy
 fi
+step fuzz-translate-o2a go test -run '^$' -fuzz '^FuzzOpenAIToAnthropicStream$' -fuzztime "$FUZZTIME" ./translate
+step fuzz-translate-a2o go test -run '^$' -fuzz '^FuzzAnthropicToOpenAIStream$' -fuzztime "$FUZZTIME" ./translate
 # The dashboard's API types are generated from api/openapi.json; a stale
 # copy fails here.
 step api-types bash -c "cd frontend && npm run -s check:types"
