@@ -105,7 +105,6 @@ describe('buildProviderBody', () => {
       body: { translate: false },
     })
     expect(formFromProvider({ ...PROVIDER, translate: false }).values.translate).toBe(false)
-    expect(formFromProvider({ ...PROVIDER, translate: undefined }).values.translate).toBe(true)
   })
 
   it('reports a non-numeric timeout and a header without a name locally', () => {

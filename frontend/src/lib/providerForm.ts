@@ -165,9 +165,7 @@ export function formFromProvider(p: Provider): ProviderFormState {
     storedKey: p.api_key ?? '',
     removeKey: false,
     enabled: p.enabled,
-    // A server from before the setting existed translated nothing, but
-    // sends no field: the new default (on) is what it will do once updated.
-    translate: p.translate ?? true,
+    translate: p.translate,
     models,
     headers,
     connectTimeout: String(p.connect_timeout_secs),
