@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -78,10 +79,16 @@ func rawMessage(status int, body []byte) string {
 		return fmt.Sprintf("upstream returned HTTP %d with an empty body", status)
 	}
 	if len(b) > maxRawMessage {
-		b = b[:maxRawMessage]
-		for len(b) > 0 && !utf8.Valid(b) {
-			b = b[:len(b)-1]
+		// Cut before a rune the limit would split (at most 3 bytes back); invalid bytes
+		// elsewhere are replaced below.
+		cut := maxRawMessage
+		for i := cut; i > cut-utf8.UTFMax && i > 0; i-- {
+			if utf8.RuneStart(b[i]) {
+				cut = i
+				break
+			}
 		}
+		b = b[:cut]
 	}
 	return strings.ToValidUTF8(string(b), "\uFFFD")
 }
@@ -128,6 +135,9 @@ func parseProviderError(status int, body []byte) providerError {
 	}
 	if pe.typ == "error" { // the envelope's type, not the error's
 		pe.typ = ""
+	}
+	if pe.code == strconv.Itoa(status) { // OpenRouter and vLLM repeat the status as code
+		pe.code = ""
 	}
 	if pe.message == "" {
 		if d, ok := top["detail"]; ok {

@@ -157,14 +157,17 @@ func TestGoldenResponses(t *testing.T) {
 	}
 }
 
-// newStream builds a stream translator with a fixed clock, so outputs are stable.
+// newStream builds a stream translator with a fixed clock and ids, so outputs are stable.
 func newStream(dir string, o Options) Stream {
+	fixedID := func(prefix string) string { return prefix + "generated" }
 	if dir == "stream_a2o" {
 		s := NewAnthropicToOpenAIStream(o).(*anthropicToOpenAI)
-		s.created = 1700000000
+		s.created, s.genID = 1700000000, fixedID
 		return s
 	}
-	return NewOpenAIToAnthropicStream(o)
+	s := NewOpenAIToAnthropicStream(o).(*openAIToAnthropic)
+	s.genID = fixedID
+	return s
 }
 
 // runStream feeds pieces to a new translator and returns the client bytes, with End's error

@@ -19,7 +19,7 @@ type anMessageIn struct {
 type anBlockIn struct {
 	Type      string          `json:"type"`
 	Text      string          `json:"text"`
-	Source    *anSource       `json:"source"`
+	Source    json.RawMessage `json:"source"` // an object for images and documents
 	Title     string          `json:"title"`
 	ID        string          `json:"id"`
 	Name      string          `json:"name"`
@@ -212,6 +212,14 @@ func AnthropicToOpenAIRequest(body []byte, upstreamModel string) ([]byte, Option
 		return nil, Options{}, invalidf("max_tokens: required")
 	}
 	out.Messages = append(system, out.Messages...)
+	if len(out.Tools) == 0 {
+		// Without tools, "auto"/"none" and the parallel flag choose nothing, and OpenAI
+		// refuses them without tools; a forced tool stays, for the provider to refuse.
+		if out.ToolChoice == "auto" || out.ToolChoice == "none" {
+			out.ToolChoice = nil
+		}
+		out.ParallelToolCalls = nil
+	}
 	// output_config.effort is the newer, more direct knob; it wins over a thinking budget.
 	out.ReasoningEffort = thinkingEffort
 	if configEffort != "" {
@@ -343,40 +351,52 @@ func anPartToOpenAI(b anBlockIn, field string) (oaPart, error) {
 	case "text":
 		return textPart(b.Text), nil
 	case "image":
-		if b.Source == nil {
-			return oaPart{}, invalidf("%s.source: required", field)
+		src, err := blockSource(b, field)
+		if err != nil {
+			return oaPart{}, err
 		}
-		switch b.Source.Type {
+		switch src.Type {
 		case "base64":
-			return oaPart{Type: "image_url", ImageURL: &oaImageURL{URL: "data:" + b.Source.MediaType + ";base64," + b.Source.Data}}, nil
+			return oaPart{Type: "image_url", ImageURL: &oaImageURL{URL: "data:" + src.MediaType + ";base64," + src.Data}}, nil
 		case "url":
-			return oaPart{Type: "image_url", ImageURL: &oaImageURL{URL: b.Source.URL}}, nil
+			return oaPart{Type: "image_url", ImageURL: &oaImageURL{URL: src.URL}}, nil
 		}
-		return oaPart{}, unsupported(field+".source.type", fmt.Sprintf("image source %q has no OpenAI equivalent", b.Source.Type))
+		return oaPart{}, unsupported(field+".source.type", fmt.Sprintf("image source %q has no OpenAI equivalent", src.Type))
 	case "document":
-		if b.Source == nil {
-			return oaPart{}, invalidf("%s.source: required", field)
+		src, err := blockSource(b, field)
+		if err != nil {
+			return oaPart{}, err
 		}
 		switch {
-		case b.Source.Type == "base64" && b.Source.MediaType == "application/pdf":
+		case src.Type == "base64" && src.MediaType == "application/pdf":
 			name := b.Title
 			if name == "" {
 				name = "document.pdf"
 			}
-			return oaPart{Type: "file", File: &oaFile{Filename: name, FileData: "data:application/pdf;base64," + b.Source.Data}}, nil
-		case b.Source.Type == "text":
+			return oaPart{Type: "file", File: &oaFile{Filename: name, FileData: "data:application/pdf;base64," + src.Data}}, nil
+		case src.Type == "text":
 			// A plain-text document is text to the model; its title, if any, leads it.
-			t := b.Source.Data
+			t := src.Data
 			if b.Title != "" {
 				t = b.Title + "\n\n" + t
 			}
 			return textPart(t), nil
 		}
-		return oaPart{}, unsupported(field+".source", fmt.Sprintf("document source %q (%s) has no OpenAI equivalent", b.Source.Type, b.Source.MediaType))
+		return oaPart{}, unsupported(field+".source", fmt.Sprintf("document source %q (%s) has no OpenAI equivalent", src.Type, src.MediaType))
 	case "tool_use", "thinking", "redacted_thinking":
 		return oaPart{}, invalidf("%s: %s blocks belong in assistant messages", field, b.Type)
 	}
 	return oaPart{}, unsupported(field+".type", fmt.Sprintf("%q content has no OpenAI equivalent", b.Type))
+}
+
+// blockSource decodes the source object of an image or document block.
+func blockSource(b anBlockIn, field string) (anSource, error) {
+	var src anSource
+	if isNull(b.Source) {
+		return src, invalidf("%s.source: required", field)
+	}
+	err := decodeField(b.Source, &src, field+".source")
+	return src, err
 }
 
 // toolErrorPrefix marks the text of a tool_result with is_error, which OpenAI has no flag for.

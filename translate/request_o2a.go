@@ -276,6 +276,11 @@ func OpenAIToAnthropicRequest(body []byte, upstreamModel string) ([]byte, Option
 			out.ToolChoice.DisableParallelToolUse = &t
 		}
 	}
+	if len(out.Tools) == 0 && out.ToolChoice != nil && (out.ToolChoice.Type == "auto" || out.ToolChoice.Type == "none") {
+		// Without tools, "auto"/"none" (and the parallel flag they carry) choose nothing,
+		// and Anthropic refuses tool_choice without tools.
+		out.ToolChoice = nil
+	}
 	if user == "" {
 		user = safetyID // both name the end user; Anthropic has one field for it
 	}

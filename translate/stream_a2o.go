@@ -63,6 +63,8 @@ type anthropicToOpenAI struct {
 
 	tools    map[int]*toolState // Anthropic block index → its tool call
 	nextTool int
+
+	genID func(prefix string) string // newID; tests make it deterministic
 }
 
 type toolState struct {
@@ -74,7 +76,7 @@ type toolState struct {
 // OpenAI chat.completion.chunk SSE, ending with the usage chunk (when o.IncludeUsage) and
 // "data: [DONE]". Pings become SSE comments, which keep idle clients alive.
 func NewAnthropicToOpenAIStream(o Options) Stream {
-	return &anthropicToOpenAI{o: o, created: time.Now().Unix(), tools: map[int]*toolState{}}
+	return &anthropicToOpenAI{o: o, created: time.Now().Unix(), tools: map[int]*toolState{}, genID: newID}
 }
 
 // Translate implements Stream.
@@ -84,8 +86,10 @@ func (s *anthropicToOpenAI) Translate(p []byte) ([]byte, error) {
 	}
 	s.out = s.out[:0]
 	if err := s.p.feed(p, s.event); err != nil {
-		s.err = err
-		return nil, fmt.Errorf("translate: upstream Anthropic stream: %w", err)
+		// The events before the malformed one are still the client's: same bytes
+		// whatever the upstream split.
+		s.err = fmt.Errorf("translate: upstream Anthropic stream: %w", err)
+		return s.flush(), s.err
 	}
 	return s.flush(), nil
 }
@@ -97,8 +101,8 @@ func (s *anthropicToOpenAI) End() ([]byte, error) {
 	}
 	s.out = s.out[:0]
 	if err := s.p.end(s.event); err != nil {
-		s.err = err
-		return nil, fmt.Errorf("translate: upstream Anthropic stream: %w", err)
+		s.err = fmt.Errorf("translate: upstream Anthropic stream: %w", err)
+		return s.flush(), s.err
 	}
 	if s.upErr != nil {
 		return s.flush(), s.upErr
@@ -147,7 +151,7 @@ func (s *anthropicToOpenAI) event(_ string, data []byte) error {
 		}
 		s.id = e.Message.ID
 		if s.id == "" {
-			s.id = newID("chatcmpl-")
+			s.id = s.genID("chatcmpl-")
 		}
 		s.usage = e.Message.Usage
 		s.started = true

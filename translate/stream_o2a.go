@@ -52,14 +52,17 @@ type openAIToAnthropic struct {
 	index     int          // Anthropic index of the open block
 	next      int          // Anthropic index of the next block
 	toolIndex int          // OpenAI tool_calls index of the open tool_use block
+	toolID    string       // id of the open tool_use block
 	toolSeen  map[int]bool // OpenAI tool_calls indexes already given a block
+
+	genID func(prefix string) string // newID; tests make it deterministic
 }
 
 // NewOpenAIToAnthropicStream returns a Stream that reads OpenAI chat.completion.chunk SSE and
 // writes Anthropic Messages SSE events. The message_delta, with the stop reason and the usage
 // of the final usage chunk, is written when [DONE] arrives.
 func NewOpenAIToAnthropicStream(o Options) Stream {
-	return &openAIToAnthropic{o: o, toolSeen: map[int]bool{}}
+	return &openAIToAnthropic{o: o, toolSeen: map[int]bool{}, genID: newID}
 }
 
 // Translate implements Stream.
@@ -69,8 +72,10 @@ func (s *openAIToAnthropic) Translate(p []byte) ([]byte, error) {
 	}
 	s.out = s.out[:0]
 	if err := s.p.feed(p, s.event); err != nil {
-		s.err = err
-		return nil, fmt.Errorf("translate: upstream OpenAI stream: %w", err)
+		// The events before the malformed one are still the client's: same bytes
+		// whatever the upstream split.
+		s.err = fmt.Errorf("translate: upstream OpenAI stream: %w", err)
+		return s.flush(), s.err
 	}
 	return s.flush(), nil
 }
@@ -83,8 +88,8 @@ func (s *openAIToAnthropic) End() ([]byte, error) {
 	}
 	s.out = s.out[:0]
 	if err := s.p.end(s.event); err != nil {
-		s.err = err
-		return nil, fmt.Errorf("translate: upstream OpenAI stream: %w", err)
+		s.err = fmt.Errorf("translate: upstream OpenAI stream: %w", err)
+		return s.flush(), s.err
 	}
 	if s.upErr != nil {
 		return s.flush(), s.upErr
@@ -182,8 +187,10 @@ func (s *openAIToAnthropic) toolCall(tc oaToolCall) error {
 	idx := s.toolIndex
 	if tc.Index != nil {
 		idx = *tc.Index
-	} else if tc.ID != "" {
-		idx = len(s.toolSeen) // providers that omit index send each call whole
+	} else if tc.ID != "" && tc.ID != s.toolID {
+		// Without an index a new id is a new call (providers that omit the index send
+		// each call whole); the same id repeated continues the open call.
+		idx = len(s.toolSeen)
 	}
 	continuing := s.kind == blockTool && idx == s.toolIndex
 	if !continuing {
@@ -196,9 +203,9 @@ func (s *openAIToAnthropic) toolCall(tc oaToolCall) error {
 		}
 		id := tc.ID
 		if id == "" {
-			id = newID("toolu_")
+			id = s.genID("toolu_")
 		}
-		s.toolSeen[idx], s.toolIndex, s.hasToolUse = true, idx, true
+		s.toolSeen[idx], s.toolIndex, s.toolID, s.hasToolUse = true, idx, id, true
 		s.open(blockTool, toolUseBlock{"tool_use", id, tc.Function.Name, json.RawMessage("{}")})
 	}
 	if tc.Function.Arguments != "" {
@@ -215,7 +222,7 @@ func (s *openAIToAnthropic) start(id string) {
 	s.started = true
 	s.id = id
 	if s.id == "" {
-		s.id = newID("msg_")
+		s.id = s.genID("msg_")
 	}
 	s.emit("message_start", messageStart{Type: "message_start", Message: anMessageResp{
 		ID: s.id, Type: "message", Role: "assistant", Model: s.o.Model, Content: []anRespBlock{},

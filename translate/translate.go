@@ -61,7 +61,8 @@ func number(raw json.RawMessage, field string) (json.RawMessage, error) {
 		return nil, nil
 	}
 	var n json.Number
-	if err := json.Unmarshal(raw, &n); err != nil {
+	// json.Number also takes a quoted number; a string is not a number here.
+	if err := json.Unmarshal(raw, &n); err != nil || bytes.TrimSpace(raw)[0] == '"' {
 		return nil, invalidf("%s must be a number", field)
 	}
 	return json.RawMessage(n.String()), nil
@@ -73,7 +74,7 @@ func integer(raw json.RawMessage, field string) (v int64, ok bool, err error) {
 		return 0, false, nil
 	}
 	var n json.Number
-	if err := json.Unmarshal(raw, &n); err != nil {
+	if err := json.Unmarshal(raw, &n); err != nil || bytes.TrimSpace(raw)[0] == '"' {
 		return 0, false, invalidf("%s must be an integer", field)
 	}
 	v, err = strconv.ParseInt(n.String(), 10, 64)
@@ -121,7 +122,8 @@ func isJSONObject(raw []byte) bool {
 type Stream interface {
 	// Translate consumes the next piece of upstream bytes and returns the client bytes ready now
 	// (possibly none). An error means the upstream stream is malformed; the caller then writes
-	// ErrorEvent and aborts. An error event the upstream itself sent is not an error here: it is
+	// ErrorEvent and aborts. The bytes returned with an error are those of the events before
+	// the malformed one, to be written first. An error event the upstream itself sent is not an error here: it is
 	// translated into the client's error event, which ends the client stream.
 	Translate(p []byte) ([]byte, error)
 	// End is called at upstream EOF. It returns any final client bytes; an error when the
