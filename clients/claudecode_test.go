@@ -186,7 +186,6 @@ func serve(t *testing.T) string {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return ""
 }
 
 type writerFunc func([]byte) (int, error)
