@@ -20,14 +20,18 @@ var allowedImports = map[string][]string{
 	"app":     {"service", "model"},
 	"api":     {"service", "live", "model"},
 	"service": {"model", "storage", "proxy", "health", "live"},
-	"proxy":   {"model"},
+	"proxy":   {"model", "translate"},
 	"health":  {"model", "proxy"},
 	"live":    {"model"},
 	"storage": {"model"},
 	"metrics": {"model"},
 	"model":   {},
-	"bench":   {"proxy", "model", "live", "storage", "service"},
-	"smoke":   {},
+	// translate is pure: the standard library and its tokenizer only
+	// (TestTranslateIsPure).
+	"translate": {},
+	"clients":   {},
+	"bench":     {"proxy", "model", "live", "storage", "service"},
+	"smoke":     {},
 }
 
 // thirdPartyHomes pins each heavy dependency to the packages allowed to use
@@ -37,6 +41,7 @@ var thirdPartyHomes = map[string][]string{
 	"github.com/mattn/go-sqlite3":  {"storage"},
 	"github.com/gorilla/websocket": {"live"},
 	"github.com/prometheus/":       {"metrics"},
+	"github.com/tiktoken-go/":      {"translate"},
 }
 
 type listedPackage struct {
@@ -83,7 +88,7 @@ func rel(path string) (string, bool) {
 }
 
 func TestImportRules(t *testing.T) {
-	for _, tags := range []string{"", "desktop,production,webkit2_41", "smoke"} {
+	for _, tags := range []string{"", "desktop,production,webkit2_41", "smoke", "clients"} {
 		pkgs := listPackages(t, tags)
 		if len(pkgs) < 5 {
 			t.Fatalf("go list found only %d packages", len(pkgs))
@@ -127,5 +132,22 @@ func TestModelIsLeaf(t *testing.T) {
 	sort.Strings(deps)
 	if len(deps) > 0 {
 		t.Errorf("model depends on non-standard packages: %v", deps)
+	}
+}
+
+// TestTranslateIsPure: translate depends on the standard library and its
+// tokenizer (with the tokenizer's own regexp dependency) only.
+func TestTranslateIsPure(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", "./translate").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range strings.Fields(string(out)) {
+		switch {
+		case d == modulePath+"/translate":
+		case strings.HasPrefix(d, "github.com/tiktoken-go/tokenizer"), strings.HasPrefix(d, "github.com/dlclark/regexp2"):
+		default:
+			t.Errorf("translate depends on %s; it may use the standard library and github.com/tiktoken-go/tokenizer only", d)
+		}
 	}
 }

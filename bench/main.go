@@ -293,6 +293,12 @@ func drive(dur time.Duration, rounds int, overload time.Duration, cpuprofile, lo
 	}
 	failures = append(failures, printStreamTable(targets, streams)...)
 
+	tr, err := translatedStreams(targets[3], rounds, dur)
+	if err != nil {
+		return err
+	}
+	failures = append(failures, printTranslated(tr)...)
+
 	logStats, err := fetchStats(sgLog)
 	if err != nil {
 		return err
@@ -313,6 +319,7 @@ func drive(dur time.Duration, rounds int, overload time.Duration, cpuprofile, lo
 	}
 	load1, _ := os.ReadFile("/proc/loadavg")
 	printSummary(res, streams, peak, ov)
+	printTranslatedTargets(tr)
 	fmt.Printf("\nload average at end: %s; wall time %v\n", strings.TrimSpace(string(load1)), time.Since(start).Round(time.Second))
 	if len(failures) > 0 {
 		return fmt.Errorf("%d run(s) had errors:\n  %s", len(failures), strings.Join(failures, "\n  "))
@@ -432,8 +439,13 @@ func (a *streamStats) merge(b *streamStats) {
 // next stream when one ends), checking every stream's chunks arrive
 // complete and in order, and recording time to first body byte.
 func streamRun(t target, n int, dur time.Duration) (*streamStats, error) {
-	body := requestBody(t.modelFor(), true)
 	want := streamBody()
+	return streamRunAs(t, n, dur, "/v1/chat/completions", requestBody(t.modelFor(), true), func(got []byte) bool { return string(got) == want })
+}
+
+// streamRunAs is streamRun with the path, body and check of each stream
+// given (the translated scenario sends Anthropic requests).
+func streamRunAs(t target, n int, dur time.Duration, path string, body []byte, check func([]byte) bool) (*streamStats, error) {
 	client := &http.Client{Transport: &http.Transport{
 		MaxIdleConnsPerHost: n, DisableCompression: true, Proxy: nil,
 	}}
@@ -455,7 +467,7 @@ func streamRun(t target, n int, dur time.Duration) (*streamStats, error) {
 			// in one burst every 100 ms.
 			time.Sleep(time.Duration(w) * streamChunks * streamGap / time.Duration(n))
 			for time.Now().Before(deadline) {
-				ttfb, total, err := oneStream(client, t.url, body, want)
+				ttfb, total, err := oneStream(client, t.url+path, body, check)
 				mu.Lock()
 				st.streams++
 				if err != nil {
@@ -482,10 +494,10 @@ func streamRun(t target, n int, dur time.Duration) (*streamStats, error) {
 
 var errStreamMismatch = errors.New("stream chunks lost, reordered or changed")
 
-func oneStream(c *http.Client, base string, body []byte, want string) (ttfb, total time.Duration, err error) {
+func oneStream(c *http.Client, url string, body []byte, check func([]byte) bool) (ttfb, total time.Duration, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "POST", base+"/v1/chat/completions", strings.NewReader(string(body)))
+	req, _ := http.NewRequestWithContext(ctx, "POST", url, strings.NewReader(string(body)))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer sk-bench")
 	t0 := time.Now()
@@ -497,7 +509,7 @@ func oneStream(c *http.Client, base string, body []byte, want string) (ttfb, tot
 	if resp.StatusCode != 200 {
 		return 0, 0, fmt.Errorf("status %d", resp.StatusCode)
 	}
-	buf := make([]byte, 0, len(want)+64)
+	buf := make([]byte, 0, 8<<10)
 	tmp := make([]byte, 4096)
 	for {
 		n, rerr := resp.Body.Read(tmp)
@@ -513,7 +525,7 @@ func oneStream(c *http.Client, base string, body []byte, want string) (ttfb, tot
 		}
 	}
 	total = time.Since(t0)
-	if string(buf) != want {
+	if !check(buf) {
 		return 0, 0, errStreamMismatch
 	}
 	return ttfb, total, nil

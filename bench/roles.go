@@ -138,6 +138,9 @@ func sluicegateHandler(upstream string) http.Handler {
 	tb := proxy.NewTable([]model.Provider{{
 		Key: "mock", Name: "Mock", Type: model.TypeOpenAI, BaseURL: upstream + "/v1", Enabled: true,
 		Models: []model.ModelMapping{{Alias: "bench-model", Upstream: "mock-model"}},
+		// Anthropic Messages requests for bench-model are translated
+		// (the translated-stream scenario); chat completions are not.
+		Translate: true,
 	}}, proxy.Settings{})
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	return proxy.New(tb, &countingSink{}, proxy.WithLogger(logger))

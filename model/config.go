@@ -19,6 +19,7 @@ type ProviderInput struct {
 	BaseURL                   *string            `json:"base_url"`
 	APIKey                    *string            `json:"api_key"`
 	Enabled                   *bool              `json:"enabled"`
+	Translate                 *bool              `json:"translate"`
 	Models                    *[]ModelMapping    `json:"models"`
 	Headers                   *map[string]string `json:"headers"`
 	ConnectTimeoutSecs        *int               `json:"connect_timeout_secs"`

@@ -31,13 +31,18 @@ type ModelMapping struct {
 
 // Provider is one configured upstream LLM API.
 type Provider struct {
-	ID                        int64             `json:"id"`
-	Key                       string            `json:"key"`
-	Name                      string            `json:"name"`
-	Type                      ProviderType      `json:"type"`
-	BaseURL                   string            `json:"base_url"`
-	APIKey                    string            `json:"api_key,omitempty"`
-	Enabled                   bool              `json:"enabled"`
+	ID      int64        `json:"id"`
+	Key     string       `json:"key"`
+	Name    string       `json:"name"`
+	Type    ProviderType `json:"type"`
+	BaseURL string       `json:"base_url"`
+	APIKey  string       `json:"api_key,omitempty"`
+	Enabled bool         `json:"enabled"`
+	// Translate lets the proxy translate between dialects for this
+	// provider (an Anthropic Messages client calling an OpenAI-type
+	// provider, or a Chat Completions client an Anthropic-type one). Off,
+	// such a request is a 400 naming the endpoint to call. Default true.
+	Translate                 bool              `json:"translate"`
 	Models                    []ModelMapping    `json:"models"`
 	Headers                   map[string]string `json:"headers"`
 	ConnectTimeoutSecs        int               `json:"connect_timeout_secs"`

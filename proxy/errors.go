@@ -60,6 +60,12 @@ type anthropicErrorBody struct {
 
 // errorJSON renders e with msg in the client's dialect.
 func errorJSON(d dialect, e proxyError, msg string) []byte {
+	return errorJSONParam(d, e, msg, "")
+}
+
+// errorJSONParam is errorJSON with the OpenAI error.param set to the
+// request field at fault (when not "").
+func errorJSONParam(d dialect, e proxyError, msg, param string) []byte {
 	var b []byte
 	if d == dialectAnthropic {
 		var body anthropicErrorBody
@@ -69,6 +75,9 @@ func errorJSON(d dialect, e proxyError, msg string) []byte {
 	} else {
 		var body openAIErrorBody
 		body.Error.Message, body.Error.Type, body.Error.Code = msg, e.openaiType, e.code
+		if param != "" {
+			body.Error.Param = &param
+		}
 		b, _ = json.Marshal(body)
 	}
 	return b
@@ -91,7 +100,12 @@ func streamErrorEvent(d dialect, errType, msg string) []byte {
 
 // writeError sends a proxy-made error response.
 func writeError(w http.ResponseWriter, d dialect, e proxyError, msg string) {
-	b := errorJSON(d, e, msg)
+	writeErrorParam(w, d, e, msg, "")
+}
+
+// writeErrorParam is writeError naming the request field at fault.
+func writeErrorParam(w http.ResponseWriter, d dialect, e proxyError, msg, param string) {
+	b := errorJSONParam(d, e, msg, param)
 	h := w.Header()
 	h["Content-Type"] = []string{"application/json"}
 	h["Content-Length"] = []string{strconv.Itoa(len(b))}

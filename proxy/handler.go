@@ -182,24 +182,30 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if (path == "/v1/models" || strings.HasPrefix(path, "/v1/models/")) && isGet {
 		// Answered locally and not logged: SDKs and tools poll it.
 		t := h.table()
+		// An Anthropic client (its SDK's models.list, Claude Code) always
+		// sends anthropic-version: it gets Anthropic's shape and errors.
+		d, list, one := dialectOpenAI, t.modelsJSON, t.modelJSON
+		if _, ok := r.Header["Anthropic-Version"]; ok {
+			d, list, one = dialectAnthropic, t.anthropicModelsJSON, t.anthropicModelJSON
+		}
 		if ok, msg := t.authorize(r); !ok {
 			w.Header()[HeaderRequestID] = []string{h.ids.next()}
-			writeError(w, dialectOpenAI, errInvalidKey, msg)
+			writeError(w, d, errInvalidKey, msg)
 			return
 		}
 		if path == "/v1/models" {
-			writeJSON(w, http.StatusOK, t.modelsJSON)
+			writeJSON(w, http.StatusOK, list)
 			return
 		}
 		// The SDKs' models.retrieve, which expects a 404 for a model that
 		// does not exist.
 		id := strings.TrimPrefix(path, "/v1/models/")
-		if b, ok := t.modelJSON[id]; ok {
+		if b, ok := one[id]; ok {
 			writeJSON(w, http.StatusOK, b)
 			return
 		}
 		w.Header()[HeaderRequestID] = []string{h.ids.next()}
-		writeError(w, dialectOpenAI, errModelNotFound, fmt.Sprintf("The model %q does not exist in Sluicegate: GET /v1/models lists the model aliases it serves.", id))
+		writeError(w, d, errModelNotFound, fmt.Sprintf("The model %q does not exist in Sluicegate: GET /v1/models lists the model aliases it serves.", id))
 		return
 	}
 	x := exchange{h: h, w: w, r: r, start: time.Now()}
@@ -311,7 +317,16 @@ func (x *exchange) serve() {
 	x.p = p
 	x.entry.ProviderKey, x.entry.UpstreamModel, x.host, x.idle = p.key, rt.upstream, p.host, p.idle
 	x.w.Header()[HeaderProvider] = []string{p.key}
-	if p.anthropic != (x.dialect == dialectAnthropic) {
+	var tr *translation // nil: the untranslated fast path
+	upPath := r.URL.Path
+	if p.anthropic != (x.dialect == dialectAnthropic) && p.translate {
+		var ok bool
+		if tr, upPath, body, ok = x.translateRequest(p, rt.upstream, body); !ok {
+			return
+		}
+		x.w.Header()[HeaderTranslated] = []string{tr.label()}
+	} else if p.anthropic != (x.dialect == dialectAnthropic) {
+		// The provider's translate setting is off.
 		if p.anthropic {
 			x.fail(errInvalidRequest, fmt.Sprintf("The model %q is served by the Anthropic-type provider %q: call POST /v1/messages (Anthropic Messages API) for it.", info.model, p.key))
 		} else {
@@ -326,7 +341,7 @@ func (x *exchange) serve() {
 		x.fail(errConnect, fmt.Sprintf("Provider %q has an unusable base_url (%v); fix it in Sluicegate.", p.key, p.baseErr))
 		return
 	}
-	if rt.upstream != info.model {
+	if tr == nil && rt.upstream != info.model {
 		body = spliceModel(body, info.spans, rt.upstream)
 	}
 	// The upstream request lives exactly as long as the client's: a client
@@ -334,8 +349,14 @@ func (x *exchange) serve() {
 	// timeout apart from that.
 	ctx, cancel := context.WithCancelCause(r.Context())
 	defer cancel(nil)
-	o := outbound{p: p, method: r.Method, path: r.URL.Path, rawQuery: r.URL.RawQuery, in: r.Header, local: t.proxyKeys, body: body}
-	if r.URL.RawPath != "" {
+	o := outbound{p: p, method: r.Method, path: upPath, rawQuery: r.URL.RawQuery, in: r.Header, local: t.proxyKeys, body: body}
+	if tr != nil {
+		// The client's query string belongs to its dialect's endpoint
+		// (Claude Code sends /v1/messages?beta=true, an Anthropic-only
+		// flag) and means nothing, or something else, at the other
+		// dialect's endpoint: it is not forwarded.
+		o.rawQuery, o.translated = "", true
+	} else if r.URL.RawPath != "" {
 		o.rawPath = r.URL.EscapedPath()
 	}
 	resp, err := h.up.send(ctx, &o)
@@ -344,6 +365,10 @@ func (x *exchange) serve() {
 	x.releaseBody()
 	if err != nil {
 		x.upstreamFailed(err)
+		return
+	}
+	if tr != nil {
+		x.relayTranslated(ctx, cancel, p, resp, tr)
 		return
 	}
 	x.relay(ctx, cancel, p, resp)

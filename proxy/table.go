@@ -70,6 +70,10 @@ type Table struct {
 	logBodies  bool          // capture bodies for the request log
 	modelsJSON []byte        // GET /v1/models answer, built once
 	modelJSON  map[string][]byte
+	// The same in Anthropic's shape only, for a request that carries
+	// anthropic-version (the Anthropic SDK's models.list, Claude Code).
+	anthropicModelsJSON []byte
+	anthropicModelJSON  map[string][]byte
 }
 
 // route is one resolved model: the provider and the upstream model name.
@@ -110,6 +114,8 @@ func NewTable(providers []model.Provider, s Settings) *Table {
 		bodyTime:  s.BodyReadTimeout,
 		logBodies: s.LogBodies,
 		modelJSON: make(map[string][]byte),
+
+		anthropicModelJSON: make(map[string][]byte),
 	}
 	if t.maxBody <= 0 {
 		t.maxBody = DefaultMaxBodyBytes
@@ -125,6 +131,13 @@ func NewTable(providers []model.Provider, s Settings) *Table {
 			t.proxyKeys = append(t.proxyKeys, []byte(k))
 		}
 	}
+	type anthropicListed struct {
+		Type        string `json:"type"`
+		ID          string `json:"id"`
+		DisplayName string `json:"display_name"`
+		CreatedAt   string `json:"created_at"`
+	}
+	var alist []anthropicListed
 	type listed struct {
 		ID          string `json:"id"`
 		Object      string `json:"object"`
@@ -177,6 +190,9 @@ func NewTable(providers []model.Provider, s Settings) *Table {
 			}
 			list = append(list, e)
 			t.modelJSON[m.Alias], _ = json.Marshal(e)
+			a := anthropicListed{Type: "model", ID: m.Alias, DisplayName: m.Alias, CreatedAt: e.CreatedAt}
+			alist = append(alist, a)
+			t.anthropicModelJSON[m.Alias], _ = json.Marshal(a)
 		}
 	}
 	// A name that an enabled provider serves is never "only on a disabled
@@ -201,6 +217,20 @@ func NewTable(providers []model.Provider, s Settings) *Table {
 		FirstID string   `json:"first_id"`
 		LastID  string   `json:"last_id"`
 	}{"list", list, false, first, last})
+	if alist == nil {
+		alist = []anthropicListed{}
+	}
+	// Anthropic's first_id/last_id are null for an empty page.
+	var afirst, alast *string
+	if len(alist) > 0 {
+		afirst, alast = &first, &last
+	}
+	t.anthropicModelsJSON, _ = json.Marshal(struct {
+		Data    []anthropicListed `json:"data"`
+		HasMore bool              `json:"has_more"`
+		FirstID *string           `json:"first_id"`
+		LastID  *string           `json:"last_id"`
+	}{alist, false, afirst, alast})
 	return t
 }
 
@@ -313,6 +343,7 @@ func matchesKey(keys [][]byte, v string) bool {
 type upProvider struct {
 	key       string
 	anthropic bool
+	translate bool // translate requests of the other dialect
 	scheme    string
 	host      string
 	basePath  string // without trailing slash
@@ -335,6 +366,7 @@ func compileProvider(mp *model.Provider, unit time.Duration) *upProvider {
 	p := &upProvider{
 		key:       mp.Key,
 		anthropic: mp.Type == model.TypeAnthropic,
+		translate: mp.Translate,
 		connect:   scale(mp.ConnectTimeout()),
 		header:    scale(mp.ResponseHeaderTimeout()),
 		idle:      scale(mp.StreamIdleTimeout()),

@@ -217,6 +217,9 @@ type outbound struct {
 	in       http.Header // client headers; never modified
 	local    [][]byte    // the local access keys, never sent upstream
 	body     []byte
+	// translated: body is a translation of the client's, in the
+	// provider's dialect (see translatedHeader).
+	translated bool
 }
 
 // upstreamURL maps a client path to the provider's: openai base URLs end
@@ -321,6 +324,9 @@ func upstreamHeader(o *outbound) http.Header {
 		if p.authName != "" && (k == "Authorization" || k == "X-Api-Key") {
 			continue
 		}
+		if o.translated && dropWhenTranslated(k, p.anthropic) {
+			continue
+		}
 		if len(o.local) > 0 && credentialHeaders[k] {
 			// A client may send the local key in several headers at once
 			// (an SDK's Authorization plus a tool's x-api-key): each one
@@ -344,6 +350,9 @@ func upstreamHeader(o *outbound) http.Header {
 		// upstream sees what the client sent, or nothing.
 		h["User-Agent"] = []string{""}
 	}
+	if o.translated {
+		translatedHeader(h, p)
+	}
 	if p.authName != "" {
 		h[p.authName] = []string{p.authValue}
 	}
@@ -356,4 +365,52 @@ func upstreamHeader(o *outbound) http.Header {
 		h[kv[0]] = []string{kv[1]}
 	}
 	return h
+}
+
+// dropWhenTranslated reports whether client header k stays behind when
+// the request is translated for a provider of the other dialect: the
+// client's dialect's own headers (anthropic-version, anthropic-beta; the
+// OpenAI organization, project and beta headers) mean nothing there, and
+// the body Sluicegate sends is its own JSON (its encoding and type are
+// set by translatedHeader).
+func dropWhenTranslated(k string, toAnthropic bool) bool {
+	switch k {
+	case "Accept-Encoding", "Content-Encoding", "Content-Type":
+		return true
+	}
+	if toAnthropic {
+		return k == "Openai-Organization" || k == "Openai-Project" || k == "Openai-Beta"
+	}
+	return strings.HasPrefix(k, "Anthropic-")
+}
+
+// translatedHeader adjusts a translated request's headers: JSON body,
+// identity encoding asked (the answer is decoded to be translated), and,
+// when the provider has no key of its own and the client's credentials
+// pass through, the client's key moved to the provider dialect's auth
+// header (x-api-key from Claude Code becomes a Bearer token for an
+// OpenAI-compatible server, and the reverse).
+func translatedHeader(h http.Header, p *upProvider) {
+	h["Content-Type"] = []string{"application/json"}
+	h["Accept-Encoding"] = []string{"identity"}
+	if p.authName != "" {
+		return
+	}
+	if p.anthropic {
+		if _, ok := h["X-Api-Key"]; ok {
+			return
+		}
+		if v := h.Get("Authorization"); len(v) > 7 && strings.EqualFold(v[:7], "bearer ") {
+			h["X-Api-Key"] = []string{strings.TrimSpace(v[7:])}
+			delete(h, "Authorization")
+		}
+		return
+	}
+	if _, ok := h["Authorization"]; ok {
+		return
+	}
+	if v := h.Get("X-Api-Key"); v != "" {
+		h["Authorization"] = []string{"Bearer " + v}
+		delete(h, "X-Api-Key")
+	}
 }

@@ -86,6 +86,7 @@ func (s *Service) GetProvider(ctx context.Context, id int64) (model.Provider, er
 func newProvider() model.Provider {
 	return model.Provider{
 		Enabled:                   true,
+		Translate:                 true,
 		Models:                    []model.ModelMapping{},
 		Headers:                   map[string]string{},
 		ConnectTimeoutSecs:        model.DefaultConnectTimeoutSecs,
@@ -114,6 +115,9 @@ func applyInput(p *model.Provider, in model.ProviderInput, storedHeaders map[str
 	}
 	if in.Enabled != nil {
 		p.Enabled = *in.Enabled
+	}
+	if in.Translate != nil {
+		p.Translate = *in.Translate
 	}
 	if in.Models != nil {
 		p.Models = *in.Models

@@ -21,6 +21,7 @@ var migrations = []migration{
 	migrate1,
 	migrate2,
 	migrate3,
+	migrate4,
 }
 
 const (
@@ -245,5 +246,13 @@ func migrate3(ctx context.Context, tx *sql.Tx) error {
 			part              INTEGER NOT NULL,
 			PRIMARY KEY (minute, provider_key, model, part)
 		) WITHOUT ROWID`,
+	)
+}
+
+// migrate4 adds the provider's translate setting (issue 12): on by
+// default, so existing providers start translating between dialects.
+func migrate4(ctx context.Context, tx *sql.Tx) error {
+	return execAll(ctx, tx,
+		`ALTER TABLE providers ADD COLUMN translate INTEGER NOT NULL DEFAULT 1`,
 	)
 }

@@ -14,7 +14,7 @@ import (
 
 const providerColumns = `id, key, name, type, base_url, api_key, enabled, models_json, headers_json,
 	connect_timeout_secs, response_header_timeout_secs, stream_idle_timeout_secs,
-	health_check_interval_secs, created_at, updated_at`
+	health_check_interval_secs, translate, created_at, updated_at`
 
 const (
 	sqlCountProviders = `SELECT COUNT(*) FROM providers`
@@ -22,12 +22,12 @@ const (
 	sqlGetProvider    = `SELECT ` + providerColumns + ` FROM providers WHERE id = ?`
 	sqlInsertProvider = `INSERT INTO providers (key, name, type, base_url, api_key, enabled, models_json,
 		headers_json, connect_timeout_secs, response_header_timeout_secs, stream_idle_timeout_secs,
-		health_check_interval_secs, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		health_check_interval_secs, translate, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	sqlUpdateProvider = `UPDATE providers SET key = ?, name = ?, type = ?, base_url = ?, api_key = ?,
 		enabled = ?, models_json = ?, headers_json = ?, connect_timeout_secs = ?,
 		response_header_timeout_secs = ?, stream_idle_timeout_secs = ?, health_check_interval_secs = ?,
-		updated_at = ?
+		translate = ?, updated_at = ?
 		WHERE id = ?`
 	sqlDeleteProvider = `DELETE FROM providers WHERE id = ?`
 )
@@ -42,7 +42,7 @@ func scanProvider(r rowScanner) (model.Provider, error) {
 	var typ, models, headers, created, updated string
 	err := r.Scan(&p.ID, &p.Key, &p.Name, &typ, &p.BaseURL, &p.APIKey, &p.Enabled, &models, &headers,
 		&p.ConnectTimeoutSecs, &p.ResponseHeaderTimeoutSecs, &p.StreamIdleTimeoutSecs,
-		&p.HealthCheckIntervalSecs, &created, &updated)
+		&p.HealthCheckIntervalSecs, &p.Translate, &created, &updated)
 	if err != nil {
 		return p, err
 	}
@@ -82,7 +82,7 @@ func providerArgs(p *model.Provider) ([]any, error) {
 		return nil, err
 	}
 	return []any{p.Key, p.Name, string(p.Type), p.BaseURL, p.APIKey, p.Enabled, string(models), string(hj),
-		p.ConnectTimeoutSecs, p.ResponseHeaderTimeoutSecs, p.StreamIdleTimeoutSecs, p.HealthCheckIntervalSecs}, nil
+		p.ConnectTimeoutSecs, p.ResponseHeaderTimeoutSecs, p.StreamIdleTimeoutSecs, p.HealthCheckIntervalSecs, p.Translate}, nil
 }
 
 func nonNil(m []model.ModelMapping) []model.ModelMapping {

@@ -445,6 +445,11 @@ export interface components {
             api_key?: string;
             /** @default true */
             enabled: boolean;
+            /**
+             * @description Translate between dialects for this provider (an Anthropic Messages request for an openai provider, a Chat Completions request for an anthropic one). false: such a request is a 400 naming the endpoint to call.
+             * @default true
+             */
+            translate: boolean;
             models?: components["schemas"]["ModelMapping"][];
             /** @description Extra headers sent upstream. Their values are write-only like api_key: reads return them masked, never in full; send a header again to change it */
             headers?: {
@@ -486,6 +491,11 @@ export interface components {
             api_key?: string;
             /** @default true */
             enabled: boolean;
+            /**
+             * @description Translate between dialects for this provider (an Anthropic Messages request for an openai provider, a Chat Completions request for an anthropic one). false: such a request is a 400 naming the endpoint to call.
+             * @default true
+             */
+            translate: boolean;
             models?: components["schemas"]["ModelMapping"][];
             /** @description Extra headers sent upstream. Their values are write-only like api_key: reads return them masked, never in full; send a header again to change it */
             headers?: {

@@ -38,6 +38,8 @@ export interface Provider {
   /** Masked ("…abcd"); absent or "" when no key is stored. Write-only otherwise. */
   api_key?: string
   enabled: boolean
+  /** Translate requests of the other dialect (default true). */
+  translate: boolean
   models: ModelMapping[]
   headers: Record<string, string>
   connect_timeout_secs: number
@@ -59,6 +61,7 @@ export interface ProviderWrite {
   base_url?: string
   api_key?: string
   enabled?: boolean
+  translate?: boolean
   models?: ModelMapping[]
   headers?: Record<string, string>
   connect_timeout_secs?: number

@@ -44,6 +44,7 @@ const PROVIDER_FIELDS = [
   'type',
   'base_url',
   'enabled',
+  'translate',
   'models',
   'headers',
   'connect_timeout_secs',
@@ -56,6 +57,7 @@ const PROVIDER_FIELDS = [
 const PROVIDER_DEFAULTS: Rec = {
   name: '',
   enabled: true,
+  translate: true,
   models: [],
   headers: {},
   connect_timeout_secs: 10,

@@ -85,6 +85,7 @@ describe('buildProviderBody', () => {
       base_url: 'https://api.openai.com/v1',
       api_key: 'sk-test-1234',
       enabled: true,
+      translate: true,
       models: [{ alias: 'gpt-4o', upstream: 'gpt-4o-2024-08-06' }],
       headers: { 'OpenAI-Organization': 'org-1' },
       connect_timeout_secs: 10,
@@ -93,6 +94,17 @@ describe('buildProviderBody', () => {
       health_check_interval_secs: 0,
     })
     expect(r.sent).toEqual({ models: [1], headers: { 'OpenAI-Organization': 3 } })
+  })
+
+  it('translate is on by default, follows the switch, and an edit form starts from the stored value', () => {
+    expect(formFromPreset(OPENAI, []).values.translate).toBe(true)
+    const off = apply(formFromPreset(OPENAI, []), { type: 'setTranslate', value: false })
+    expect(off.values.translate).toBe(false)
+    expect(buildProviderBody({ ...off.values, key: 'x', baseUrl: 'http://127.0.0.1:1/v1' })).toMatchObject({
+      ok: true,
+      body: { translate: false },
+    })
+    expect(formFromProvider({ ...PROVIDER, translate: false }).values.translate).toBe(false)
   })
 
   it('reports a non-numeric timeout and a header without a name locally', () => {

@@ -26,6 +26,8 @@ export interface ProviderFormValues {
   /** The user asked to clear the stored key. */
   removeKey: boolean
   enabled: boolean
+  /** Translate requests of the other dialect (Anthropic ⇄ OpenAI) instead of refusing them. */
+  translate: boolean
   models: PairRow[]
   headers: PairRow[]
   connectTimeout: string
@@ -66,13 +68,14 @@ export const DEFAULT_TIMEOUTS = {
 } as const
 
 /** The API field that each top-level form field writes. */
-export const API_FIELD: Record<TextField | 'type' | 'enabled', string> = {
+export const API_FIELD: Record<TextField | 'type' | 'enabled' | 'translate', string> = {
   key: 'key',
   name: 'name',
   type: 'type',
   baseUrl: 'base_url',
   apiKey: 'api_key',
   enabled: 'enabled',
+  translate: 'translate',
   connectTimeout: 'connect_timeout_secs',
   responseHeaderTimeout: 'response_header_timeout_secs',
   streamIdleTimeout: 'stream_idle_timeout_secs',
@@ -106,6 +109,7 @@ export function emptyForm(): ProviderFormState {
     storedKey: '',
     removeKey: false,
     enabled: true,
+    translate: true,
     models: rows([['', '']], 1),
     headers: [],
     ...DEFAULT_TIMEOUTS,
@@ -161,6 +165,7 @@ export function formFromProvider(p: Provider): ProviderFormState {
     storedKey: p.api_key ?? '',
     removeKey: false,
     enabled: p.enabled,
+    translate: p.translate,
     models,
     headers,
     connectTimeout: String(p.connect_timeout_secs),
@@ -176,6 +181,7 @@ export type ProviderFormAction =
   | { type: 'set'; field: TextField; value: string }
   | { type: 'setType'; value: ProviderType }
   | { type: 'setEnabled'; value: boolean }
+  | { type: 'setTranslate'; value: boolean }
   | { type: 'addRow'; list: PairList }
   | { type: 'removeRow'; list: PairList; id: number }
   | { type: 'setRow'; list: PairList; id: number; side: 'left' | 'right'; value: string }
@@ -207,6 +213,8 @@ export function providerFormReducer(s: ProviderFormState, a: ProviderFormAction)
       return { ...s, values: { ...v, type: a.value }, errors: without(s.errors, 'type') }
     case 'setEnabled':
       return { ...s, values: { ...v, enabled: a.value }, errors: without(s.errors, 'enabled') }
+    case 'setTranslate':
+      return { ...s, values: { ...v, translate: a.value }, errors: without(s.errors, 'translate') }
     case 'addRow':
       return {
         ...s,
@@ -329,6 +337,7 @@ export function buildProviderBody(values: ProviderFormValues): BuildResult {
     type: values.type,
     base_url: values.baseUrl.trim(),
     enabled: values.enabled,
+    translate: values.translate,
     models,
     headers,
     connect_timeout_secs: numbers.connectTimeout,

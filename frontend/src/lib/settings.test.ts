@@ -70,8 +70,8 @@ describe('settings form', () => {
 const CURRENT: ConfigDocument = {
   version: 1,
   providers: [
-    { id: 1, key: 'openai', name: 'OpenAI', type: 'openai', base_url: 'https://api.openai.com/v1', enabled: true, models: [{ alias: 'gpt', upstream: 'gpt-4o' }], headers: { 'OpenAI-Organization': '…g-1' }, connect_timeout_secs: 10, response_header_timeout_secs: 600, stream_idle_timeout_secs: 300, health_check_interval_secs: 0 },
-    { id: 2, key: 'old', name: 'Old', type: 'openai', base_url: 'http://old/v1', enabled: true, models: [], headers: {}, connect_timeout_secs: 10, response_header_timeout_secs: 600, stream_idle_timeout_secs: 300, health_check_interval_secs: 0 },
+    { id: 1, key: 'openai', name: 'OpenAI', type: 'openai', base_url: 'https://api.openai.com/v1', enabled: true, translate: true, models: [{ alias: 'gpt', upstream: 'gpt-4o' }], headers: { 'OpenAI-Organization': '…g-1' }, connect_timeout_secs: 10, response_header_timeout_secs: 600, stream_idle_timeout_secs: 300, health_check_interval_secs: 0 },
+    { id: 2, key: 'old', name: 'Old', type: 'openai', base_url: 'http://old/v1', enabled: true, translate: true, models: [], headers: {}, connect_timeout_secs: 10, response_header_timeout_secs: 600, stream_idle_timeout_secs: 300, health_check_interval_secs: 0 },
   ],
   settings: { ...SETTINGS, proxy_keys: null },
 }

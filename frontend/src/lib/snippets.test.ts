@@ -90,7 +90,7 @@ describe('snippetKey and shellWord', () => {
 
 function provider(over: Partial<Provider>): Provider {
   return {
-    id: 1, key: 'p', name: 'P', type: 'openai', base_url: 'http://x/v1', api_key: '', enabled: true,
+    id: 1, key: 'p', name: 'P', type: 'openai', base_url: 'http://x/v1', api_key: '', enabled: true, translate: true,
     models: [], headers: {}, connect_timeout_secs: 10, response_header_timeout_secs: 600,
     stream_idle_timeout_secs: 300, health_check_interval_secs: 0, created_at: '', updated_at: '',
     ...over,

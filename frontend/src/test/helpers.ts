@@ -93,6 +93,7 @@ export const PROVIDER: Provider = {
   base_url: 'https://api.openai.com/v1',
   api_key: '…abcd',
   enabled: true,
+  translate: true,
   models: [
     { alias: 'gpt-4o', upstream: 'gpt-4o-2024-08-06' },
     { alias: 'mini', upstream: 'gpt-4o-mini' },

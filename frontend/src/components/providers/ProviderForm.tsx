@@ -236,6 +236,22 @@ function ConnectionSection({ values, errors, dispatch, preset, editing }: Sectio
           text={values.enabled ? 'Enabled — routes requests' : 'Disabled — routes nothing'}
         />
       </div>
+      <div className="field">
+        <span className="field__label" aria-hidden="true">Other dialect</span>
+        <Switch
+          checked={values.translate}
+          onChange={(value) => dispatch({ type: 'setTranslate', value })}
+          label="Translate"
+          text={
+            values.translate
+              ? values.type === 'anthropic'
+                ? 'Translates OpenAI Chat Completions requests'
+                : 'Translates Anthropic Messages requests (Claude Code)'
+              : 'Refuses requests of the other dialect (400)'
+          }
+        />
+        {errors.translate && <p className="field__error">{errors.translate}</p>}
+      </div>
       <Field
         className="pform__wide"
         label="Base URL"
