@@ -150,7 +150,7 @@ func AnthropicToOpenAIRequest(body []byte, upstreamModel string) ([]byte, Option
 			haveMessages = true
 			out.Messages, err = anMessagesToOpenAI(raw)
 		case "system":
-			system, err = anSystemToOpenAI(raw)
+			system, err = anSystemToOpenAI(raw, "system")
 		case "max_tokens":
 			var v int64
 			v, haveMaxTokens, err = integer(raw, "max_tokens")
@@ -233,10 +233,11 @@ func AnthropicToOpenAIRequest(body []byte, upstreamModel string) ([]byte, Option
 	return marshal(out), o, nil
 }
 
-// anSystemToOpenAI turns the system prompt (string or text blocks) into one system message.
+// anSystemToOpenAI turns a system prompt (string or text blocks) into one system message; field
+// names it in errors ("system", or "messages[i].content" for a system turn among the messages).
 // Blocks are joined with a blank line: many OpenAI-compatible chat templates accept only one
 // system message, and only a string one.
-func anSystemToOpenAI(raw json.RawMessage) ([]oaMessageOut, error) {
+func anSystemToOpenAI(raw json.RawMessage, field string) ([]oaMessageOut, error) {
 	if isNull(raw) {
 		return nil, nil
 	}
@@ -248,13 +249,13 @@ func anSystemToOpenAI(raw json.RawMessage) ([]oaMessageOut, error) {
 		return []oaMessageOut{{Role: "system", Content: s}}, nil
 	}
 	var blocks []anBlockIn
-	if err := decodeField(raw, &blocks, "system"); err != nil {
+	if err := decodeField(raw, &blocks, field); err != nil {
 		return nil, err
 	}
 	texts := make([]string, 0, len(blocks))
 	for i, b := range blocks {
 		if b.Type != "text" {
-			return nil, unsupported(fmt.Sprintf("system[%d].type", i), fmt.Sprintf("%q blocks in the system prompt have no OpenAI equivalent", b.Type))
+			return nil, unsupported(fmt.Sprintf("%s[%d].type", field, i), fmt.Sprintf("%q blocks in the system prompt have no OpenAI equivalent", b.Type))
 		}
 		texts = append(texts, b.Text)
 	}
@@ -294,8 +295,15 @@ func anMessagesToOpenAI(raw json.RawMessage) ([]oaMessageOut, error) {
 			out, err = anUserToOpenAI(out, m.Content, field)
 		case "assistant":
 			out, err = anAssistantToOpenAI(out, m.Content, field)
+		case "system":
+			// Not in the Messages API reference, but Claude Code sends system turns among the
+			// messages (e.g. its environment notes): they stay system messages, in place.
+			var sys []oaMessageOut
+			if sys, err = anSystemToOpenAI(m.Content, field+".content"); err == nil {
+				out = append(out, sys...)
+			}
 		default:
-			err = invalidf("%s.role: %q is not user or assistant", field, m.Role)
+			err = invalidf("%s.role: %q is not user, assistant or system", field, m.Role)
 		}
 		if err != nil {
 			return nil, err

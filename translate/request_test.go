@@ -82,7 +82,7 @@ func TestRequestInvalid(t *testing.T) {
 		{"a2o array", a2o, `[1]`},
 		{"a2o no messages", a2o, `{"model":"m","max_tokens":1}`},
 		{"a2o no max_tokens", a2o, `{"model":"m","messages":[]}`},
-		{"a2o bad role", a2o, `{"model":"m","max_tokens":1,"messages":[{"role":"system","content":"x"}]}`},
+		{"a2o bad role", a2o, `{"model":"m","max_tokens":1,"messages":[{"role":"tool","content":"x"}]}`},
 		{"a2o max_tokens string", a2o, `{"model":"m","max_tokens":"1","messages":[]}`},
 		{"a2o temperature string", a2o, `{"model":"m","max_tokens":1,"temperature":"hot","messages":[]}`},
 		{"a2o tool_use input array", a2o, `{"model":"m","max_tokens":1,"messages":[{"role":"assistant","content":[{"type":"tool_use","id":"t","name":"n","input":[1]}]}]}`},
