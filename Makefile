@@ -21,7 +21,7 @@ SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 FRONTEND_SRC := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
                 frontend/index.html frontend/package.json frontend/vite.config.ts frontend/tsconfig.json
 
-.PHONY: all deps deps-test deps-headless frontend build build-headless package run serve test bench clean
+.PHONY: all deps deps-test deps-headless frontend build build-headless package version run serve test bench clean
 
 all: build
 
@@ -69,6 +69,10 @@ package: build
 	VERSION=$(VERSION) GOARCH=$$(go env GOARCH) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) \
 	  $(NFPM) package --config packaging/nfpm.yaml --packager deb --target build/package/
 	@ls -l build/package/*.deb
+
+## version: print the version the builds and the .deb get.
+version:
+	@echo $(VERSION)
 
 ## run: build, then open the desktop app.
 run: build
