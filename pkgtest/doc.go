@@ -11,5 +11,6 @@
 //
 // SLUICEGATE_DEB and SLUICEGATE_HEADLESS_BIN override where the artefacts
 // are looked for (default build/package/sluicegate_*.deb and
-// build/bin/sluicegate-headless).
+// build/bin/sluicegate-headless; relative paths are from the repository
+// root). The install test runs dpkg -i, so it needs root.
 package pkgtest

@@ -41,7 +41,7 @@ func expectedVersion(t *testing.T) string {
 func debPath(t *testing.T) string {
 	t.Helper()
 	if p := os.Getenv("SLUICEGATE_DEB"); p != "" {
-		return p
+		return fromRoot(p)
 	}
 	matches, err := filepath.Glob(filepath.Join(root, "build", "package", "sluicegate_*.deb"))
 	if err != nil {
@@ -53,10 +53,19 @@ func debPath(t *testing.T) string {
 	return matches[0]
 }
 
+// fromRoot reads a path given in the environment relative to the
+// repository root (where make runs), as absolute paths are.
+func fromRoot(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(root, p)
+}
+
 // headlessBin is the headless binary under test.
 func headlessBin(t *testing.T) string {
 	t.Helper()
-	p := os.Getenv("SLUICEGATE_HEADLESS_BIN")
+	p := fromRoot(os.Getenv("SLUICEGATE_HEADLESS_BIN"))
 	if p == "" {
 		p = filepath.Join(root, "build", "bin", "sluicegate-headless")
 	}
