@@ -28,6 +28,9 @@ var allowedImports = map[string][]string{
 	"model":   {},
 	"bench":   {"proxy", "model", "live", "storage", "service"},
 	"smoke":   {},
+	// Build tooling and tests of the built artefacts: stdlib only.
+	"packaging/icons": {},
+	"pkgtest":         {},
 }
 
 // thirdPartyHomes pins each heavy dependency to the packages allowed to use
