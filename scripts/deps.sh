@@ -8,15 +8,19 @@ set -euo pipefail
 
 build_pkgs=(libgtk-3-dev libwebkit2gtk-4.1-dev pkg-config build-essential)
 # Xvfb + ImageMagick + xdotool drive the real desktop window in the smoke
-# test; Debian's Chromium runs the Playwright end-to-end tests;
-# desktop-file-utils and appstream validate what the .deb installs.
-test_pkgs=(xvfb xauth imagemagick xdotool chromium desktop-file-utils appstream)
-headless_pkgs=(build-essential)
+# test; Debian's Chromium runs the Playwright end-to-end tests.
+test_pkgs=(xvfb xauth imagemagick xdotool chromium)
 
+pkgs=("${build_pkgs[@]}")
+if [[ "${1:-}" == "--test" ]]; then
+  pkgs+=("${test_pkgs[@]}")
+fi
+# desktop-file-utils and appstream validate what the .deb installs.
+package_test_pkgs=(desktop-file-utils appstream)
 case "${1:-}" in
-  --test) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
-  --headless) pkgs=("${headless_pkgs[@]}") ;;
-  "") pkgs=("${build_pkgs[@]}") ;;
+  --test) pkgs+=("${package_test_pkgs[@]}") ;;
+  --headless) pkgs=(build-essential) ;;
+  "") ;;
   *) echo "deps: unknown option $1 (use --test or --headless)" >&2; exit 2 ;;
 esac
 
@@ -32,11 +36,11 @@ need_cmd npm "install Node.js 20.19+ with npm"
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
   echo "deps: not a Debian/Ubuntu system; install these yourself (names as on Debian):" >&2
   echo "  ${pkgs[*]}" >&2
-  case "${1:-}" in
-    --headless) echo "  (a C compiler)" >&2 ;;
-    --test) echo "  (GTK 3 and WebKitGTK 4.1 development files, pkg-config, a C compiler, Xvfb, ImageMagick, xdotool, Chromium, desktop-file-utils, appstream)" >&2 ;;
-    *) echo "  (GTK 3 and WebKitGTK 4.1 development files, pkg-config, a C compiler)" >&2 ;;
-  esac
+  if [[ "${1:-}" == "--headless" ]]; then
+    echo "  (a C compiler)" >&2
+  else
+    echo "  (GTK 3 and WebKitGTK 4.1 development files, pkg-config, a C compiler${1:+, Xvfb, ImageMagick, xdotool, Chromium, desktop-file-utils, appstream})" >&2
+  fi
   exit 0
 fi
 
