@@ -32,6 +32,9 @@ var allowedImports = map[string][]string{
 	"clients":   {},
 	"bench":     {"proxy", "model", "live", "storage", "service"},
 	"smoke":     {},
+	// Build tooling and tests of the built artefacts: stdlib only.
+	"packaging/icons": {},
+	"pkgtest":         {},
 }
 
 // thirdPartyHomes pins each heavy dependency to the packages allowed to use

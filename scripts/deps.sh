@@ -2,7 +2,8 @@
 # Installs what building (and, with --test, testing) Sluicegate needs from
 # the system's package manager. On Debian/Ubuntu it installs only the
 # missing apt packages (with sudo when not root) and does nothing when all
-# are present; elsewhere it says what to install.
+# are present; elsewhere it says what to install. --headless asks only for
+# what the headless build needs (a C compiler for SQLite; no GTK/WebKit).
 set -euo pipefail
 
 build_pkgs=(libgtk-3-dev libwebkit2gtk-4.1-dev pkg-config build-essential)
@@ -14,6 +15,14 @@ pkgs=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then
   pkgs+=("${test_pkgs[@]}")
 fi
+# desktop-file-utils and appstream validate what the .deb installs.
+package_test_pkgs=(desktop-file-utils appstream)
+case "${1:-}" in
+  --test) pkgs+=("${package_test_pkgs[@]}") ;;
+  --headless) pkgs=(build-essential) ;;
+  "") ;;
+  *) echo "deps: unknown option $1 (use --test or --headless)" >&2; exit 2 ;;
+esac
 
 need_cmd() {
   if ! command -v "$1" >/dev/null 2>&1; then
@@ -27,7 +36,11 @@ need_cmd npm "install Node.js 20.19+ with npm"
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
   echo "deps: not a Debian/Ubuntu system; install these yourself (names as on Debian):" >&2
   echo "  ${pkgs[*]}" >&2
-  echo "  (GTK 3 and WebKitGTK 4.1 development files, pkg-config, a C compiler${1:+, Xvfb, ImageMagick, xdotool, Chromium})" >&2
+  if [[ "${1:-}" == "--headless" ]]; then
+    echo "  (a C compiler)" >&2
+  else
+    echo "  (GTK 3 and WebKitGTK 4.1 development files, pkg-config, a C compiler${1:+, Xvfb, ImageMagick, xdotool, Chromium, desktop-file-utils, appstream})" >&2
+  fi
   exit 0
 fi
 

@@ -68,8 +68,16 @@ step api-types bash -c "cd frontend && npm run -s check:types"
 counted frontend-unit vitest "$reports/vitest.json" \
   bash -c "cd frontend && npx vitest run --reporter=default --reporter=json --outputFile.json='../$reports/vitest.json'"
 step build make --no-print-directory build
+step build-headless make --no-print-directory build-headless
+step package make --no-print-directory package
+# The .deb (fields, files, validators, dpkg -i and its window under Xvfb)
+# and the headless binary (no GTK/WebKit linked; serve, check, logs).
+counted packages go "$reports/packages.json" \
+  bash -c "go test -tags pkg -count=1 -json -timeout 5m ./pkgtest > '$reports/packages.json'"
+# The dashboard's end-to-end suite runs against the headless build: serve
+# must need nothing that only the desktop build has.
 counted e2e-dashboard playwright "$reports/playwright.json" \
-  bash -c "cd e2e && npx playwright test"
+  bash -c "cd e2e && SLUICEGATE_BIN='$PWD/build/bin/sluicegate-headless' npx playwright test"
 counted desktop-smoke go "$reports/desktop-smoke.json" \
   bash -c "go test -tags smoke -count=1 -json -timeout 5m ./smoke > '$reports/desktop-smoke.json'"
 # Claude Code itself (pinned in e2e/package-lock.json) against the built
