@@ -135,7 +135,13 @@ test('first run: add a provider, check it, send requests, watch them arrive, con
     await expect(steps).toContainText(`Listening on 127.0.0.1:${server.port}`)
     await expect(steps).toContainText('Add a provider')
     await expect(steps).toContainText('Point your clients at Sluicegate')
-    await expect(page.getByRole('contentinfo', { name: 'Proxy status' }).getByTestId('statusbar-providers')).toHaveText('0 providers')
+    // The status bar: running, the two base URLs, each with a copy button.
+    const bar = page.getByRole('contentinfo', { name: 'Proxy status' })
+    await expect(bar.getByText('Running')).toBeVisible()
+    await expect(bar.getByTestId('statusbar-openai-url')).toHaveText(`${origin}/v1`)
+    await expect(bar.getByTestId('statusbar-anthropic-url')).toHaveText(origin)
+    await expect(bar.getByRole('button', { name: /^Copy .* base URL$/ })).toHaveCount(2)
+    await expect(bar.getByTestId('statusbar-providers')).toHaveText('0 providers')
     await shoot(page, 'first-run-empty.png')
   })
 
