@@ -1,12 +1,15 @@
+import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
+import net, { type AddressInfo } from 'node:net'
+import os from 'node:os'
 import path from 'node:path'
 import { expect, test as base, type Locator, type Page } from '@playwright/test'
 
 // What the e2e specs share: where the server under test listens (the same
 // defaults as playwright.config.ts), where screenshots go, a console-error
-// guard, a fake OpenAI upstream, and a few page helpers.
+// guard, a fake OpenAI upstream, a spec's own `sluicegate serve`, and a few
+// page helpers.
 
 export const port = Number(process.env.E2E_PORT ?? '18750')
 export const origin = `http://127.0.0.1:${port}`
@@ -74,10 +77,12 @@ export interface FakeUpstreamOptions {
  * Starts an HTTP server on a random port of 127.0.0.1 that records every
  * request, answers POST /v1/chat/completions with `handler`'s reply, GET
  * /v1/models with `opts.models` when given, and anything else with a 404 in
- * OpenAI's error shape.
+ * OpenAI's error shape. A handler that returns null holds the answer: the
+ * request stays open until its client gives up or the fake is closed (a
+ * model that hangs).
  */
 export function startFakeUpstream(
-  handler: (req: FakeRequest) => FakeReply,
+  handler: (req: FakeRequest) => FakeReply | null,
   opts: FakeUpstreamOptions = {},
 ): Promise<FakeUpstream> {
   const requests: FakeRequest[] = []
@@ -112,7 +117,8 @@ export function startFakeUpstream(
         })
         return
       }
-      reply(handler(seen))
+      const answer = handler(seen)
+      if (answer) reply(answer)
     })
   })
   return new Promise((resolve) => {
@@ -130,6 +136,119 @@ export function startFakeUpstream(
       })
     })
   })
+}
+
+// ---- A spec's own server -----------------------------------------------------------
+
+/** The binary under test, as playwright.config.ts resolves it. */
+export const sluicegateBin = path.resolve(__dirname, '..', process.env.SLUICEGATE_BIN ?? '../build/bin/sluicegate')
+
+/** A port of 127.0.0.1 that was free a moment ago (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port: p } = srv.address() as AddressInfo
+      srv.close(() => resolve(p))
+    })
+  })
+}
+
+/** serve exited because its port was taken meanwhile. */
+class PortTakenError extends Error {}
+
+export interface ServeProcess {
+  /** http://127.0.0.1:<port> */
+  origin: string
+  port: number
+  dataDir: string
+  /** What the server wrote to stdout and stderr so far. */
+  log(): string
+  /** SIGTERM (SIGKILL after 5 s), then removes the data dir. */
+  stop(): Promise<void>
+}
+
+export interface ServeOptions {
+  /** Port to listen on; a free one when not given. */
+  port?: number
+  /** Extra flags after `serve` (e.g. ['--admin-token', 't']). */
+  args?: readonly string[]
+  /** Prefix of the temporary data dir's name. */
+  name?: string
+}
+
+/**
+ * Starts `sluicegate serve --addr 127.0.0.1:<port> --data-dir <fresh dir>`
+ * (no DISPLAY, no admin token from the environment) and resolves once it
+ * answers /healthz. For specs that need a server of their own, apart from the
+ * config's shared one: other flags, or a first run on an empty data dir.
+ */
+export async function startServe(opts: ServeOptions = {}): Promise<ServeProcess> {
+  if (opts.port !== undefined) return startServeOn(opts.port, opts)
+  // A free port can be taken by another process before serve binds it; then
+  // serve exits at once, and another port is tried.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startServeOn(await freePort(), opts)
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof PortTakenError)) throw err
+    }
+  }
+}
+
+async function startServeOn(port: number, opts: ServeOptions): Promise<ServeProcess> {
+  const origin = `http://127.0.0.1:${port}`
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `${opts.name ?? 'sluicegate-e2e'}.`))
+  const env = { ...process.env }
+  delete env.DISPLAY
+  delete env.SLUICEGATE_ADMIN_TOKEN
+  let log = ''
+  const child: ChildProcess = spawn(
+    sluicegateBin,
+    ['serve', ...(opts.args ?? []), '--addr', `127.0.0.1:${port}`, '--data-dir', dataDir],
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  child.stdout?.on('data', (d: Buffer) => (log += d.toString()))
+  child.stderr?.on('data', (d: Buffer) => (log += d.toString()))
+  let spawnError = ''
+  child.once('error', (err) => (spawnError = err.message))
+  const ended = () => spawnError || (child.exitCode !== null ? `exited with ${child.exitCode}` : '')
+  const stop = async () => {
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000)
+      await exited
+      clearTimeout(timer)
+    }
+    fs.rmSync(dataDir, { recursive: true, force: true })
+  }
+  try {
+    await waitForHealthz(origin, ended, () => log, 30_000)
+  } catch (err) {
+    await stop()
+    if (child.exitCode !== null && log.includes(`port ${port} is already in use`)) throw new PortTakenError(String(err))
+    throw err
+  }
+  return { origin, port, dataDir, log: () => log, stop }
+}
+
+/** Polls /healthz until it answers 200; `ended` says why the process is gone, '' while it runs. */
+async function waitForHealthz(origin: string, ended: () => string, log: () => string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const why = ended()
+    if (why) throw new Error(`sluicegate serve (${sluicegateBin}) ${why}:\n${log()}`)
+    try {
+      const res = await fetch(`${origin}/healthz`)
+      if (res.ok) return
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`sluicegate serve did not answer /healthz:\n${log()}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
 }
 
 // ---- Page helpers ----------------------------------------------------------------

@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
+import { screenshotDir, startServe, type ServeProcess } from './support'
 
 // The dashboard against `sluicegate serve --admin-token`: its own server on
 // its own port (not the config's webServer), started and stopped here.
@@ -10,54 +9,15 @@ import { expect, test, type Page } from '@playwright/test'
 const token = 'e2e-token'
 const port = Number(process.env.E2E_TOKEN_PORT ?? '18761')
 const origin = `http://127.0.0.1:${port}`
-const bin = path.resolve(__dirname, '..', process.env.SLUICEGATE_BIN ?? '../build/bin/sluicegate')
-const screenshotDir = path.resolve(__dirname, '..', process.env.SLUICEGATE_OUT ?? '../out', 'screenshots')
 
-let server: ChildProcess | undefined
-let dataDir = ''
-let serverLog = ''
-
-async function waitForHealthz(timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    if (server?.exitCode !== null && server?.exitCode !== undefined) {
-      throw new Error(`sluicegate serve exited with ${server.exitCode}:\n${serverLog}`)
-    }
-    try {
-      const res = await fetch(`${origin}/healthz`)
-      if (res.ok) return
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`sluicegate serve did not answer /healthz:\n${serverLog}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
+let server: ServeProcess | undefined
 
 test.beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluicegate-e2e-token.'))
-  const env = { ...process.env }
-  delete env.DISPLAY
-  delete env.SLUICEGATE_ADMIN_TOKEN
-  server = spawn(bin, ['serve', '--admin-token', token, '--addr', `127.0.0.1:${port}`, '--data-dir', dataDir], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  server.stdout?.on('data', (d: Buffer) => (serverLog += d.toString()))
-  server.stderr?.on('data', (d: Buffer) => (serverLog += d.toString()))
-  await waitForHealthz(30_000)
+  server = await startServe({ port, args: ['--admin-token', token], name: 'sluicegate-e2e-token' })
 })
 
 test.afterAll(async () => {
-  const s = server
-  if (s && s.exitCode === null) {
-    const exited = new Promise<void>((resolve) => s.once('exit', () => resolve()))
-    s.kill('SIGTERM')
-    const timer = setTimeout(() => s.kill('SIGKILL'), 5_000)
-    await exited
-    clearTimeout(timer)
-  }
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true })
+  await server?.stop()
 })
 
 // Chromium logs each refused request ("…status of 401") on the console; any
