@@ -1,11 +1,14 @@
 // The model aliases a client can call, from the providers list (GET
 // /v1/models is not an admin route) and each provider's last health check.
 
-import type { CheckResult, Provider } from '../api/types'
+import type { CheckResult, ModelCheckResult, Provider } from '../api/types'
 import type { Dialect } from './snippets'
 
-/** A model's health as the Connect page shows it. */
-export type AliasHealth = 'healthy' | 'unhealthy' | 'unchecked'
+/** A model's health as the Connect page shows it: its status in its provider's last check
+ * (the dashboard's one status vocabulary, see statusMeta), or 'unchecked'. */
+export type AliasHealth = ModelHealthStatus | 'unchecked'
+
+type ModelHealthStatus = ModelCheckResult['status']
 
 export interface RoutableAlias {
   alias: string
@@ -39,7 +42,7 @@ export function routableAliases(providers: Provider[], lastChecks: ReadonlyMap<n
         providerName: p.name || p.key,
         dialect: p.type,
         providerHasKey: (p.api_key ?? '') !== '',
-        health: result ? (result.status === 'healthy' ? 'healthy' : 'unhealthy') : 'unchecked',
+        health: result ? result.status : 'unchecked',
       })
     }
   }

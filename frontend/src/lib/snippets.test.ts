@@ -97,7 +97,7 @@ function provider(over: Partial<Provider>): Provider {
   }
 }
 
-function check(providerId: number, models: Array<[string, 'healthy' | 'unhealthy']>): CheckResult {
+function check(providerId: number, models: Array<[string, 'healthy' | 'degraded' | 'unhealthy' | 'cancelled']>): CheckResult {
   return {
     check_id: 'c', provider_id: providerId, provider_key: '', status: 'healthy', checked_at: '', trigger: 'api',
     avg_response_time_ms: 0, duration_ms: 0,
@@ -122,6 +122,14 @@ describe('routableAliases', () => {
       ['gpt', 'oa2', 'P', 'openai', false, 'unchecked'],
       ['mini', 'oa', 'OpenAI', 'openai', true, 'unhealthy'],
       ['sonnet', 'an', 'an', 'anthropic', false, 'unchecked'],
+    ])
+  })
+
+  it('keeps a model’s own status (cancelled is not unhealthy): one vocabulary with Health', () => {
+    const got = routableAliases(providers, new Map([[1, check(1, [['gpt', 'cancelled'], ['mini', 'degraded']])]]))
+    expect(got.filter((a) => a.providerKey === 'oa').map((a) => [a.alias, a.health])).toEqual([
+      ['gpt', 'cancelled'],
+      ['mini', 'degraded'],
     ])
   })
 

@@ -1,9 +1,9 @@
 import type { AliasHealth, RoutableAlias } from '../../lib/aliases'
+import { NOT_CHECKED, statusMeta, type StatusMeta } from '../../lib/health'
 
-const healthLook: Record<AliasHealth, { tone: string; text: string }> = {
-  healthy: { tone: 'ok', text: 'Healthy' },
-  unhealthy: { tone: 'danger', text: 'Unhealthy' },
-  unchecked: { tone: 'neutral', text: 'Not checked yet' },
+/** The badge of an alias: the dashboard's one status vocabulary (statusMeta). */
+function healthLook(h: AliasHealth): StatusMeta {
+  return h === 'unchecked' ? NOT_CHECKED : statusMeta(h)
 }
 
 /** The aliases a client can call, with their provider and last health. */
@@ -21,7 +21,7 @@ export function AliasTable({ aliases }: { aliases: RoutableAlias[] }) {
         </thead>
         <tbody>
           {aliases.map((a) => {
-            const look = healthLook[a.health]
+            const look = healthLook(a.health)
             return (
               <tr key={`${a.providerId}:${a.alias}`}>
                 <td>
@@ -35,7 +35,7 @@ export function AliasTable({ aliases }: { aliases: RoutableAlias[] }) {
                 <td>
                   <span className={`hbadge hbadge--small hbadge--${look.tone}`}>
                     <span className="hbadge__dot" aria-hidden="true" />
-                    {look.text}
+                    {look.label}
                   </span>
                 </td>
               </tr>

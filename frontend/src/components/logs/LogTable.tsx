@@ -25,6 +25,9 @@ export function LogTable({ rows, selectedId, onSelect }: LogTableProps) {
     estimateSize: () => ROW_HEIGHT,
     getItemKey: (i) => rows[i]?.id ?? i,
     overscan: 12,
+    // Rows render in the first frame, before the scroll element is
+    // measured: without it the first live row waits a frame or two.
+    initialRect: { width: 0, height: 600 },
   })
   const items = virtualizer.getVirtualItems()
   // Spacer rows stand in for the rows above and below the window, so the
