@@ -17,7 +17,7 @@ const modulePath = "github.com/sluicegate/sluicegate"
 // so a new package has to take its place in the table.
 var allowedImports = map[string][]string{
 	"":        {"app", "api", "service", "proxy", "health", "live", "storage", "metrics", "model"}, // main: composition
-	"app":     {"model"}, // the service reaches it through app.Services, from main
+	"app":     {"model"},                                                                           // the service reaches it through app.Services, from main
 	"api":     {"service", "live", "model"},
 	"service": {"model", "storage", "proxy", "health", "live"},
 	"proxy":   {"model"},
