@@ -342,17 +342,15 @@ func TestDesktopPortInUseShowsConflictScreen(t *testing.T) {
 	time.Sleep(500 * time.Millisecond) // let the text finish painting
 	shot, _ = screenshot(t, display)
 	saveShot(t, "desktop-conflict.png", shot)
-	if _, err := http.Get("http://" + addr + "/healthz"); err == nil {
-		t.Fatal("the plain listener answered HTTP?")
-	}
 	select {
 	case err := <-a.done:
 		t.Fatalf("the app exited on a port conflict: %v", err)
 	default:
 	}
 
-	// A real click on the button.
-	cx, cy := btn.Min.X+btn.Dx()/2, btn.Min.Y+btn.Dy()/2
+	// A real click on the button. The box also holds the Quit button's
+	// link-coloured text further right, so click near its left end.
+	cx, cy := btn.Min.X+15, btn.Min.Y+btn.Dy()/2
 	var newAddr string
 	if !waitUntil(20*time.Second, func() bool {
 		xdo(t, display, "mousemove", strconv.Itoa(cx), strconv.Itoa(cy), "click", "1")
@@ -385,6 +383,14 @@ func TestDesktopPortInUseShowsConflictScreen(t *testing.T) {
 		saveShot(t, "desktop-conflict-after.png", shot)
 		t.Fatal("the dashboard did not replace the conflict screen (see out/screenshots/desktop-conflict-after.png)")
 	}
+	// The dashboard works on N: its Providers page loaded the status and
+	// opened its live WebSocket to the new address.
+	if !waitUntil(30*time.Second, func() bool { return metricValue(t, newAddr, "sluicegate_websocket_subscribers") >= 1 }) {
+		shot, _ := screenshot(t, display)
+		saveShot(t, "desktop-conflict-after.png", shot)
+		t.Fatal("the dashboard never connected to the proxy on the new port (see out/screenshots/desktop-conflict-after.png)")
+	}
+	time.Sleep(time.Second)
 	shot, _ = screenshot(t, display)
 	saveShot(t, "desktop-conflict-after.png", shot)
 
