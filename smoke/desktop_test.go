@@ -530,7 +530,7 @@ func TestDesktopHealthCheckRunsInWindow(t *testing.T) {
 	addr := freeAddr(t)
 	a := launch(t, display, addr)
 	waitHealthy(t, a, addr)
-	findWindow(t, display, "^Sluicegate$", 20*time.Second)
+	fillScreen(t, display, findWindow(t, display, "^Sluicegate$", 20*time.Second), 1280, 800)
 
 	createDeskProvider(t, addr, fake.URL)
 
@@ -610,7 +610,7 @@ func TestDesktopLiveLogsOverWebSocket(t *testing.T) {
 	addr := freeAddr(t)
 	a := launch(t, display, addr)
 	waitHealthy(t, a, addr)
-	findWindow(t, display, "^Sluicegate$", 20*time.Second)
+	fillScreen(t, display, findWindow(t, display, "^Sluicegate$", 20*time.Second), 1280, 800)
 
 	createDeskProvider(t, addr, fake.URL)
 	// The Providers page (the first page) follows the live stream too: its
@@ -668,6 +668,19 @@ func TestDesktopLiveLogsOverWebSocket(t *testing.T) {
 	if n := metricValue(t, addr, "sluicegate_websocket_subscribers"); n != 1 {
 		t.Errorf("websocket subscribers: %v, want 1", n)
 	}
+}
+
+// fillScreen moves the window to the top left corner and sizes it to the
+// screen, so that click positions are the dashboard's layout at that size
+// (the window's default size is smaller than the test screens).
+func fillScreen(t *testing.T, display, win string, width, height int) {
+	t.Helper()
+	xdo(t, display, "windowmove", win, "0", "0")
+	xdo(t, display, "windowsize", win, strconv.Itoa(width), strconv.Itoa(height))
+	waitFor(t, 10*time.Second, func() bool {
+		x, y, w, h := geometry(t, display, win)
+		return x == 0 && y == 0 && w == width && h == height
+	})
 }
 
 // waitUntil polls cond every 100 ms for up to within; it reports whether cond held.
