@@ -212,14 +212,16 @@ func (a *App) listenAddr() string {
 func (a *App) startup(ctx context.Context) {
 	a.ctx = ctx
 	a.handleSignals(ctx)
+	if a.trayOn {
+		a.tray = startTray(a)
+	}
+	// After the tray exists: the watcher updates it. Events published
+	// meanwhile wait in the channel.
 	go a.watchEvents(ctx)
 	a.mu.Lock()
 	addr := a.state.Addr
 	a.mu.Unlock()
 	a.tryStart(ctx, addr)
-	if a.trayOn {
-		a.tray = startTray(a)
-	}
 	close(a.ready)
 }
 

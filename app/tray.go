@@ -55,8 +55,11 @@ func (t *trayUI) build() {
 	systray.SetTitle("Sluicegate")
 	systray.SetTooltip("Sluicegate")
 	systray.SetIcon(t.okIcon)
-	t.status = systray.AddMenuItem("Starting…", "")
-	t.status.Disable()
+	status := systray.AddMenuItem("Starting…", "")
+	status.Disable()
+	t.mu.Lock()
+	t.status = status
+	t.mu.Unlock()
 	systray.AddSeparator()
 	open := systray.AddMenuItem("Open Sluicegate", "Show the window")
 	check := systray.AddMenuItem("Run health check (all)", "Check every enabled provider now")
@@ -102,8 +105,14 @@ func (t *trayUI) copyURL(openai bool) {
 
 // update brings the label and the icon up to date with the server.
 func (t *trayUI) update() {
-	if t == nil || t.status == nil {
+	if t == nil {
 		return
+	}
+	t.mu.Lock()
+	status := t.status
+	t.mu.Unlock()
+	if status == nil {
+		return // the menu is not built yet; build's caller updates after
 	}
 	t.a.mu.Lock()
 	st, svcs := t.a.state, t.a.services
@@ -117,7 +126,7 @@ func (t *trayUI) update() {
 			label = trayLabel(st, n)
 		}
 	}
-	t.status.SetTitle(label)
+	status.SetTitle(label)
 	unhealthy := t.a.watch.unhealthy()
 	icon, tip := "ok", "Sluicegate · "+label
 	if unhealthy > 0 {
