@@ -79,6 +79,7 @@ func runDesktop(args []string, stdout, stderr io.Writer) int {
 		DataDir:      opts.dataDir,
 		Addr:         opts.addr,
 		AddrOverride: opts.addrSet,
+		DefaultAddr:  defaultAddr,
 		StartHidden:  opts.startHidden,
 		Stderr:       stderr,
 		// The terminal gets the reason at once; the window shows it.

@@ -76,6 +76,9 @@ type Config struct {
 	// setting replaces.
 	Addr         string
 	AddrOverride bool
+	// DefaultAddr is the built-in address (shown in Settings as what an
+	// empty setting means).
+	DefaultAddr string
 	// StartHidden starts in the tray (--hidden, used by the autostart
 	// entry); without a tray the window shows anyway.
 	StartHidden bool
@@ -447,7 +450,10 @@ type DesktopPrefsInput struct {
 func (a *App) GetDesktopSettings() DesktopSettings {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	defaultAddr := a.cfg.Addr
+	defaultAddr := a.cfg.DefaultAddr
+	if defaultAddr == "" {
+		defaultAddr = a.cfg.Addr
+	}
 	return DesktopSettings{
 		Addr:               a.prefs.Addr,
 		CloseToTray:        a.prefs.CloseToTray,
