@@ -483,6 +483,20 @@ func TestDesktopWindowFitsAndRemembersGeometry(t *testing.T) {
 		x, y, w, h := geometry(t, display, win)
 		return w == 1000 && h == 640 && x == 40 && y == 30
 	})
+
+	// No session bus, so no tray: closing the window quits.
+	if err := CloseWindow(display, win); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-b.done:
+		b.done <- err
+		if err != nil {
+			t.Fatalf("exit after closing the window: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("closing the window without a tray did not quit")
+	}
 }
 
 // TestDesktopWithoutDisplay: no DISPLAY is a one-line error pointing to
