@@ -2,15 +2,20 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"runtime"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/sluicegate/sluicegate/app"
+	"github.com/sluicegate/sluicegate/model"
+	"github.com/sluicegate/sluicegate/service"
 )
 
 func newLogger(w io.Writer) *slog.Logger {
@@ -60,31 +65,118 @@ func runDesktop(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "sluicegate: no display found (DISPLAY and WAYLAND_DISPLAY are unset); to run without a window use `sluicegate serve`")
 		return exitUsage
 	}
-	in := newInstance(opts, newLogger(stderr))
-	startErr := false
+	log := newLogger(stderr)
+	// The webview's requests go to whichever instance is running: the
+	// first one, or the one started on another port after a conflict.
+	var current atomic.Pointer[instance]
+	// startErr: the last start failed and stderr has the reason already.
+	var startErr atomic.Bool
 	err := app.Run(app.Config{
-		Title:     "Sluicegate",
-		Dashboard: dashboardFS(),
-		Handler:   in.InProcess(),
-		Icon:      appIcon,
-		DataDir:   opts.dataDir,
-		// The terminal gets the reason at once; the window shows it in a
-		// dialog until the user dismisses it.
-		Start: func(ctx context.Context) error {
-			err := in.Start(ctx)
-			if err != nil {
-				startErr = true
+		Title:        "Sluicegate",
+		Dashboard:    dashboardFS(),
+		Handler:      inProcess(&current),
+		Icon:         appIcon,
+		DataDir:      opts.dataDir,
+		Addr:         opts.addr,
+		AddrOverride: opts.addrSet,
+		DefaultAddr:  defaultAddr,
+		StartHidden:  opts.startHidden,
+		Stderr:       stderr,
+		// The terminal gets the reason at once; the window shows it.
+		Start: func(ctx context.Context, addr string, events app.Publisher) (app.Services, error) {
+			o := opts
+			o.addr = addr
+			next := newInstance(o, log)
+			next.events = events
+			if err := next.Start(ctx); err != nil {
+				startErr.Store(true)
 				fmt.Fprintf(stderr, "sluicegate: %v\n", err)
+				return nil, err
 			}
-			return err
+			startErr.Store(false)
+			current.Store(next)
+			return desktopServices{next}, nil
 		},
-		Stop: in.Stop,
+		Stop: func(ctx context.Context) error {
+			if in := current.Load(); in != nil {
+				return in.Stop(ctx)
+			}
+			return nil
+		},
 	})
+	if errors.Is(err, app.ErrAlreadyRunning) {
+		fmt.Fprintf(stdout, "sluicegate: %v\n", err)
+		return exitOK
+	}
 	if err != nil {
-		if !startErr {
+		if !startErr.Load() {
 			fmt.Fprintf(stderr, "sluicegate: %v\n", err)
 		}
 		return exitError
 	}
 	return exitOK
+}
+
+// inProcess serves the webview's requests with the running instance's
+// trusted handler ("starting" until there is one).
+func inProcess(current *atomic.Pointer[instance]) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in := current.Load()
+		if in == nil {
+			http.Error(w, "Sluicegate is starting", http.StatusServiceUnavailable)
+			return
+		}
+		in.InProcess().ServeHTTP(w, r)
+	})
+}
+
+// desktopServices is the running instance as the desktop app's tray and
+// notifications see it.
+type desktopServices struct{ in *instance }
+
+func (d desktopServices) service() *service.Service {
+	d.in.mu.Lock()
+	defer d.in.mu.Unlock()
+	return d.in.svc
+}
+
+func (d desktopServices) ProviderCount(ctx context.Context) (int, error) {
+	svc := d.service()
+	if svc == nil {
+		return 0, errors.New("the server is stopped")
+	}
+	ps, err := svc.ListProviders(ctx)
+	return len(ps), err
+}
+
+func (d desktopServices) CheckAll(ctx context.Context) (model.CheckAllResult, error) {
+	svc := d.service()
+	if svc == nil {
+		return model.CheckAllResult{}, errors.New("the server is stopped")
+	}
+	// The tray's check counts as a user's request, like the dashboard's.
+	return svc.CheckAll(ctx, nil, model.CheckOptions{}, model.TriggerAPI)
+}
+
+func (d desktopServices) LastChecks(ctx context.Context) ([]model.CheckResult, error) {
+	svc := d.service()
+	if svc == nil {
+		return nil, errors.New("the server is stopped")
+	}
+	return svc.LastChecks(ctx)
+}
+
+func (d desktopServices) BaseURLs() (openai, anthropic string) {
+	d.in.mu.Lock()
+	addr := d.in.addr
+	d.in.mu.Unlock()
+	base := service.BaseURL(addr)
+	return base + "/v1", base
+}
+
+func (d desktopServices) Redact(s string) string {
+	if svc := d.service(); svc != nil {
+		return svc.Redact(s)
+	}
+	return s
 }

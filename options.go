@@ -56,6 +56,11 @@ type options struct {
 	// shutdownGrace is how long in-flight requests (streams) may finish
 	// after a stop signal before their connections are closed.
 	shutdownGrace time.Duration
+	// addrSet: --addr or SLUICEGATE_ADDR chose addr (the desktop app's
+	// own address setting does not apply then).
+	addrSet bool
+	// startHidden (desktop only, --hidden) starts the app in the tray.
+	startHidden bool
 	// scheduleUnit shortens the health scheduler's second in tests; never
 	// set from the command line.
 	scheduleUnit time.Duration
@@ -80,6 +85,10 @@ func parseFlags(name string, args []string, stdout, stderr io.Writer) (o options
 		"`TOKEN` required as 'Authorization: Bearer TOKEN' on the admin API ("+envToken+")")
 	fl.DurationVar(&o.shutdownGrace, "shutdown-grace", grace,
 		"`DURATION` open requests and streams may take to finish on stop before they are cut off ("+envShutdownGrace+")")
+	if name == "" {
+		fl.BoolVar(&o.startHidden, "hidden", false,
+			"start the desktop app hidden in the tray (the start-at-login entry uses it); shown anyway without a tray")
+	}
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printUsage(stdout, mainUsage, fl)
@@ -88,6 +97,12 @@ func parseFlags(name string, args []string, stdout, stderr io.Writer) (o options
 		fmt.Fprintf(stderr, "sluicegate: %v (see sluicegate --help)\n", err)
 		return o, exitUsage, false
 	}
+	o.addrSet = os.Getenv(envAddr) != ""
+	fl.Visit(func(f *flag.Flag) {
+		if f.Name == "addr" {
+			o.addrSet = true
+		}
+	})
 	if fl.NArg() > 0 {
 		fmt.Fprintf(stderr, "sluicegate %s: unexpected argument %q (flags start with --; see --help)\n", name, fl.Arg(0))
 		return o, exitUsage, false

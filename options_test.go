@@ -95,3 +95,35 @@ func TestOpenProxyWarning(t *testing.T) {
 		t.Errorf("warned on loopback:\n%s", log)
 	}
 }
+
+// TestDesktopFlags: --hidden exists for the desktop app only, and the
+// address counts as chosen (overriding the desktop setting) only when
+// --addr or SLUICEGATE_ADDR gave it.
+func TestDesktopFlags(t *testing.T) {
+	tests := []struct {
+		name, cmd, env string
+		args           []string
+		ok             bool
+		hidden, set    bool
+	}{
+		{"desktop defaults", "", "", nil, true, false, false},
+		{"desktop hidden", "", "", []string{"--hidden"}, true, true, false},
+		{"desktop --addr", "", "", []string{"--addr", "127.0.0.1:9001"}, true, false, true},
+		{"desktop env addr", "", "127.0.0.1:9002", nil, true, false, true},
+		{"serve has no --hidden", "serve", "", []string{"--hidden"}, false, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(envAddr, tt.env)
+			t.Setenv(envDataDir, t.TempDir())
+			var out, errOut strings.Builder
+			o, _, ok := parseFlags(tt.cmd, tt.args, &out, &errOut)
+			if ok != tt.ok {
+				t.Fatalf("ok = %v, want %v (%s)", ok, tt.ok, errOut.String())
+			}
+			if ok && (o.startHidden != tt.hidden || o.addrSet != tt.set) {
+				t.Errorf("startHidden=%v addrSet=%v, want %v %v", o.startHidden, o.addrSet, tt.hidden, tt.set)
+			}
+		})
+	}
+}

@@ -44,6 +44,9 @@ type instance struct {
 	// Start has built it.
 	inProcess atomic.Pointer[http.Handler]
 	served    chan error
+	// events, when set before Start, also receives the service's events
+	// (the desktop app's tray and notifications).
+	events service.Publisher
 }
 
 func newInstance(opts options, log *slog.Logger) *instance {
@@ -77,8 +80,12 @@ func (in *instance) Start(ctx context.Context) error {
 
 	// One upstream client for proxied traffic and health probes alike.
 	up := proxy.NewUpstream(proxy.UpstreamConfig{})
+	pubs := fanout{hub, met}
+	if in.events != nil {
+		pubs = append(pubs, in.events)
+	}
 	svc := service.New(service.Config{Version: version, DataDir: in.opts.dataDir, Addr: addr, Logger: log,
-		Events: fanout{hub, met}, AdminToken: in.opts.adminToken,
+		Events: pubs, AdminToken: in.opts.adminToken,
 		Upstream: up, ScheduleUnit: in.opts.scheduleUnit})
 	svcRef.Store(svc)
 	if err := svc.Start(ctx); err != nil {
@@ -241,6 +248,16 @@ func (in *instance) InProcess() http.Handler {
 	})
 }
 
+// addrInUseError is a taken listen address: its message says what to do,
+// and it unwraps to syscall.EADDRINUSE.
+type addrInUseError struct {
+	msg string
+	err error
+}
+
+func (e *addrInUseError) Error() string { return e.msg }
+func (e *addrInUseError) Unwrap() error { return e.err }
+
 // listen opens the TCP listener with an error a person can act on.
 func listen(addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
@@ -249,7 +266,9 @@ func listen(addr string) (net.Listener, error) {
 	}
 	if errors.Is(err, syscall.EADDRINUSE) {
 		_, port, _ := net.SplitHostPort(addr)
-		return nil, fmt.Errorf("port %s is already in use (%s); is another Sluicegate running? Choose another port with --addr (or %s), e.g. --addr 127.0.0.1:8751", port, addr, envAddr)
+		// Wrapped, so the desktop app can tell a taken port (its conflict
+		// screen) from other failures; the text is serve's one line.
+		return nil, &addrInUseError{msg: fmt.Sprintf("port %s is already in use (%s); is another Sluicegate running? Choose another port with --addr (or %s), e.g. --addr 127.0.0.1:8751", port, addr, envAddr), err: err}
 	}
 	return nil, fmt.Errorf("cannot listen on %s: %v; change it with --addr (or %s)", addr, err, envAddr)
 }

@@ -8,8 +8,10 @@ set -euo pipefail
 
 build_pkgs=(libgtk-3-dev libwebkit2gtk-4.1-dev pkg-config build-essential)
 # Xvfb + ImageMagick + xdotool drive the real desktop window in the smoke
-# test; Debian's Chromium runs the Playwright end-to-end tests.
-test_pkgs=(xvfb xauth imagemagick xdotool chromium)
+# test (dbus for their private session bus: single instance, tray,
+# notifications; desktop-file-utils validates the autostart entry);
+# Debian's Chromium runs the Playwright end-to-end tests.
+test_pkgs=(xvfb xauth imagemagick xdotool chromium dbus desktop-file-utils)
 
 pkgs=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"image"
+	"image/color"
 	"image/png"
 	"io"
 	"net"
@@ -307,9 +308,11 @@ func TestDesktopWindowPaintsDashboard(t *testing.T) {
 	}
 }
 
-// TestDesktopPortInUseShowsDialog occupies the port first: the app must
-// explain it in a dialog (and on stderr) and exit 1 when it is dismissed.
-func TestDesktopPortInUseShowsDialog(t *testing.T) {
+// TestDesktopPortInUseShowsConflictScreen occupies the port with a plain
+// TCP listener: the window must show the conflict screen (not a dialog,
+// not a broken dashboard), and a real click on "Use port N instead" starts
+// the proxy on N and shows the dashboard.
+func TestDesktopPortInUseShowsConflictScreen(t *testing.T) {
 	display := startXvfb(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -317,37 +320,182 @@ func TestDesktopPortInUseShowsDialog(t *testing.T) {
 	}
 	defer l.Close()
 	addr := l.Addr().String()
-	_, port, _ := net.SplitHostPort(addr)
 
 	a := launch(t, display, addr)
-	win := findWindow(t, display, "Sluicegate cannot start", 30*time.Second)
-	shot, _ := screenshot(t, display)
-	saveShot(t, "desktop-port-in-use.png", shot)
+	findWindow(t, display, "^Sluicegate$", 30*time.Second)
+	// The reason is on stderr too, for a terminal user.
+	waitFor(t, 20*time.Second, func() bool { return strings.Contains(a.stderr.String(), "already in use") })
 
-	// The reason is on stderr at once, while the dialog is still up.
-	waitFor(t, 10*time.Second, func() bool { return strings.Contains(a.stderr.String(), "already in use") })
+	// The screen is painted once its primary button (the accent colour)
+	// shows: that is "Use port N instead".
+	var shot []byte
+	var btn image.Rectangle
+	if !waitUntil(30*time.Second, func() bool {
+		var img image.Image
+		shot, img = screenshot(t, display)
+		btn = colourBox(img, color.RGBA{R: 0x18, G: 0x5b, B: 0xb5, A: 0xff})
+		return btn.Dx() > 60 && btn.Dy() > 15
+	}) {
+		saveShot(t, "desktop-conflict.png", shot)
+		t.Fatal("no conflict screen with a primary button (see out/screenshots/desktop-conflict.png)")
+	}
+	time.Sleep(500 * time.Millisecond) // let the text finish painting
+	shot, _ = screenshot(t, display)
+	saveShot(t, "desktop-conflict.png", shot)
+	select {
+	case err := <-a.done:
+		t.Fatalf("the app exited on a port conflict: %v", err)
+	default:
+	}
 
-	// Dismiss the dialog the way a user would: click its OK button, which
-	// spans the bottom of the dialog. (Xvfb has no window manager, so
-	// keyboard focus cannot be requested.)
-	x, y, w, h := geometry(t, display, win)
-	xdo(t, display, "mousemove", strconv.Itoa(x+w/2), strconv.Itoa(y+h-12), "click", "1")
+	// A real click on the button. The box also holds the Quit button's
+	// link-coloured text further right, so click near its left end.
+	cx, cy := btn.Min.X+15, btn.Min.Y+btn.Dy()/2
+	var newAddr string
+	if !waitUntil(20*time.Second, func() bool {
+		xdo(t, display, "mousemove", strconv.Itoa(cx), strconv.Itoa(cy), "click", "1")
+		return waitUntil(4*time.Second, func() bool {
+			line := lineWith(a.stderr.String(), "Sluicegate is running")
+			if _, rest, ok := strings.Cut(line, "dashboard=http://"); ok {
+				newAddr, _, _ = strings.Cut(rest, "/")
+				return true
+			}
+			return false
+		})
+	}) {
+		t.Fatal("clicking \"Use port N instead\" did not start the proxy")
+	}
+	if newAddr == addr {
+		t.Fatalf("started on the taken address %s", addr)
+	}
+	resp, err := http.Get("http://" + newAddr + "/healthz")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("/healthz on %s: %v %v", newAddr, resp, err)
+	}
+	resp.Body.Close()
+	// The dashboard replaces the conflict screen: no primary button left
+	// where it was, and a full page painted.
+	if !waitUntil(20*time.Second, func() bool {
+		_, img := screenshot(t, display)
+		return colours(img) >= 200 && !colourBox(img, color.RGBA{R: 0x18, G: 0x5b, B: 0xb5, A: 0xff}).Eq(btn)
+	}) {
+		shot, _ := screenshot(t, display)
+		saveShot(t, "desktop-conflict-after.png", shot)
+		t.Fatal("the dashboard did not replace the conflict screen (see out/screenshots/desktop-conflict-after.png)")
+	}
+	// The dashboard works on N: its Providers page loaded the status and
+	// opened its live WebSocket to the new address.
+	if !waitUntil(30*time.Second, func() bool { return metricValue(t, newAddr, "sluicegate_websocket_subscribers") >= 1 }) {
+		shot, _ := screenshot(t, display)
+		saveShot(t, "desktop-conflict-after.png", shot)
+		t.Fatal("the dashboard never connected to the proxy on the new port (see out/screenshots/desktop-conflict-after.png)")
+	}
+	time.Sleep(time.Second)
+	shot, _ = screenshot(t, display)
+	saveShot(t, "desktop-conflict-after.png", shot)
+
+	if err := a.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
 	select {
 	case err := <-a.done:
 		a.done <- err
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) || ee.ExitCode() != 1 {
-			t.Fatalf("exit: %v, want exit status 1", err)
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v", err)
 		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("app did not exit after the dialog was dismissed")
+	case <-time.After(15 * time.Second):
+		t.Fatal("app did not exit within 15s of SIGTERM")
 	}
-	msg := a.stderr.String()
-	if !strings.Contains(msg, "port "+port+" is already in use") || !strings.Contains(msg, "--addr") {
-		t.Errorf("stderr does not name the port and the flag:\n%s", msg)
+}
+
+// colourBox is the bounding box of the pixels of exactly colour c.
+func colourBox(img image.Image, c color.RGBA) image.Rectangle {
+	var box image.Rectangle
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if uint8(r>>8) == c.R && uint8(g>>8) == c.G && uint8(bl>>8) == c.B {
+				p := image.Rect(x, y, x+1, y+1)
+				if box.Empty() {
+					box = p
+				} else {
+					box = box.Union(p)
+				}
+			}
+		}
 	}
-	if strings.Contains(msg, "panic") || strings.Contains(msg, "goroutine ") {
-		t.Errorf("stderr has a stack trace:\n%s", msg)
+	return box
+}
+
+// TestDesktopWindowFitsAndRemembersGeometry: on a 1366×768 screen the
+// window opens at its default size, which fits with room for panels; a
+// size and place the user gave it come back on the next start.
+func TestDesktopWindowFitsAndRemembersGeometry(t *testing.T) {
+	display := startXvfbSized(t, 1366, 768)
+	dataDir := filepath.Join(t.TempDir(), "data")
+	addr := freeAddr(t)
+	a := launchOn(t, display, "unix:path=/nonexistent", addr, dataDir)
+	waitHealthy(t, a, addr)
+	win := findWindow(t, display, "^Sluicegate$", 20*time.Second)
+	_, _, w, h := geometry(t, display, win)
+	if w != 1200 || h != 680 {
+		t.Errorf("default size %dx%d, want 1200x680", w, h)
+	}
+	var shot []byte
+	waitFor(t, 30*time.Second, func() bool {
+		var img image.Image
+		shot, img = screenshot(t, display)
+		return colours(img) >= 200
+	})
+	time.Sleep(time.Second)
+	shot, _ = screenshot(t, display)
+	saveShot(t, "desktop-1366x768.png", shot)
+
+	// The user resizes and moves it, then quits.
+	xdo(t, display, "windowsize", win, "1000", "640")
+	xdo(t, display, "windowmove", win, "40", "30")
+	waitFor(t, 10*time.Second, func() bool {
+		x, y, w, h := geometry(t, display, win)
+		return w == 1000 && h == 640 && x == 40 && y == 30
+	})
+	if err := a.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-a.done:
+		a.done <- err
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("app did not exit within 15s of SIGTERM")
+	}
+	prefs, err := os.ReadFile(filepath.Join(dataDir, "desktop.json"))
+	if err != nil || !strings.Contains(string(prefs), `"width": 1000`) {
+		t.Fatalf("desktop.json after quitting: %s %v", prefs, err)
+	}
+
+	b := launchOn(t, display, "unix:path=/nonexistent", addr, dataDir)
+	waitHealthy(t, b, addr)
+	win = findWindow(t, display, "^Sluicegate$", 20*time.Second)
+	waitFor(t, 15*time.Second, func() bool {
+		x, y, w, h := geometry(t, display, win)
+		return w == 1000 && h == 640 && x == 40 && y == 30
+	})
+
+	// No session bus, so no tray: closing the window quits.
+	if err := CloseWindow(display, win); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-b.done:
+		b.done <- err
+		if err != nil {
+			t.Fatalf("exit after closing the window: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("closing the window without a tray did not quit")
 	}
 }
 
@@ -396,7 +544,7 @@ func TestDesktopHealthCheckRunsInWindow(t *testing.T) {
 	addr := freeAddr(t)
 	a := launch(t, display, addr)
 	waitHealthy(t, a, addr)
-	findWindow(t, display, "^Sluicegate$", 20*time.Second)
+	fillScreen(t, display, findWindow(t, display, "^Sluicegate$", 20*time.Second), 1280, 800)
 
 	createDeskProvider(t, addr, fake.URL)
 
@@ -476,7 +624,7 @@ func TestDesktopLiveLogsOverWebSocket(t *testing.T) {
 	addr := freeAddr(t)
 	a := launch(t, display, addr)
 	waitHealthy(t, a, addr)
-	findWindow(t, display, "^Sluicegate$", 20*time.Second)
+	fillScreen(t, display, findWindow(t, display, "^Sluicegate$", 20*time.Second), 1280, 800)
 
 	createDeskProvider(t, addr, fake.URL)
 	// The Providers page (the first page) follows the live stream too: its
@@ -534,6 +682,19 @@ func TestDesktopLiveLogsOverWebSocket(t *testing.T) {
 	if n := metricValue(t, addr, "sluicegate_websocket_subscribers"); n != 1 {
 		t.Errorf("websocket subscribers: %v, want 1", n)
 	}
+}
+
+// fillScreen moves the window to the top left corner and sizes it to the
+// screen, so that click positions are the dashboard's layout at that size
+// (the window's default size is smaller than the test screens).
+func fillScreen(t *testing.T, display, win string, width, height int) {
+	t.Helper()
+	xdo(t, display, "windowmove", win, "0", "0")
+	xdo(t, display, "windowsize", win, strconv.Itoa(width), strconv.Itoa(height))
+	waitFor(t, 10*time.Second, func() bool {
+		x, y, w, h := geometry(t, display, win)
+		return x == 0 && y == 0 && w == width && h == height
+	})
 }
 
 // waitUntil polls cond every 100 ms for up to within; it reports whether cond held.

@@ -1,5 +1,6 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { useCallback, useEffect, useRef, useState } from 'react'
+import { DesktopGate } from './components/desktop/DesktopGate'
 import { Sidebar } from './components/Sidebar'
 import { StatusBar } from './components/StatusBar'
 import { TokenPrompt } from './components/TokenPrompt'
@@ -19,7 +20,10 @@ export function App() {
   const [queryClient] = useState(newQueryClient)
   return (
     <QueryClientProvider client={queryClient}>
-      <Shell />
+      {/* In the desktop window: the dashboard once the server runs, or the port conflict screen. */}
+      <DesktopGate>
+        <Shell />
+      </DesktopGate>
     </QueryClientProvider>
   )
 }

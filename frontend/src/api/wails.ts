@@ -37,3 +37,55 @@ export function openURL(url: string): void {
   }
   window.open(url, '_blank', 'noopener,noreferrer')
 }
+
+export type StartupState = DesktopStartupState
+export type DesktopSettingsData = DesktopSettings
+export type DesktopPrefs = DesktopPrefsInput
+
+/** Calls a bound method, turning Wails' string rejections into Errors. */
+async function call<T>(pick: (app: SluicegateAppBindings) => (() => Promise<T>) | undefined, what: string): Promise<T> {
+  const app = appBindings()
+  const fn = app ? pick(app) : undefined
+  if (!fn) throw new Error(`${what} needs the desktop app.`)
+  try {
+    return await fn()
+  } catch (reason) {
+    throw toError(reason)
+  }
+}
+
+/** True when the window can report its start-up state (desktop builds with the conflict screen). */
+export function hasStartupState(): boolean {
+  return typeof appBindings()?.StartupState === 'function'
+}
+
+/** What the window should show: the dashboard, or the port conflict screen. */
+export function startupState(): Promise<StartupState> {
+  return call((a) => a.StartupState && (() => a.StartupState!()), 'The start-up state')
+}
+
+/** Starts the server on addr after a conflict; remember saves it as the desktop address. */
+export function startOnAddr(addr: string, remember: boolean): Promise<StartupState> {
+  return call((a) => a.UseAddr && (() => a.UseAddr!(addr, remember)), 'Changing the port')
+}
+
+/** Quits the desktop app. */
+export function quitApp(): Promise<void> {
+  return call((a) => a.Quit && (() => a.Quit!()), 'Quitting')
+}
+
+/** True when the Settings page can show the Desktop section. */
+export function hasDesktopSettings(): boolean {
+  const app = appBindings()
+  return typeof app?.GetDesktopSettings === 'function' && typeof app.SetDesktopSettings === 'function'
+}
+
+/** The desktop app's own preferences. */
+export function getDesktopSettings(): Promise<DesktopSettings> {
+  return call((a) => a.GetDesktopSettings && (() => a.GetDesktopSettings!()), 'Desktop settings')
+}
+
+/** Saves the desktop app's own preferences. */
+export function setDesktopSettings(input: DesktopPrefsInput): Promise<DesktopSettings> {
+  return call((a) => a.SetDesktopSettings && (() => a.SetDesktopSettings!(input)), 'Desktop settings')
+}

@@ -1,6 +1,6 @@
 import { useState } from 'react'
 import type { Status } from '../api/types'
-import { isDesktop, openDataDir } from '../api/wails'
+import { hasDesktopSettings, isDesktop, openDataDir } from '../api/wails'
 import { LoadError } from '../components/Callouts'
 import { CopyButton } from '../components/CopyButton'
 import { Icon } from '../components/Icon'
@@ -8,6 +8,7 @@ import { PageHeader } from '../components/PageHeader'
 import { StatusGate } from '../components/StatusGate'
 import { AccessKeysCard } from '../components/settings/AccessKeysCard'
 import { BackupCard } from '../components/settings/BackupCard'
+import { DesktopCard } from '../components/settings/DesktopCard'
 import { ProxySettingsCard } from '../components/settings/ProxySettingsCard'
 import { ThemeCard } from '../components/settings/ThemeCard'
 import { useSettings } from '../hooks/useSettings'
@@ -31,6 +32,7 @@ export function SettingsPage({ state, onRetry, hasToken = false, onForgetToken }
         <StatusGate state={state} onRetry={onRetry}>
           {(status) => <InstanceCard status={status} />}
         </StatusGate>
+        {hasDesktopSettings() && <DesktopCard />}
         <ProxySettings />
         <BackupCard />
         <ThemeCard />
