@@ -79,7 +79,7 @@ counted packages go "$reports/packages.json" \
 counted e2e-dashboard playwright "$reports/playwright.json" \
   bash -c "cd e2e && SLUICEGATE_BIN='$PWD/build/bin/sluicegate-headless' npx playwright test"
 counted desktop-smoke go "$reports/desktop-smoke.json" \
-  bash -c "go test -tags smoke -count=1 -json -timeout 5m ./smoke > '$reports/desktop-smoke.json'"
+  bash -c "go test -tags smoke -count=1 -json -timeout 10m ./smoke > '$reports/desktop-smoke.json'"
 # Claude Code itself (pinned in e2e/package-lock.json) against the built
 # binary and a fake OpenAI-compatible provider (issue 12).
 counted clients go "$reports/clients.json" bash -c "go test -tags clients -count=1 -json -timeout 5m ./clients > '$reports/clients.json'"
