@@ -747,11 +747,11 @@ func settle(t *testing.T, display string, before []byte, within time.Duration) (
 // empty lower part (no hover effect, no tooltip), until the screen changes:
 // a click that lands while the webview is still busy is lost, so it is
 // repeated (at most three times).
-func clickNav(t *testing.T, display string, y, parkY int, before []byte) ([]byte, image.Image) {
+func clickNav(t *testing.T, display string, x, y, parkY int, before []byte) ([]byte, image.Image) {
 	t.Helper()
 	for attempt := 0; attempt < 3; attempt++ {
-		xdo(t, display, "mousemove", "70", strconv.Itoa(y), "click", "1")
-		xdo(t, display, "mousemove", "70", strconv.Itoa(parkY))
+		xdo(t, display, "mousemove", strconv.Itoa(x), strconv.Itoa(y), "click", "1")
+		xdo(t, display, "mousemove", strconv.Itoa(x), strconv.Itoa(parkY))
 		if shot, img, ok := settle(t, display, before, 5*time.Second); ok {
 			return shot, img
 		}
@@ -761,13 +761,17 @@ func clickNav(t *testing.T, display string, y, parkY int, before []byte) ([]byte
 }
 
 // TestDesktopScreenshotsEveryPage opens every page in the real window, with
-// data on it, at 1280×800 and 1366×768, in the light and the dark theme
+// data on it, at 1280×800, 1366×768 and the window's minimum, 900×600 (where
+// the sidebar collapses to its icons; 800 px, the narrowest the browser
+// layout is tested at, is below the window's minimum width), in the light
+// and the dark theme
 // (GTK_THEME=Adwaita:dark makes WebKitGTK report prefers-color-scheme: dark),
 // and saves desktop-<page>-<theme>-<width>.png for a person to look at. It
 // checks each page painted, and that the theme is the one asked for.
 //
 // The sidebar's links are clicked at their place in the expanded sidebar
-// (≥ 1000 px wide); if the sidebar changes, update navY from the screenshots.
+// (≥ 1000 px wide) or the collapsed one; if the sidebar changes, update nav
+// from the screenshots.
 func TestDesktopScreenshotsEveryPage(t *testing.T) {
 	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
@@ -777,9 +781,16 @@ func TestDesktopScreenshotsEveryPage(t *testing.T) {
 	defer fake.Close()
 
 	pages := []string{"providers", "health", "logs", "connect", "settings"}
-	navY := func(i int) int { return 78 + 36*i } // sidebar rows, 36 px apart
+	// nav is where the i-th sidebar link is: rows 36 px apart when the
+	// sidebar is expanded, 40 px apart in the 60 px icon column below 1000 px.
+	nav := func(width, i int) (x, y int) {
+		if width < 1000 {
+			return 30, 85 + 40*i
+		}
+		return 70, 78 + 36*i
+	}
 	for _, theme := range []string{"light", "dark"} {
-		for _, size := range [][2]int{{1280, 800}, {1366, 768}} {
+		for _, size := range [][2]int{{1280, 800}, {1366, 768}, {900, 600}} {
 			t.Run(theme+"-"+strconv.Itoa(size[0]), func(t *testing.T) {
 				display := startXvfbSized(t, size[0], size[1])
 				addr := freeAddr(t)
@@ -813,9 +824,11 @@ func TestDesktopScreenshotsEveryPage(t *testing.T) {
 					// Providers is already shown; another page first, so the
 					// click on it changes the screen too.
 					if i == 0 {
-						before, _ = clickNav(t, display, navY(len(pages)-1), parkY, before)
+						x, y := nav(size[0], len(pages)-1)
+						before, _ = clickNav(t, display, x, y, parkY, before)
 					}
-					shot, img := clickNav(t, display, navY(i), parkY, before)
+					x, y := nav(size[0], i)
+					shot, img := clickNav(t, display, x, y, parkY, before)
 					before = shot
 					saveShot(t, "desktop-"+page+"-"+theme+"-"+strconv.Itoa(size[0])+".png", shot)
 					if n := colours(img); n < 200 {
