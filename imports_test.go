@@ -45,6 +45,7 @@ var thirdPartyHomes = map[string][]string{
 	"github.com/gorilla/websocket": {"live"},
 	"github.com/prometheus/":       {"metrics"},
 	"github.com/tiktoken-go/":      {"translate"},
+	"github.com/goccy/go-json":     {"translate"},
 	"fyne.io/systray":              {"app"},
 	"github.com/godbus/":           {"app", "smoke"},
 }
@@ -140,8 +141,9 @@ func TestModelIsLeaf(t *testing.T) {
 	}
 }
 
-// TestTranslateIsPure: translate depends on the standard library and its
-// tokenizer (with the tokenizer's own regexp dependency) only.
+// TestTranslateIsPure: translate depends on the standard library, its
+// tokenizer (with the tokenizer's own regexp dependency) and the JSON codec
+// of its per-chunk stream path only.
 func TestTranslateIsPure(t *testing.T) {
 	out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", "./translate").Output()
 	if err != nil {
@@ -150,9 +152,10 @@ func TestTranslateIsPure(t *testing.T) {
 	for _, d := range strings.Fields(string(out)) {
 		switch {
 		case d == modulePath+"/translate":
-		case strings.HasPrefix(d, "github.com/tiktoken-go/tokenizer"), strings.HasPrefix(d, "github.com/dlclark/regexp2"):
+		case strings.HasPrefix(d, "github.com/tiktoken-go/tokenizer"), strings.HasPrefix(d, "github.com/dlclark/regexp2"),
+			strings.HasPrefix(d, "github.com/goccy/go-json"):
 		default:
-			t.Errorf("translate depends on %s; it may use the standard library and github.com/tiktoken-go/tokenizer only", d)
+			t.Errorf("translate depends on %s; it may use the standard library, github.com/tiktoken-go/tokenizer and github.com/goccy/go-json only", d)
 		}
 	}
 }

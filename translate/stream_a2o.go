@@ -126,7 +126,7 @@ func (s *anthropicToOpenAI) event(_ string, data []byte) error {
 		return nil
 	}
 	var e anEvent
-	if err := json.Unmarshal(data, &e); err != nil {
+	if err := decodeEvent(data, &e); err != nil {
 		return fmt.Errorf("event is not JSON: %w", err)
 	}
 	switch e.Type {
@@ -245,7 +245,7 @@ func (s *anthropicToOpenAI) event(_ string, data []byte) error {
 			return err
 		}
 		if s.o.IncludeUsage {
-			s.out = sseEvent(s.out, "", marshal(chunk{ID: s.id, Object: "chat.completion.chunk", Created: s.created,
+			s.out = sseEvent(s.out, "", marshalEvent(chunk{ID: s.id, Object: "chat.completion.chunk", Created: s.created,
 				Model: s.o.Model, Choices: []chunkChoice{}, Usage: usageToOpenAI(s.usage)}))
 		}
 		s.out = append(s.out, "data: [DONE]\n\n"...)
@@ -270,7 +270,7 @@ func (s *anthropicToOpenAI) needStart(typ string) error {
 
 // chunk writes one chat.completion.chunk with one choice.
 func (s *anthropicToOpenAI) chunk(d chunkDelta, finish *string) {
-	s.out = sseEvent(s.out, "", marshal(chunk{ID: s.id, Object: "chat.completion.chunk", Created: s.created,
+	s.out = sseEvent(s.out, "", marshalEvent(chunk{ID: s.id, Object: "chat.completion.chunk", Created: s.created,
 		Model: s.o.Model, Choices: []chunkChoice{{Delta: d, Logprobs: json.RawMessage("null"), FinishReason: finish}}}))
 }
 

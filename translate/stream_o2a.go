@@ -113,7 +113,7 @@ func (s *openAIToAnthropic) flush() []byte {
 }
 
 func (s *openAIToAnthropic) emit(name string, v any) {
-	s.out = sseEvent(s.out, name, marshal(v))
+	s.out = sseEvent(s.out, name, marshalEvent(v))
 }
 
 func (s *openAIToAnthropic) event(_ string, data []byte) error {
@@ -125,7 +125,7 @@ func (s *openAIToAnthropic) event(_ string, data []byte) error {
 		return nil
 	}
 	var c oaChunk
-	if err := json.Unmarshal(data, &c); err != nil {
+	if err := decodeEvent(data, &c); err != nil {
 		return fmt.Errorf("chunk is not JSON: %w", err)
 	}
 	if !isNull(c.Error) {
