@@ -686,14 +686,21 @@ func TestDesktopLiveLogsOverWebSocket(t *testing.T) {
 
 // fillScreen moves the window to the top left corner and sizes it to the
 // screen, so that click positions are the dashboard's layout at that size
-// (the window's default size is smaller than the test screens).
+// (the window's default size is smaller than the test screens). GTK centres
+// a new window once it is mapped, which can land after an early move: the
+// move is repeated until the geometry holds for half a second.
 func fillScreen(t *testing.T, display, win string, width, height int) {
 	t.Helper()
-	xdo(t, display, "windowmove", win, "0", "0")
-	xdo(t, display, "windowsize", win, strconv.Itoa(width), strconv.Itoa(height))
-	waitFor(t, 10*time.Second, func() bool {
-		x, y, w, h := geometry(t, display, win)
-		return x == 0 && y == 0 && w == width && h == height
+	held := 0
+	waitFor(t, 15*time.Second, func() bool {
+		if x, y, w, h := geometry(t, display, win); x == 0 && y == 0 && w == width && h == height {
+			held++
+			return held >= 5 // polled every 100 ms
+		}
+		held = 0
+		xdo(t, display, "windowmove", win, "0", "0")
+		xdo(t, display, "windowsize", win, strconv.Itoa(width), strconv.Itoa(height))
+		return false
 	})
 }
 
@@ -801,8 +808,7 @@ func TestDesktopScreenshotsEveryPage(t *testing.T) {
 				a := launch(t, display, addr, env...)
 				waitHealthy(t, a, addr)
 				win := findWindow(t, display, "^Sluicegate$", 20*time.Second)
-				xdo(t, display, "windowmove", win, "0", "0")
-				xdo(t, display, "windowsize", win, strconv.Itoa(size[0]), strconv.Itoa(size[1]))
+				fillScreen(t, display, win, size[0], size[1])
 
 				createDeskProvider(t, addr, fake.URL)
 				resp, err := http.Post("http://"+addr+"/v1/chat/completions", "application/json",
