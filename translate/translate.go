@@ -16,6 +16,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+
+	gojson "github.com/goccy/go-json"
 )
 
 // Options carries what response translation needs from the request.
@@ -86,7 +88,7 @@ func integer(raw json.RawMessage, field string) (v int64, ok bool, err error) {
 
 // decodeField unmarshals raw into v, naming field in the error.
 func decodeField(raw json.RawMessage, v any, field string) error {
-	if err := json.Unmarshal(raw, v); err != nil {
+	if err := gojson.Unmarshal(raw, v); err != nil {
 		return invalidf("%s: %v", field, err)
 	}
 	return nil
@@ -100,16 +102,7 @@ func newID(prefix string) string {
 }
 
 // marshal encodes v without HTML escaping (so "<", ">" and "&" stay as the model wrote them).
-func marshal(v any) []byte {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		// Only unsupported Go values fail, and every value here is built from plain types.
-		panic(fmt.Sprintf("translate: marshal %T: %v", v, err))
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
-}
+func marshal(v any) []byte { return marshalEvent(v) }
 
 // isJSONObject reports whether raw is a JSON object.
 func isJSONObject(raw []byte) bool {
