@@ -10,8 +10,9 @@ import (
 // With encoding/json that was most of a translated stream's cost: its decoder validates each
 // event in a first pass and then decodes it by reflection in a second. goccy/go-json is a
 // drop-in implementation of the same API and struct tags, about 4× faster on these events
-// (BenchmarkStreamTextDelta), so the per-chunk path uses it; requests and whole responses,
-// decoded once per request, stay on encoding/json.
+// (BenchmarkStreamTextDelta), so the per-chunk path uses it, as do the request translations'
+// decoding of the body and its fields (decodeField) and every encoding (marshal). The small
+// helpers that try a string first (and the error-body reader) stay on encoding/json.
 
 // decodeEvent unmarshals one upstream SSE event's data into v.
 func decodeEvent(data []byte, v any) error { return gojson.Unmarshal(data, v) }
