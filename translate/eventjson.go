@@ -2,6 +2,8 @@ package translate
 
 import (
 	"fmt"
+	"strconv"
+	"unicode/utf8"
 
 	gojson "github.com/goccy/go-json"
 )
@@ -26,4 +28,72 @@ func marshalEvent(v any) []byte {
 		panic(fmt.Sprintf("translate: marshal %T: %v", v, err))
 	}
 	return b
+}
+
+// appendTextDelta appends the content_block_delta event of a text or thinking piece: the bytes
+// marshalEvent makes of deltaEvent{"content_block_delta", index, textDelta/thinkingDelta}
+// (TestAppendTextDeltaMatchesMarshal), written directly because it is the event of almost every
+// chunk of a translated answer.
+func appendTextDelta(dst []byte, index int, deltaType, field, text string) []byte {
+	dst = append(dst, "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":"...)
+	dst = strconv.AppendInt(dst, int64(index), 10)
+	dst = append(dst, `,"delta":{"type":"`...)
+	dst = append(dst, deltaType...)
+	dst = append(dst, `","`...)
+	dst = append(dst, field...)
+	dst = append(dst, `":`...)
+	dst = appendJSONString(dst, text)
+	return append(dst, "}}\n\n"...)
+}
+
+// appendJSONString appends s as a JSON string the way marshalEvent (goccy/go-json, HTML escaping
+// off) does: short escapes for \n \r \t " \, \u00XX for other control characters, U+FFFD for
+// invalid UTF-8, and U+2028/U+2029 escaped (valid JSON, but not valid in JavaScript strings).
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
 }

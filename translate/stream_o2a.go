@@ -159,12 +159,12 @@ func (s *openAIToAnthropic) event(_ string, data []byte) error {
 		}
 		if reasoning != "" {
 			s.open(blockThinking, nil)
-			s.emit("content_block_delta", deltaEvent{"content_block_delta", s.index, thinkingDelta{"thinking_delta", reasoning}})
+			s.out = appendTextDelta(s.out, s.index, "thinking_delta", "thinking", reasoning)
 		}
 		for _, text := range []string{d.Content, d.Refusal} {
 			if text != "" {
 				s.open(blockText, nil)
-				s.emit("content_block_delta", deltaEvent{"content_block_delta", s.index, textDelta{"text_delta", text}})
+				s.out = appendTextDelta(s.out, s.index, "text_delta", "text", text)
 			}
 		}
 		if d.Refusal != "" {
