@@ -32,10 +32,11 @@ func translatedFixture(t *testing.T, dir, name string, o Options) []byte {
 		t.Fatal(err)
 	}
 	s := newStream(dir, o)
-	out, err := s.Translate(body)
+	b, err := s.Translate(body)
 	if err != nil {
 		t.Fatal(err)
 	}
+	out := append([]byte(nil), b...) // Translate's bytes are reused by End
 	end, err := s.End()
 	if err != nil {
 		t.Fatal(err)

@@ -114,11 +114,12 @@ func (s *anthropicToOpenAI) End() ([]byte, error) {
 	return s.flush(), nil
 }
 
+// flush returns the pending output; it is valid until the next call (see Stream).
 func (s *anthropicToOpenAI) flush() []byte {
 	if len(s.out) == 0 {
 		return nil
 	}
-	return append([]byte(nil), s.out...)
+	return s.out
 }
 
 func (s *anthropicToOpenAI) event(_ string, data []byte) error {

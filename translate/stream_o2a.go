@@ -104,12 +104,12 @@ func (s *openAIToAnthropic) End() ([]byte, error) {
 	return s.flush(), nil
 }
 
-// flush returns a copy of the pending output (the caller may keep it past the next call).
+// flush returns the pending output; it is valid until the next call (see Stream).
 func (s *openAIToAnthropic) flush() []byte {
 	if len(s.out) == 0 {
 		return nil
 	}
-	return append([]byte(nil), s.out...)
+	return s.out
 }
 
 func (s *openAIToAnthropic) emit(name string, v any) {

@@ -114,7 +114,8 @@ func isJSONObject(raw []byte) bool {
 // A Stream is not safe for concurrent use.
 type Stream interface {
 	// Translate consumes the next piece of upstream bytes and returns the client bytes ready now
-	// (possibly none). An error means the upstream stream is malformed; the caller then writes
+	// (possibly none). They are valid until the next call of Translate or End, which reuse the
+	// buffer: write them before translating more (a copy per chunk would be garbage per chunk). An error means the upstream stream is malformed; the caller then writes
 	// ErrorEvent and aborts. The bytes returned with an error are those of the events before
 	// the malformed one, to be written first. An error event the upstream itself sent is not an error here: it is
 	// translated into the client's error event, which ends the client stream.
