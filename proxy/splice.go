@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"unicode/utf8"
+
+	"github.com/sluicegate/sluicegate/translate"
 )
 
 // Errors of the body scan. The handler turns both into a 400 in the client's
@@ -88,7 +90,7 @@ func scanBody(b []byte) (bodyInfo, error) {
 // spliceModel returns b with each span replaced by the JSON encoding of
 // upstream. It allocates the result once.
 func spliceModel(b []byte, spans []span, upstream string) []byte {
-	enc := appendJSONString(make([]byte, 0, len(upstream)+2), upstream)
+	enc := translate.AppendJSONString(make([]byte, 0, len(upstream)+2), upstream)
 	n := len(b)
 	for _, s := range spans {
 		n += len(enc) - (s.end - s.start)
@@ -206,56 +208,3 @@ func unquote(q []byte) (string, error) {
 }
 
 const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string literal, escaped the way
-// encoding/json does without HTML escaping (invalid UTF-8 bytes become
-// U+FFFD).
-func appendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		// U+2028/U+2029 are valid JSON but break JavaScript; encoding/json
-		// escapes them, so do we.
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}

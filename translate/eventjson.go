@@ -42,14 +42,15 @@ func appendTextDelta(dst []byte, index int, deltaType, field, text string) []byt
 	dst = append(dst, `","`...)
 	dst = append(dst, field...)
 	dst = append(dst, `":`...)
-	dst = appendJSONString(dst, text)
+	dst = AppendJSONString(dst, text)
 	return append(dst, "}}\n\n"...)
 }
 
-// appendJSONString appends s as a JSON string the way marshalEvent (goccy/go-json, HTML escaping
-// off) does: short escapes for \n \r \t " \, \u00XX for other control characters, U+FFFD for
-// invalid UTF-8, and U+2028/U+2029 escaped (valid JSON, but not valid in JavaScript strings).
-func appendJSONString(dst []byte, s string) []byte {
+// AppendJSONString appends s as a JSON string the way encoding/json (and marshalEvent,
+// goccy/go-json) does with HTML escaping off: short escapes for \n \r \t " \, \u00XX for
+// other control characters, U+FFFD for invalid UTF-8, and U+2028/U+2029 escaped (valid JSON,
+// but not valid in JavaScript strings). The proxy's model splice uses it too.
+func AppendJSONString(dst []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
 	start := 0
