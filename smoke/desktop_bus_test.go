@@ -4,6 +4,7 @@ package smoke
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +21,8 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/sluicegate/sluicegate/internal/desktoptest"
 )
 
 // startBus starts a private D-Bus session bus for one test and returns its
@@ -122,7 +125,7 @@ func launchOn(t *testing.T, display, bus, addr, dataDir string, extra ...string)
 	cmd.Env = append(os.Environ(), "DISPLAY="+display, "DBUS_SESSION_BUS_ADDRESS="+bus,
 		// Autostart entries and GTK settings stay in the test's folders.
 		"XDG_CONFIG_HOME="+filepath.Join(dataDir, "xdg"))
-	a := &app{cmd: cmd, stderr: &syncBuffer{}, done: make(chan error, 1)}
+	a := &app{cmd: cmd, stderr: &desktoptest.SyncBuffer{}, done: make(chan error, 1)}
 	cmd.Stderr = a.stderr
 	cmd.Stdout = a.stderr
 	if err := cmd.Start(); err != nil {
@@ -244,8 +247,8 @@ func TestDesktopTrayMenuHealthCheckAndNotification(t *testing.T) {
 	conn := busConn(t, bus)
 	watcher := startWatcher(t, conn)
 	notes := startNotifications(t, conn)
-	display := startXvfb(t)
-	addr := freeAddr(t)
+	display := desktoptest.StartXvfb(t, 1280, 800)
+	addr := desktoptest.FreeAddr(t)
 	a := launchOn(t, display, bus, addr, filepath.Join(t.TempDir(), "data"))
 	waitHealthy(t, a, addr)
 	sender := waitRegistered(t, watcher)
@@ -258,7 +261,7 @@ func TestDesktopTrayMenuHealthCheckAndNotification(t *testing.T) {
 	}
 	resp.Body.Close()
 	want := "Running on " + addr + " · 1 provider"
-	if !waitUntil(15*time.Second, func() bool {
+	if !desktoptest.WaitUntil(15*time.Second, func() bool {
 		items := trayMenu(t, conn, sender)
 		return len(items) > 0 && items[0].label == want
 	}) {
@@ -276,7 +279,12 @@ func TestDesktopTrayMenuHealthCheckAndNotification(t *testing.T) {
 		t.Fatal("no probe reached the fake provider after the tray's Run health check")
 	}
 
-	// The provider starts failing: the next tray check notifies.
+	// The provider starts failing: the next tray check notifies. It must
+	// start after the first one ended: a check of a provider already being
+	// checked is not started twice (409 check_running).
+	if !desktoptest.WaitUntil(10*time.Second, func() bool { return runningChecks(t, addr) == 0 }) {
+		t.Fatal("the tray's first health check did not finish within 10s")
+	}
 	failing.Store(true)
 	clickMenu(t, conn, sender, "Run health check (all)")
 	select {
@@ -301,7 +309,7 @@ func TestDesktopTrayMenuHealthCheckAndNotification(t *testing.T) {
 	if err := CloseWindow(display, win); err != nil {
 		t.Fatal(err)
 	}
-	if !waitUntil(10*time.Second, func() bool { return !windowVisible(display) }) {
+	if !desktoptest.WaitUntil(10*time.Second, func() bool { return !windowVisible(display) }) {
 		t.Fatal("the window is still visible after closing it")
 	}
 	time.Sleep(time.Second) // a quit would have begun by now
@@ -349,8 +357,8 @@ func TestDesktopSecondLaunchShowsFirst(t *testing.T) {
 	bus := startBus(t)
 	conn := busConn(t, bus)
 	watcher := startWatcher(t, conn)
-	display := startXvfb(t)
-	addr := freeAddr(t)
+	display := desktoptest.StartXvfb(t, 1280, 800)
+	addr := desktoptest.FreeAddr(t)
 	first := launchOn(t, display, bus, addr, filepath.Join(t.TempDir(), "data"), "--hidden")
 	waitHealthy(t, first, addr)
 	waitRegistered(t, watcher)
@@ -361,7 +369,7 @@ func TestDesktopSecondLaunchShowsFirst(t *testing.T) {
 		t.Fatal("--hidden with a tray: the window is visible")
 	}
 
-	second := launchOn(t, display, bus, freeAddr(t), filepath.Join(t.TempDir(), "data2"))
+	second := launchOn(t, display, bus, desktoptest.FreeAddr(t), filepath.Join(t.TempDir(), "data2"))
 	select {
 	case err := <-second.done:
 		second.done <- err
@@ -399,4 +407,21 @@ func lineWith(s, sub string) string {
 		}
 	}
 	return ""
+}
+
+// runningChecks is how many health checks the app on addr has in flight.
+func runningChecks(t *testing.T, addr string) int {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/admin/v1/health/running")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Data []json.RawMessage `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /admin/v1/health/running: %d %v", resp.StatusCode, err)
+	}
+	return len(body.Data)
 }
