@@ -35,6 +35,8 @@ var allowedImports = map[string][]string{
 	// Build tooling and tests of the built artefacts: stdlib only.
 	"packaging/icons": {},
 	"pkgtest":         {},
+	// Helpers of the tests of the built binaries (smoke, pkgtest, clients).
+	"internal/desktoptest": {},
 }
 
 // thirdPartyHomes pins each heavy dependency to the packages allowed to use

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sluicegate/sluicegate/internal/desktoptest"
 )
 
 // The answer the fake provider gives after the tool call; Claude Code must
@@ -131,16 +132,6 @@ func repoRoot(t *testing.T) string {
 	return filepath.Dir(wd)
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // serve starts `$SLUICEGATE_BIN serve` with a temporary data folder and
 // returns its base URL once /healthz answers.
 func serve(t *testing.T) string {
@@ -152,7 +143,7 @@ func serve(t *testing.T) string {
 	if _, err := os.Stat(bin); err != nil {
 		t.Fatalf("SLUICEGATE_BIN: %v", err)
 	}
-	addr := freeAddr(t)
+	addr := desktoptest.FreeAddr(t)
 	var stderr bytes.Buffer
 	var mu sync.Mutex
 	cmd := exec.Command(bin, "serve", "--addr", addr, "--data-dir", filepath.Join(t.TempDir(), "data"))

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sluicegate/sluicegate/internal/desktoptest"
 )
 
 const (
@@ -304,8 +306,8 @@ func TestDebInstallOpensWindow(t *testing.T) {
 		}
 	}
 
-	display := startXvfb(t)
-	addr := freeAddr(t)
+	display := desktoptest.StartXvfb(t, 1366, 768)
+	addr := desktoptest.FreeAddr(t)
 	home := t.TempDir()
 	env := append(os.Environ(),
 		"DISPLAY="+display,
@@ -323,7 +325,7 @@ func TestDebInstallOpensWindow(t *testing.T) {
 		t.Fatalf("sluicegate on PATH is %s, want the installed %s", app.cmd.Path, binFile)
 	}
 	waitHealthy(t, app, addr)
-	if !waitUntil(30*time.Second, func() bool { return len(xdotoolSearch(display, "--name", "^Sluicegate$")) > 0 }) {
+	if !desktoptest.WaitUntil(30*time.Second, func() bool { return len(xdotoolSearch(display, "--name", "^Sluicegate$")) > 0 }) {
 		t.Fatal("no visible window named Sluicegate within 30s")
 	}
 	// Docks match the window to the menu entry by WM_CLASS.
@@ -334,12 +336,12 @@ func TestDebInstallOpensWindow(t *testing.T) {
 	// First paint comes a second or so after the window maps.
 	var shot []byte
 	n := 0
-	waitUntil(30*time.Second, func() bool {
-		s, im := screenshot(t, display)
-		shot, n = s, colours(im)
+	desktoptest.WaitUntil(30*time.Second, func() bool {
+		s, im := desktoptest.Screenshot(t, display)
+		shot, n = s, desktoptest.Colours(im)
 		return n >= 200
 	})
-	saveShot(t, "pkg-installed.png", shot)
+	desktoptest.SaveShot(t, "pkg-installed.png", shot)
 	if n < 200 {
 		t.Fatalf("the installed app's window looks blank: %d distinct colours (want ≥ 200); see out/screenshots/pkg-installed.png", n)
 	}

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sluicegate/sluicegate/internal/desktoptest"
 )
 
 // guiLibraries are name parts of the libraries a desktop build links and
@@ -97,7 +99,7 @@ func TestHeadlessServeCheckLogs(t *testing.T) {
 	defer fake.Close()
 
 	dataDir := t.TempDir()
-	addr := freeAddr(t)
+	addr := desktoptest.FreeAddr(t)
 	srv := start(t, headlessEnv(), headlessBin(t), "serve", "--addr", addr, "--data-dir", dataDir)
 	waitHealthy(t, srv, addr)
 
@@ -163,7 +165,7 @@ func TestHeadlessServeCheckLogs(t *testing.T) {
 
 	// logs: the running instance's request log has the proxied request
 	// (entries are written in batches, so it may take a moment).
-	found := waitUntil(10*time.Second, func() bool {
+	found := desktoptest.WaitUntil(10*time.Second, func() bool {
 		stdout, stderr, code = runHeadless(t, "logs", "--addr", addr, "--json", "--limit", "10")
 		if code != 0 {
 			t.Fatalf("logs: exit %d\nstderr: %s", code, stderr)

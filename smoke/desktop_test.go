@@ -9,7 +9,6 @@ import (
 	"errors"
 	"image"
 	"image/color"
-	"image/png"
 	"io"
 	"net"
 	"net/http"
@@ -19,10 +18,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sluicegate/sluicegate/internal/desktoptest"
 )
 
 // bin is the binary under test.
@@ -38,77 +38,10 @@ func bin(t *testing.T) string {
 	return b
 }
 
-// startXvfb starts a private X server and returns its DISPLAY value.
-// -displayfd lets Xvfb pick a free display number and tell us which.
-func startXvfb(t *testing.T) string {
-	t.Helper()
-	return startXvfbSized(t, 1280, 800)
-}
-
-// startXvfbSized is startXvfb with a screen of width×height pixels.
-func startXvfbSized(t *testing.T, width, height int) string {
-	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	screen := strconv.Itoa(width) + "x" + strconv.Itoa(height) + "x24"
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", screen, "-nolisten", "tcp")
-	cmd.ExtraFiles = []*os.File{w}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start Xvfb (apt package xvfb): %v", err)
-	}
-	_ = w.Close()
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	line := make(chan string, 1)
-	go func() {
-		s, _ := bufio.NewReader(r).ReadString('\n')
-		line <- strings.TrimSpace(s)
-	}()
-	select {
-	case n := <-line:
-		if n == "" {
-			t.Fatal("Xvfb did not report a display")
-		}
-		return ":" + n
-	case <-time.After(15 * time.Second):
-		t.Fatal("Xvfb did not start within 15s")
-	}
-	return ""
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-// syncBuffer is a bytes.Buffer the process writes while the test reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // app is a running desktop process.
 type app struct {
 	cmd    *exec.Cmd
-	stderr *syncBuffer
+	stderr *desktoptest.SyncBuffer
 	done   chan error
 }
 
@@ -122,7 +55,7 @@ func launch(t *testing.T, display, addr string, env ...string) *app {
 		"DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent",
 	)
 	cmd.Env = append(cmd.Env, env...)
-	a := &app{cmd: cmd, stderr: &syncBuffer{}, done: make(chan error, 1)}
+	a := &app{cmd: cmd, stderr: &desktoptest.SyncBuffer{}, done: make(chan error, 1)}
 	cmd.Stderr = a.stderr
 	cmd.Stdout = a.stderr
 	if err := cmd.Start(); err != nil {
@@ -215,52 +148,12 @@ func waitFor(t *testing.T, within time.Duration, cond func() bool) {
 	}
 }
 
-// screenshot captures the whole screen as a PNG.
-func screenshot(t *testing.T, display string) ([]byte, image.Image) {
-	t.Helper()
-	cmd := exec.Command("import", "-window", "root", "png:-")
-	cmd.Env = append(os.Environ(), "DISPLAY="+display)
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("import (apt package imagemagick): %v", err)
-	}
-	img, err := png.Decode(bytes.NewReader(out))
-	if err != nil {
-		t.Fatalf("decode screenshot: %v", err)
-	}
-	return out, img
-}
-
-// colours counts the distinct colours in img; a blank or half-painted
-// window has very few, a rendered dashboard with text has hundreds.
-func colours(img image.Image) int {
-	seen := map[uint32]bool{}
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y += 2 {
-		for x := b.Min.X; x < b.Max.X; x += 2 {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			seen[(r>>8)<<16|(g>>8)<<8|bl>>8] = true
-		}
-	}
-	return len(seen)
-}
-
-func saveShot(t *testing.T, name string, data []byte) {
-	dir := os.Getenv("SCREENSHOT_DIR")
-	if dir == "" {
-		dir = filepath.Join("..", "out", "screenshots")
-	}
-	if err := os.MkdirAll(dir, 0o755); err == nil {
-		_ = os.WriteFile(filepath.Join(dir, name), data, 0o644)
-	}
-}
-
 // TestDesktopWindowPaintsDashboard launches the real app, waits for the
 // proxy, and checks that the window is mapped and painted with the
 // dashboard (not blank); then SIGTERM shuts it down cleanly.
 func TestDesktopWindowPaintsDashboard(t *testing.T) {
-	display := startXvfb(t)
-	addr := freeAddr(t)
+	display := desktoptest.StartXvfb(t, 1280, 800)
+	addr := desktoptest.FreeAddr(t)
 	a := launch(t, display, addr)
 	waitHealthy(t, a, addr)
 	findWindow(t, display, "^Sluicegate$", 20*time.Second)
@@ -272,13 +165,13 @@ func TestDesktopWindowPaintsDashboard(t *testing.T) {
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		var img image.Image
-		shot, img = screenshot(t, display)
-		if n = colours(img); n >= 200 {
+		shot, img = desktoptest.Screenshot(t, display)
+		if n = desktoptest.Colours(img); n >= 200 {
 			break
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	saveShot(t, "desktop.png", shot)
+	desktoptest.SaveShot(t, "desktop.png", shot)
 	if n < 200 {
 		t.Fatalf("window looks blank: %d distinct colours in the screenshot (want ≥ 200)", n)
 	}
@@ -313,7 +206,7 @@ func TestDesktopWindowPaintsDashboard(t *testing.T) {
 // not a broken dashboard), and a real click on "Use port N instead" starts
 // the proxy on N and shows the dashboard.
 func TestDesktopPortInUseShowsConflictScreen(t *testing.T) {
-	display := startXvfb(t)
+	display := desktoptest.StartXvfb(t, 1280, 800)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -330,18 +223,18 @@ func TestDesktopPortInUseShowsConflictScreen(t *testing.T) {
 	// shows: that is "Use port N instead".
 	var shot []byte
 	var btn image.Rectangle
-	if !waitUntil(30*time.Second, func() bool {
+	if !desktoptest.WaitUntil(30*time.Second, func() bool {
 		var img image.Image
-		shot, img = screenshot(t, display)
+		shot, img = desktoptest.Screenshot(t, display)
 		btn = colourBox(img, color.RGBA{R: 0x18, G: 0x5b, B: 0xb5, A: 0xff})
 		return btn.Dx() > 60 && btn.Dy() > 15
 	}) {
-		saveShot(t, "desktop-conflict.png", shot)
+		desktoptest.SaveShot(t, "desktop-conflict.png", shot)
 		t.Fatal("no conflict screen with a primary button (see out/screenshots/desktop-conflict.png)")
 	}
 	time.Sleep(500 * time.Millisecond) // let the text finish painting
-	shot, _ = screenshot(t, display)
-	saveShot(t, "desktop-conflict.png", shot)
+	shot, _ = desktoptest.Screenshot(t, display)
+	desktoptest.SaveShot(t, "desktop-conflict.png", shot)
 	select {
 	case err := <-a.done:
 		t.Fatalf("the app exited on a port conflict: %v", err)
@@ -352,9 +245,9 @@ func TestDesktopPortInUseShowsConflictScreen(t *testing.T) {
 	// link-coloured text further right, so click near its left end.
 	cx, cy := btn.Min.X+15, btn.Min.Y+btn.Dy()/2
 	var newAddr string
-	if !waitUntil(20*time.Second, func() bool {
+	if !desktoptest.WaitUntil(20*time.Second, func() bool {
 		xdo(t, display, "mousemove", strconv.Itoa(cx), strconv.Itoa(cy), "click", "1")
-		return waitUntil(4*time.Second, func() bool {
+		return desktoptest.WaitUntil(4*time.Second, func() bool {
 			line := lineWith(a.stderr.String(), "Sluicegate is running")
 			if _, rest, ok := strings.Cut(line, "dashboard=http://"); ok {
 				newAddr, _, _ = strings.Cut(rest, "/")
@@ -375,24 +268,24 @@ func TestDesktopPortInUseShowsConflictScreen(t *testing.T) {
 	resp.Body.Close()
 	// The dashboard replaces the conflict screen: no primary button left
 	// where it was, and a full page painted.
-	if !waitUntil(20*time.Second, func() bool {
-		_, img := screenshot(t, display)
-		return colours(img) >= 200 && !colourBox(img, color.RGBA{R: 0x18, G: 0x5b, B: 0xb5, A: 0xff}).Eq(btn)
+	if !desktoptest.WaitUntil(20*time.Second, func() bool {
+		_, img := desktoptest.Screenshot(t, display)
+		return desktoptest.Colours(img) >= 200 && !colourBox(img, color.RGBA{R: 0x18, G: 0x5b, B: 0xb5, A: 0xff}).Eq(btn)
 	}) {
-		shot, _ := screenshot(t, display)
-		saveShot(t, "desktop-conflict-after.png", shot)
+		shot, _ := desktoptest.Screenshot(t, display)
+		desktoptest.SaveShot(t, "desktop-conflict-after.png", shot)
 		t.Fatal("the dashboard did not replace the conflict screen (see out/screenshots/desktop-conflict-after.png)")
 	}
 	// The dashboard works on N: its Providers page loaded the status and
 	// opened its live WebSocket to the new address.
-	if !waitUntil(30*time.Second, func() bool { return metricValue(t, newAddr, "sluicegate_websocket_subscribers") >= 1 }) {
-		shot, _ := screenshot(t, display)
-		saveShot(t, "desktop-conflict-after.png", shot)
+	if !desktoptest.WaitUntil(30*time.Second, func() bool { return metricValue(t, newAddr, "sluicegate_websocket_subscribers") >= 1 }) {
+		shot, _ := desktoptest.Screenshot(t, display)
+		desktoptest.SaveShot(t, "desktop-conflict-after.png", shot)
 		t.Fatal("the dashboard never connected to the proxy on the new port (see out/screenshots/desktop-conflict-after.png)")
 	}
 	time.Sleep(time.Second)
-	shot, _ = screenshot(t, display)
-	saveShot(t, "desktop-conflict-after.png", shot)
+	shot, _ = desktoptest.Screenshot(t, display)
+	desktoptest.SaveShot(t, "desktop-conflict-after.png", shot)
 
 	if err := a.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -432,9 +325,9 @@ func colourBox(img image.Image, c color.RGBA) image.Rectangle {
 // window opens at its default size, which fits with room for panels; a
 // size and place the user gave it come back on the next start.
 func TestDesktopWindowFitsAndRemembersGeometry(t *testing.T) {
-	display := startXvfbSized(t, 1366, 768)
+	display := desktoptest.StartXvfb(t, 1366, 768)
 	dataDir := filepath.Join(t.TempDir(), "data")
-	addr := freeAddr(t)
+	addr := desktoptest.FreeAddr(t)
 	a := launchOn(t, display, "unix:path=/nonexistent", addr, dataDir)
 	waitHealthy(t, a, addr)
 	win := findWindow(t, display, "^Sluicegate$", 20*time.Second)
@@ -445,12 +338,12 @@ func TestDesktopWindowFitsAndRemembersGeometry(t *testing.T) {
 	var shot []byte
 	waitFor(t, 30*time.Second, func() bool {
 		var img image.Image
-		shot, img = screenshot(t, display)
-		return colours(img) >= 200
+		shot, img = desktoptest.Screenshot(t, display)
+		return desktoptest.Colours(img) >= 200
 	})
 	time.Sleep(time.Second)
-	shot, _ = screenshot(t, display)
-	saveShot(t, "desktop-1366x768.png", shot)
+	shot, _ = desktoptest.Screenshot(t, display)
+	desktoptest.SaveShot(t, "desktop-1366x768.png", shot)
 
 	// The user resizes and moves it, then quits.
 	xdo(t, display, "windowsize", win, "1000", "640")
@@ -504,7 +397,7 @@ func TestDesktopWindowFitsAndRemembersGeometry(t *testing.T) {
 func TestDesktopWithoutDisplay(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin(t), "--addr", freeAddr(t), "--data-dir", t.TempDir())
+	cmd := exec.CommandContext(ctx, bin(t), "--addr", desktoptest.FreeAddr(t), "--data-dir", t.TempDir())
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "DISPLAY=") && !strings.HasPrefix(kv, "WAYLAND_DISPLAY=") {
@@ -540,8 +433,8 @@ func TestDesktopHealthCheckRunsInWindow(t *testing.T) {
 	}))
 	defer fake.Close()
 
-	display := startXvfb(t)
-	addr := freeAddr(t)
+	display := desktoptest.StartXvfb(t, 1280, 800)
+	addr := desktoptest.FreeAddr(t)
 	a := launch(t, display, addr)
 	waitHealthy(t, a, addr)
 	fillScreen(t, display, findWindow(t, display, "^Sluicegate$", 20*time.Second), 1280, 800)
@@ -558,8 +451,8 @@ func TestDesktopHealthCheckRunsInWindow(t *testing.T) {
 			t.Errorf("probe: %s", p)
 		}
 	case <-time.After(15 * time.Second):
-		shot, _ := screenshot(t, display)
-		saveShot(t, "desktop-health.png", shot)
+		shot, _ := desktoptest.Screenshot(t, display)
+		desktoptest.SaveShot(t, "desktop-health.png", shot)
 		t.Fatal("no probe reached the fake provider within 15s of clicking Check all (see out/screenshots/desktop-health.png)")
 	}
 	// The result is stored and the page shows it.
@@ -580,8 +473,8 @@ func TestDesktopHealthCheckRunsInWindow(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	time.Sleep(500 * time.Millisecond)
-	shot, _ := screenshot(t, display)
-	saveShot(t, "desktop-health.png", shot)
+	shot, _ := desktoptest.Screenshot(t, display)
+	desktoptest.SaveShot(t, "desktop-health.png", shot)
 }
 
 // metricValue reads one unlabelled sample from GET /metrics; -1 when absent.
@@ -620,8 +513,8 @@ func TestDesktopLiveLogsOverWebSocket(t *testing.T) {
 	}))
 	defer fake.Close()
 
-	display := startXvfb(t)
-	addr := freeAddr(t)
+	display := desktoptest.StartXvfb(t, 1280, 800)
+	addr := desktoptest.FreeAddr(t)
 	a := launch(t, display, addr)
 	waitHealthy(t, a, addr)
 	fillScreen(t, display, findWindow(t, display, "^Sluicegate$", 20*time.Second), 1280, 800)
@@ -629,33 +522,33 @@ func TestDesktopLiveLogsOverWebSocket(t *testing.T) {
 	createDeskProvider(t, addr, fake.URL)
 	// The Providers page (the first page) follows the live stream too: its
 	// socket says the window has painted and its dashboard is connected.
-	if !waitUntil(30*time.Second, func() bool { return metricValue(t, addr, "sluicegate_websocket_subscribers") >= 1 }) {
-		shot, _ := screenshot(t, display)
-		saveShot(t, "desktop-logs.png", shot)
+	if !desktoptest.WaitUntil(30*time.Second, func() bool { return metricValue(t, addr, "sluicegate_websocket_subscribers") >= 1 }) {
+		shot, _ := desktoptest.Screenshot(t, display)
+		desktoptest.SaveShot(t, "desktop-logs.png", shot)
 		t.Fatal("the window's WebSocket never connected (see out/screenshots/desktop-logs.png)")
 	}
 	time.Sleep(time.Second)
-	providersShot, _ := screenshot(t, display)
+	providersShot, _ := desktoptest.Screenshot(t, display)
 
 	// Click "Live logs" in the sidebar until the window shows another page
 	// whose socket is connected (a click may land before a paint).
-	opened := waitUntil(30*time.Second, func() bool {
+	opened := desktoptest.WaitUntil(30*time.Second, func() bool {
 		xdo(t, display, "mousemove", "70", "150", "click", "1") // sidebar: Live logs
-		return waitUntil(3*time.Second, func() bool {
-			shot, _ := screenshot(t, display)
+		return desktoptest.WaitUntil(3*time.Second, func() bool {
+			shot, _ := desktoptest.Screenshot(t, display)
 			return !bytes.Equal(shot, providersShot) && metricValue(t, addr, "sluicegate_websocket_subscribers") >= 1
 		})
 	})
 	if !opened {
-		shot, _ := screenshot(t, display)
-		saveShot(t, "desktop-logs.png", shot)
+		shot, _ := desktoptest.Screenshot(t, display)
+		desktoptest.SaveShot(t, "desktop-logs.png", shot)
 		t.Fatal("Live logs did not open in the window (see out/screenshots/desktop-logs.png)")
 	}
 
 	// The page settles (backfill done, empty state painted) before the
 	// reference shot; then the request must change what the window shows.
 	time.Sleep(time.Second)
-	before, _ := screenshot(t, display)
+	before, _ := desktoptest.Screenshot(t, display)
 	resp, err := http.Post("http://"+addr+"/v1/chat/completions", "application/json",
 		strings.NewReader(`{"model":"desk-model","messages":[{"role":"user","content":"hi"}]}`))
 	if err != nil || resp.StatusCode != 200 {
@@ -664,18 +557,18 @@ func TestDesktopLiveLogsOverWebSocket(t *testing.T) {
 	resp.Body.Close()
 
 	var after []byte
-	changed := waitUntil(10*time.Second, func() bool {
-		after, _ = screenshot(t, display)
+	changed := desktoptest.WaitUntil(10*time.Second, func() bool {
+		after, _ = desktoptest.Screenshot(t, display)
 		return !bytes.Equal(before, after)
 	})
-	saveShot(t, "desktop-logs.png", after)
+	desktoptest.SaveShot(t, "desktop-logs.png", after)
 	if !changed {
 		t.Fatal("the window did not change after the proxied request (see out/screenshots/desktop-logs.png)")
 	}
 	// Let the row's final paint land, then keep the picture a person would see.
 	time.Sleep(500 * time.Millisecond)
-	after, _ = screenshot(t, display)
-	saveShot(t, "desktop-logs.png", after)
+	after, _ = desktoptest.Screenshot(t, display)
+	desktoptest.SaveShot(t, "desktop-logs.png", after)
 	if len(after) <= len(before) {
 		t.Errorf("screenshot after the request is not larger (%d ≤ %d bytes): no row painted?", len(after), len(before))
 	}
@@ -704,18 +597,6 @@ func fillScreen(t *testing.T, display, win string, width, height int) {
 	})
 }
 
-// waitUntil polls cond every 100 ms for up to within; it reports whether cond held.
-func waitUntil(within time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return true
-}
-
 // meanLuma is the average brightness (0–255) of img, sampled every 4th pixel:
 // a light dashboard is well above the middle, a dark one well below.
 func meanLuma(img image.Image) float64 {
@@ -740,7 +621,7 @@ func settle(t *testing.T, display string, before []byte, within time.Duration) (
 	var img image.Image
 	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {
-		shot, img = screenshot(t, display)
+		shot, img = desktoptest.Screenshot(t, display)
 		if !bytes.Equal(shot, before) && bytes.Equal(shot, prev) {
 			return shot, img, true
 		}
@@ -799,8 +680,8 @@ func TestDesktopScreenshotsEveryPage(t *testing.T) {
 	for _, theme := range []string{"light", "dark"} {
 		for _, size := range [][2]int{{1280, 800}, {1366, 768}, {900, 600}} {
 			t.Run(theme+"-"+strconv.Itoa(size[0]), func(t *testing.T) {
-				display := startXvfbSized(t, size[0], size[1])
-				addr := freeAddr(t)
+				display := desktoptest.StartXvfb(t, size[0], size[1])
+				addr := desktoptest.FreeAddr(t)
 				var env []string
 				if theme == "dark" {
 					env = append(env, "GTK_THEME=Adwaita:dark")
@@ -822,8 +703,8 @@ func TestDesktopScreenshotsEveryPage(t *testing.T) {
 				var before []byte
 				waitFor(t, 30*time.Second, func() bool {
 					var img image.Image
-					before, img = screenshot(t, display)
-					return colours(img) >= 200
+					before, img = desktoptest.Screenshot(t, display)
+					return desktoptest.Colours(img) >= 200
 				})
 				parkY := size[1] - 150
 				for i, page := range pages {
@@ -836,8 +717,8 @@ func TestDesktopScreenshotsEveryPage(t *testing.T) {
 					x, y := nav(size[0], i)
 					shot, img := clickNav(t, display, x, y, parkY, before)
 					before = shot
-					saveShot(t, "desktop-"+page+"-"+theme+"-"+strconv.Itoa(size[0])+".png", shot)
-					if n := colours(img); n < 200 {
+					desktoptest.SaveShot(t, "desktop-"+page+"-"+theme+"-"+strconv.Itoa(size[0])+".png", shot)
+					if n := desktoptest.Colours(img); n < 200 {
 						t.Errorf("%s looks blank: %d colours", page, n)
 					}
 					luma := meanLuma(img)
