@@ -43,7 +43,11 @@ if (kind === 'go') {
   skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
   for (const s of r.testResults ?? []) {
     for (const a of s.assertionResults ?? []) {
-      if (a.status === 'failed') console.error(`--- FAIL ${a.fullName}`);
+      if (a.status !== 'failed') continue;
+      console.error(`--- FAIL ${a.fullName}`);
+      // The first lines of the message, indented, so the summary can show them.
+      const msg = (a.failureMessages ?? []).join('\n').split('\n').slice(0, 6);
+      for (const line of msg) console.error(`    ${line}`);
     }
   }
 } else if (kind === 'playwright') {
@@ -52,6 +56,15 @@ if (kind === 'go') {
   passed = (st.expected ?? 0) + (st.flaky ?? 0);
   failed = (st.unexpected ?? 0) + (r.errors?.length ?? 0);
   skipped = st.skipped ?? 0;
+  const walk = (suite, path) => {
+    for (const spec of suite.specs ?? []) {
+      for (const t of spec.tests ?? []) {
+        if (t.status === 'unexpected') console.error(`--- FAIL ${[...path, spec.title].join(' > ')}`);
+      }
+    }
+    for (const child of suite.suites ?? []) walk(child, [...path, child.title]);
+  };
+  for (const suite of r.suites ?? []) walk(suite, [suite.title]);
 } else {
   console.error(`unknown report kind ${kind}`);
   process.exit(2);

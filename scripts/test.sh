@@ -27,7 +27,7 @@ step() {
   if "$@" >"$reports/$name.log" 2>&1; then
     record "$name" 1 0 0
   else
-    echo "FAILED: $name" >&2
+    echo "FAILED: $name" | tee -a "$reports/steps.failures" >&2
     tail -n 60 "$reports/$name.log" >&2
     record "$name" 0 1 0
   fi
@@ -39,10 +39,12 @@ counted() {
   echo "==> $name"
   "$@"
   local rc=$?
-  read -r p f s < <(node scripts/count.mjs "$kind" "$report")
+  # The failing tests' names and output go to stderr now and again, as
+  # short lines, after the summary: CI shows only the end of the log.
+  read -r p f s < <(node scripts/count.mjs "$kind" "$report" 2> >(tee "$reports/$name.failures" >&2))
   # A runner that failed without a failing test (compile error, crash)
   # is still a failure.
-  if ((rc != 0 && f == 0)); then f=1; echo "FAILED: $name exited $rc" >&2; fi
+  if ((rc != 0 && f == 0)); then f=1; echo "FAILED: $name exited $rc" | tee -a "$reports/steps.failures" >&2; fi
   record "$name" "$p" "$f" "$s"
 }
 
@@ -87,5 +89,9 @@ counted clients go "$reports/clients.json" bash -c "go test -tags clients -count
 echo
 echo "Summary"
 printf '  %s\n' "${summary[@]}"
+if ((total_f > 0)); then
+  echo "Failed:"
+  cat "$reports"/*.failures 2>/dev/null | grep -E '^(--- FAIL|FAILED|    )' | cut -c1-300 | head -n 40
+fi
 echo "$total_p passed, $total_f failed"
 ((total_f == 0))
