@@ -1,6 +1,9 @@
 package model
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // ProviderType is the API dialect a provider speaks upstream.
 type ProviderType string
@@ -24,10 +27,26 @@ const (
 )
 
 // ModelMapping maps a client-facing alias to the provider's own model name.
+//
+// An alias ending in "*" is a pattern: it catches every model with that
+// prefix, and a "*" in Upstream stands for the text the "*" matched. An
+// empty Upstream means the model name as the client sent it. "*" alone is
+// the default route.
 type ModelMapping struct {
 	Alias    string `json:"alias"`
 	Upstream string `json:"upstream"`
+	// Priority makes this provider a member of the alias' route group
+	// (lower is tried first); 0 means no group. Several enabled providers
+	// may serve one alias only when each gives it a priority.
+	Priority int `json:"priority,omitempty"`
+	// FailoverOn lists the statuses of this member's responses that pass
+	// the request on to the next member instead of returning them (e.g.
+	// 429, 503, 529); empty by default. Only for members (Priority > 0).
+	FailoverOn []int `json:"failover_on,omitempty"`
 }
+
+// IsPattern reports whether the alias is a pattern (ends in "*").
+func (m ModelMapping) IsPattern() bool { return strings.HasSuffix(m.Alias, "*") }
 
 // Provider is one configured upstream LLM API.
 type Provider struct {
