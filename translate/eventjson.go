@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"unicode/utf8"
@@ -17,7 +18,25 @@ import (
 // helpers that try a string first (and the error-body reader) stay on encoding/json.
 
 // decodeEvent unmarshals one upstream SSE event's data into v.
-func decodeEvent(data []byte, v any) error { return gojson.Unmarshal(data, v) }
+func decodeEvent(data []byte, v any) error { return unmarshal(data, v) }
+
+// unmarshal is goccy's Unmarshal made safe for input from clients and upstreams. On some
+// malformed documents goccy v0.10.5 reads past its buffer and panics (FuzzFastPathsMatchDecoder
+// found `{"deltA":{"te\C`), so it only ever sees a document that fastScan validated; anything
+// else, including valid documents nested deeper than fastScan follows, goes to encoding/json,
+// which says what is wrong. The recover is a second guard, not the mechanism.
+func unmarshal(data []byte, v any) (err error) {
+	s := fastScan{b: data}
+	if !s.skip(0) || !s.end() {
+		return json.Unmarshal(data, v)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("invalid JSON: %v", r)
+		}
+	}()
+	return gojson.Unmarshal(data, v)
+}
 
 // marshalEvent encodes one client event without HTML escaping ("<", ">" and "&" stay as the
 // model wrote them), like marshal.

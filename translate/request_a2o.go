@@ -7,8 +7,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-
-	gojson "github.com/goccy/go-json"
 )
 
 // Anthropic request shapes, as read.
@@ -133,7 +131,7 @@ func textPart(s string) oaPart { return oaPart{Type: "text", Text: &s} }
 // wraps ErrInvalid for a body that is not a valid Messages request.
 func AnthropicToOpenAIRequest(body []byte, upstreamModel string) ([]byte, Options, error) {
 	var fields map[string]json.RawMessage
-	if err := gojson.Unmarshal(body, &fields); err != nil {
+	if err := unmarshal(body, &fields); err != nil {
 		return nil, Options{}, invalidf("body is not a JSON object: %v", err)
 	}
 	var o Options

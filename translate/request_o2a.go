@@ -6,8 +6,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-
-	gojson "github.com/goccy/go-json"
 )
 
 // OpenAI request shapes, as read.
@@ -108,7 +106,7 @@ const minThinkingBudget = 1024
 // wraps ErrInvalid for a body that is not a valid chat completions request.
 func OpenAIToAnthropicRequest(body []byte, upstreamModel string) ([]byte, Options, error) {
 	var fields map[string]json.RawMessage
-	if err := gojson.Unmarshal(body, &fields); err != nil {
+	if err := unmarshal(body, &fields); err != nil {
 		return nil, Options{}, invalidf("body is not a JSON object: %v", err)
 	}
 	var o Options

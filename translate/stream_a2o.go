@@ -65,6 +65,8 @@ type anthropicToOpenAI struct {
 	nextTool int
 
 	genID func(prefix string) string // newID; tests make it deterministic
+	// general turns the fast path off: tests compare it with the general one.
+	general bool
 }
 
 type toolState struct {
@@ -125,6 +127,15 @@ func (s *anthropicToOpenAI) flush() []byte {
 func (s *anthropicToOpenAI) event(_ string, data []byte) error {
 	if s.done {
 		return nil
+	}
+	if s.started && !s.general {
+		// Most events: one text piece (see fastpath.go).
+		if text, ok := fastAnthropicText(data); ok {
+			if text != "" {
+				s.out = appendContentChunk(s.out, s.id, s.created, s.o.Model, text)
+			}
+			return nil
+		}
 	}
 	var e anEvent
 	if err := decodeEvent(data, &e); err != nil {

@@ -56,6 +56,8 @@ type openAIToAnthropic struct {
 	toolSeen  map[int]bool // OpenAI tool_calls indexes already given a block
 
 	genID func(prefix string) string // newID; tests make it deterministic
+	// general turns the fast path off: tests compare it with the general one.
+	general bool
 }
 
 // NewOpenAIToAnthropicStream returns a Stream that reads OpenAI chat.completion.chunk SSE and
@@ -123,6 +125,16 @@ func (s *openAIToAnthropic) event(_ string, data []byte) error {
 	if string(data) == "[DONE]" {
 		s.finishMessage()
 		return nil
+	}
+	if s.started && !s.general {
+		// Most chunks: one text piece (see fastpath.go).
+		if text, ok := fastOpenAIText(data); ok {
+			if text != "" {
+				s.open(blockText, nil)
+				s.out = appendTextDelta(s.out, s.index, "text_delta", "text", text)
+			}
+			return nil
+		}
 	}
 	var c oaChunk
 	if err := decodeEvent(data, &c); err != nil {

@@ -16,8 +16,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-
-	gojson "github.com/goccy/go-json"
 )
 
 // Options carries what response translation needs from the request.
@@ -88,7 +86,7 @@ func integer(raw json.RawMessage, field string) (v int64, ok bool, err error) {
 
 // decodeField unmarshals raw into v, naming field in the error.
 func decodeField(raw json.RawMessage, v any, field string) error {
-	if err := gojson.Unmarshal(raw, v); err != nil {
+	if err := unmarshal(raw, v); err != nil {
 		return invalidf("%s: %v", field, err)
 	}
 	return nil
