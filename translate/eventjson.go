@@ -20,11 +20,12 @@ import (
 // decodeEvent unmarshals one upstream SSE event's data into v.
 func decodeEvent(data []byte, v any) error { return unmarshal(data, v) }
 
-// unmarshal is goccy's Unmarshal made safe for input from clients and upstreams. On some
-// malformed documents goccy v0.10.5 reads past its buffer and panics (FuzzFastPathsMatchDecoder
-// found `{"deltA":{"te\C`), so it only ever sees a document that fastScan validated; anything
-// else, including valid documents nested deeper than fastScan follows, goes to encoding/json,
-// which says what is wrong. The recover is a second guard, not the mechanism.
+// unmarshal is goccy's Unmarshal made safe for input from clients and upstreams. While
+// FuzzFastPathsMatchDecoder ran, goccy v0.10.5 panicked inside its decoder on a malformed event
+// (index out of range in skipWhiteSpace; the input was `{"choices":[{"delta":{"\g`, though it
+// does not panic on it again in a fresh process). So goccy only ever sees a document fastScan
+// validated; anything else, including valid documents nested deeper than fastScan follows,
+// goes to encoding/json, which says what is wrong. The recover is a last guard.
 func unmarshal(data []byte, v any) (err error) {
 	s := fastScan{b: data}
 	if !s.skip(0) || !s.end() {
