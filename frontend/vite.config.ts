@@ -28,5 +28,10 @@ export default defineConfig({
     include: ['src/**/*.test.{ts,tsx}'],
     restoreMocks: true,
     setupFiles: ['src/test/setup.ts'],
+    // The default 5 s per test (and Testing Library's 1 s per findBy, see
+    // setup.ts) are wall-clock budgets: on a loaded 2-core CI machine a
+    // page test that renders in 0.7 s here took over 5 s. A real hang
+    // still fails, only later.
+    testTimeout: 30_000,
   },
 })
