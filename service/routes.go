@@ -302,3 +302,23 @@ func nonNil(v []int) []int {
 	}
 	return slices.Clone(v)
 }
+
+// GroupMembers are the keys of the providers that are members of a route
+// group, sorted (for the circuit gauge of /metrics).
+func (s *Service) GroupMembers() []string {
+	t, err := s.table()
+	if err != nil {
+		return nil
+	}
+	var keys []string
+	for _, ri := range t.Routes() {
+		if !ri.Group {
+			continue
+		}
+		for _, m := range ri.Members {
+			keys = append(keys, m.ProviderKey)
+		}
+	}
+	slices.Sort(keys)
+	return slices.Compact(keys)
+}
