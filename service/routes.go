@@ -124,11 +124,15 @@ func (s *Service) reportHealth(key, status string) {
 	}
 }
 
+// The proxy's table is what the routes endpoints read.
+var _ routeTable = (*proxy.Table)(nil)
+
 // table is the current route table as the routes endpoints use it.
 func (s *Service) table() (routeTable, error) {
-	t, ok := any(s.routes.Table()).(routeTable)
-	if !ok || t == nil {
-		return nil, fmt.Errorf("service: the route table cannot list routes: %w", ErrNotStarted)
+	t := s.routes.Table()
+	if t == nil {
+		// Only before Start has built the first table.
+		return nil, ErrNotStarted
 	}
 	return t, nil
 }
