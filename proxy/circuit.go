@@ -34,14 +34,15 @@ const (
 // cool-down passes; a success closes it. It is owned by the Handler, so it
 // survives route table swaps. Safe for concurrent use.
 type Circuits struct {
-	mu   sync.Mutex                          // serialises creation of circuits
-	m    atomic.Pointer[map[string]*circuit] // copy on write: reads take no lock
-	now  func() time.Time                    // the clock; tests replace it
-	emit func(model.CircuitState)            // publishes circuit.changed
+	mu sync.Mutex                          // serialises creation of circuits
+	m  atomic.Pointer[map[string]*circuit] // copy on write: reads take no lock
+	// clock: nil means time.Now; tests set their own (setClock).
+	clock atomic.Pointer[func() time.Time]
+	emit  func(model.CircuitState) // publishes circuit.changed
 }
 
 func newCircuits(emit func(model.CircuitState)) *Circuits {
-	c := &Circuits{now: time.Now, emit: emit}
+	c := &Circuits{emit: emit}
 	m := map[string]*circuit{}
 	c.m.Store(&m)
 	return c
@@ -59,6 +60,17 @@ type circuit struct {
 	failures int
 	cool     time.Duration // the last live cool-down, doubled on a re-open
 }
+
+// now reads the circuits' clock.
+func (c *Circuits) now() time.Time {
+	if f := c.clock.Load(); f != nil {
+		return (*f)()
+	}
+	return time.Now()
+}
+
+// setClock replaces the clock (tests: cool-downs without sleeping).
+func (c *Circuits) setClock(now func() time.Time) { c.clock.Store(&now) }
 
 // get returns key's circuit, or nil when there is none yet.
 func (c *Circuits) get(key string) *circuit {

@@ -421,7 +421,7 @@ func TestCircuits(t *testing.T) {
 		groupMember("a", model.TypeOpenAI, openaiBase(flaky.URL), 1, 503),
 		groupMember("b", model.TypeOpenAI, openaiBase(ok.URL), 2))
 	clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	hs.h.Circuits().now = clock.now
+	hs.h.Circuits().setClock(clock.now)
 	try := func() string {
 		t.Helper()
 		res := hs.do("POST", "/v1/chat/completions", grpBody)
