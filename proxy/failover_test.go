@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -520,5 +521,60 @@ func TestRetryAfter(t *testing.T) {
 		if got := retryAfter(http.Header{"Retry-After": {c.v}}, now); got != c.want {
 			t.Errorf("Retry-After %q: %v, want %v", c.v, got, c.want)
 		}
+	}
+}
+
+// TestFailoverLiveRows: a passed-over attempt's row is published the
+// moment it fails, while the next member is still answering, and the
+// body reservation is gone once the answering member has the body (while
+// its stream goes on).
+func TestFailoverLiveRows(t *testing.T) {
+	proceed := make(chan struct{})
+	streaming := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		<-proceed // until the test saw the first attempt's row
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.WriteHeader(200)
+		_, _ = io.WriteString(w, "data: {\"n\":1}\n\n")
+		w.(http.Flusher).Flush()
+		<-proceed // until the test checked the reservation mid-stream
+		_, _ = io.WriteString(w, "data: [DONE]\n\n")
+	})
+	hs := newHarness(t, Settings{},
+		groupMember("a", model.TypeOpenAI, openaiBase(closedPort(t)), 1),
+		groupMember("b", model.TypeOpenAI, openaiBase(streaming.URL), 2))
+	type reply struct {
+		resp *http.Response
+		err  error
+	}
+	replies := make(chan reply, 1)
+	go func() {
+		req, _ := http.NewRequest("POST", hs.srv.URL+"/v1/chat/completions", strings.NewReader(`{"model":"grp","stream":true}`))
+		resp, err := hs.client.Do(req)
+		replies <- reply{resp, err}
+	}()
+	first := hs.sink.next(t) // published while b has not answered yet
+	if first.ProviderKey != "a" || first.Status != 502 || first.Attempt != 1 {
+		t.Errorf("first row %+v", first)
+	}
+	proceed <- struct{}{}
+	rp := <-replies
+	if rp.err != nil {
+		t.Fatal(rp.err)
+	}
+	defer rp.resp.Body.Close()
+	ev, err := (&sseReader{r: rp.resp.Body}).next()
+	if err != nil || ev != `data: {"n":1}` {
+		t.Fatalf("first event %q %v", ev, err)
+	}
+	if n := hs.h.buffered.Load(); n != 0 {
+		t.Errorf("%d body bytes still reserved while the answer streams", n)
+	}
+	close(proceed)
+	_, _ = io.ReadAll(rp.resp.Body)
+	if last := hs.sink.next(t); last.ID != rp.resp.Header.Get(HeaderRequestID) || last.ClientRequestID != first.ClientRequestID || last.Status != 200 {
+		t.Errorf("final row %+v", last)
+	}
+	if rp.resp.Header.Get(HeaderAttempts) != "a=502(connect), b=200" {
+		t.Errorf("attempts header %q", rp.resp.Header.Get(HeaderAttempts))
 	}
 }

@@ -190,6 +190,9 @@ func TestModelsListPatterns(t *testing.T) {
 			t.Errorf("retrieve a pattern-caught model (%v): %d %s", h, one.Status, one.Body)
 		}
 	}
+	if r := hs.do("GET", "/v1/models/", ""); r.Status != 404 {
+		t.Errorf("GET /v1/models/ with a \"*\" route: %d %s", r.Status, r.Body)
+	}
 	pair := newHarness(t, Settings{},
 		withMaps(provider("o", model.TypeOpenAI, "http://127.0.0.1:1/v1"), mm("*", "", 0)),
 		withMaps(provider("n", model.TypeAnthropic, "http://127.0.0.1:2"), mm("*", "", 0)))
