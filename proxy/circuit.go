@@ -31,8 +31,11 @@ const (
 // Circuits tracks one circuit breaker per provider key for route group
 // members: failures in a row (no response, or a failover status) open it
 // and move the member to the end of its group's try order until a
-// cool-down passes; a success closes it. It is owned by the Handler, so it
-// survives route table swaps. Safe for concurrent use.
+// cool-down passes; a success closes it. Only the tries of route group
+// requests count (a route that is no group has nothing to reorder, and
+// its path stays free of the check); health checks count through
+// ReportHealth. It is owned by the Handler, so it survives route table
+// swaps. Safe for concurrent use.
 type Circuits struct {
 	mu sync.Mutex                          // serialises creation of circuits
 	m  atomic.Pointer[map[string]*circuit] // copy on write: reads take no lock
@@ -98,8 +101,11 @@ func (c *Circuits) getOrCreate(key string) *circuit {
 	return cc
 }
 
-// isOpen reports whether key's circuit is open now (an open circuit whose
+// IsOpen reports whether a provider's circuit is open now, i.e. whether a
+// route group tries it after its other members (an open circuit whose
 // cool-down passed is half_open: back in order).
+func (c *Circuits) IsOpen(providerKey string) bool { return c.isOpen(providerKey) }
+
 func (c *Circuits) isOpen(key string) bool {
 	cc := c.get(key)
 	if cc == nil || cc.hot.Load() == 0 {
