@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/sluicegate/sluicegate/model"
@@ -74,16 +76,17 @@ func printGroupTarget(res map[string]*runStats) {
 		100*ratio, reqRate(res[grpGroup]), reqRate(res[grpSingle]), cpuPerReq(res[grpGroup]), cpuPerReq(res[grpSingle]), verdict)
 }
 
-// driveGroupOnly runs the route group scenario alone (-only group): the
-// mock and the sluicegate child, a warm-up, then the interleaved rounds.
-func driveGroupOnly(dur time.Duration, rounds int) error {
+// driveOnly runs one scenario alone ("group" or "translate") against a
+// mock and one sluicegate child: a quick run of one target when the full
+// bench is not needed.
+func driveOnly(scenario string, dur time.Duration, rounds int, cpuprofile string) error {
 	start := time.Now()
 	mock, err := startChild("mock", "", "")
 	if err != nil {
 		return err
 	}
 	defer mock.stop()
-	sg, err := startChild(tSG, mock.addr, "")
+	sg, err := startChild(tSG, mock.addr, cpuprofile)
 	if err != nil {
 		return err
 	}
@@ -96,14 +99,27 @@ func driveGroupOnly(dur time.Duration, rounds int) error {
 		}
 	}
 	t.model = ""
-	res, err := groupRun(t, rounds, dur)
-	if err != nil {
-		return err
+	var fails []string
+	switch scenario {
+	case "group":
+		res, err := groupRun(t, rounds, dur)
+		if err != nil {
+			return err
+		}
+		fails = printGroup(res)
+		fmt.Printf("\n| target | goal | measured | |\n|---|---|---|---|\n")
+		printGroupTarget(res)
+	case "translate":
+		res, err := translatedStreams(t, rounds, dur)
+		if err != nil {
+			return err
+		}
+		fails = printTranslated(res)
+		fmt.Printf("\n| target | goal | measured | |\n|---|---|---|---|\n")
+		printTranslatedTargets(res)
 	}
-	fails := printGroup(res)
-	fmt.Printf("\n| target | goal | measured | |\n|---|---|---|---|\n")
-	printGroupTarget(res)
-	fmt.Printf("\nwall time %v\n", time.Since(start).Round(time.Second))
+	load1, _ := os.ReadFile("/proc/loadavg")
+	fmt.Printf("\nload average at end: %s; wall time %v\n", strings.TrimSpace(string(load1)), time.Since(start).Round(time.Second))
 	if len(fails) > 0 {
 		return fmt.Errorf("%d run(s) had errors: %v", len(fails), fails)
 	}

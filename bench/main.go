@@ -37,7 +37,7 @@ func main() {
 	rounds := flag.Int("rounds", 2, "measurements per target and scenario (targets interleaved)")
 	logprofile := flag.String("logprofile", "", "write the sluicegate-log child's CPU profile to this file")
 	overload := flag.Duration("overload", 5*time.Second, "length of the overload run with logging on (0 skips it; the README reports -overload 30s)")
-	only := flag.String("only", "", `run one scenario alone: "group" (route group of 3 vs single-provider alias)`)
+	only := flag.String("only", "", `run one scenario alone: "group" (route group of 3 vs single-provider alias) or "translate" (translated vs untranslated streams)`)
 	flag.Parse()
 	if *role != "driver" {
 		if err := serveRole(*role, *upstream, *cpuprofile); err != nil {
@@ -46,15 +46,15 @@ func main() {
 		}
 		return
 	}
-	if *only == "group" {
-		if err := driveGroupOnly(*dur, *rounds); err != nil {
+	if *only == "group" || *only == "translate" {
+		if err := driveOnly(*only, *dur, *rounds, *cpuprofile); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(1)
 		}
 		return
 	}
 	if *only != "" {
-		fmt.Fprintf(os.Stderr, "bench: unknown -only %q (known: group)\n", *only)
+		fmt.Fprintf(os.Stderr, "bench: unknown -only %q (known: group, translate)\n", *only)
 		os.Exit(2)
 	}
 	if err := drive(*dur, *rounds, *overload, *cpuprofile, *logprofile); err != nil {
