@@ -192,24 +192,16 @@ func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 // `sluicegate serve` whose only provider is a fake OpenAI-compatible
 // server, completes a turn with a tool call and prints the final text.
 func TestClaudeCodeOverOpenAIProvider(t *testing.T) {
-	claude := filepath.Join(repoRoot(t), "e2e", "node_modules", ".bin", "claude")
-	if _, err := os.Stat(claude); err != nil {
-		t.Fatalf("Claude Code is not installed (%v): run `cd e2e && npm ci`", err)
-	}
+	claude := claudeBinary(t)
 	fake := &fakeOpenAI{}
 	up := httptest.NewServer(fake)
 	defer up.Close()
 
 	base := serve(t)
-	provider := fmt.Sprintf(`{"key":"fake","type":"openai","base_url":%q,"models":[{"alias":"fake-sonnet","upstream":"fake-model"}]}`, up.URL+"/v1")
-	resp, err := http.Post(base+"/admin/v1/providers", "application/json", strings.NewReader(provider))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 201 || !strings.Contains(string(b), `"translate":true`) {
-		t.Fatalf("create provider: %d %s", resp.StatusCode, b)
+	// translate is on by default: the provider is created without it.
+	created := createProvider(t, base, fmt.Sprintf(`{"key":"fake","type":"openai","base_url":%q,"models":[{"alias":"fake-sonnet","upstream":"fake-model"}]}`, up.URL+"/v1"))
+	if !strings.Contains(created, `"translate":true`) {
+		t.Fatalf("created provider: %s", created)
 	}
 
 	env := []string{
@@ -228,8 +220,19 @@ func TestClaudeCodeOverOpenAIProvider(t *testing.T) {
 	}
 }
 
-// createProvider adds one provider through the admin API.
-func createProvider(t *testing.T, base, body string) {
+// claudeBinary is the pinned Claude Code from e2e/node_modules.
+func claudeBinary(t *testing.T) string {
+	t.Helper()
+	claude := filepath.Join(repoRoot(t), "e2e", "node_modules", ".bin", "claude")
+	if _, err := os.Stat(claude); err != nil {
+		t.Fatalf("Claude Code is not installed (%v): run `cd e2e && npm ci`", err)
+	}
+	return claude
+}
+
+// createProvider adds one provider through the admin API and returns it
+// as the API answered.
+func createProvider(t *testing.T, base, body string) string {
 	t.Helper()
 	resp, err := http.Post(base+"/admin/v1/providers", "application/json", strings.NewReader(body))
 	if err != nil {
@@ -240,6 +243,7 @@ func createProvider(t *testing.T, base, body string) {
 	if resp.StatusCode != 201 {
 		t.Fatalf("create provider: %d %s", resp.StatusCode, b)
 	}
+	return string(b)
 }
 
 // runClaude runs `claude -p` in a fresh home and work folder against the
@@ -291,10 +295,7 @@ func runClaude(t *testing.T, claude, base string, fake *fakeOpenAI, extraEnv []s
 // substituted upstream model, and the request log shows the names Claude
 // Code sent.
 func TestClaudeCodeModelNamesCaughtByPattern(t *testing.T) {
-	claude := filepath.Join(repoRoot(t), "e2e", "node_modules", ".bin", "claude")
-	if _, err := os.Stat(claude); err != nil {
-		t.Fatalf("Claude Code is not installed (%v): run `cd e2e && npm ci`", err)
-	}
+	claude := claudeBinary(t)
 	fake := &fakeOpenAI{}
 	up := httptest.NewServer(fake)
 	defer up.Close()
