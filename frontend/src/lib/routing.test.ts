@@ -11,6 +11,9 @@ import {
   formatPriority,
   isPattern,
   mergeAttempts,
+  nextCircuitChangeMs,
+  routeKind,
+  upstreamText,
   parseFailoverOn,
   parsePriority,
   patternHint,
@@ -169,5 +172,37 @@ describe('attempt chains', () => {
     const merged = mergeAttempts([newer], [a3, a1, a2])
     expect(merged.map((r) => r.id)).toEqual(['r-1', 'r-2', 'r-3'])
     expect(merged[2]?.latency_ms).toBe(999)
+  })
+})
+
+describe('routes view helpers', () => {
+  const closed: CircuitState = { provider_key: 'a', state: 'closed', reason: '', until: null, failures: 0 }
+  const member = (circuit: CircuitState) => ({ provider_id: 1, provider_key: circuit.provider_key, provider_type: 'openai' as const, upstream: '', priority: 1, failover_on: [], circuit })
+  const now = new Date('2026-11-27T12:00:00Z')
+  it('says when the first open circuit turns half-open, ignoring passed and closed ones', () => {
+    const routes: Route[] = [
+      {
+        alias: 'x',
+        pattern: false,
+        group: true,
+        catches: [],
+        members: [
+          member(closed),
+          member({ ...closed, provider_key: 'b', state: 'open', until: '2026-11-27T12:00:30Z' }),
+          member({ ...closed, provider_key: 'c', state: 'open', until: '2026-11-27T11:00:00Z' }),
+        ],
+      },
+      { alias: 'y', pattern: false, group: true, catches: [], members: [member({ ...closed, provider_key: 'd', state: 'open', until: '2026-11-27T12:00:10Z' })] },
+    ]
+    expect(nextCircuitChangeMs(routes, now)).toBe(10_000)
+    expect(nextCircuitChangeMs([], now)).toBeNull()
+  })
+  it('words upstreams and route kinds', () => {
+    expect(upstreamText('', true)).toBe('the name as sent')
+    expect(upstreamText('anthropic/claude-*', true)).toBe('anthropic/claude-…')
+    expect(upstreamText('gpt-4o-2024-08-06', false)).toBe('gpt-4o-2024-08-06')
+    expect(routeKind({ pattern: true, group: true, members: [member(closed), member(closed)] })).toBe('pattern · route group of 2')
+    expect(routeKind({ pattern: true, group: false, members: [member(closed), member(closed)] })).toBe('pattern · one provider per client dialect')
+    expect(routeKind({ pattern: false, group: false, members: [member(closed)] })).toBe('alias')
   })
 })

@@ -180,3 +180,34 @@ export function mergeAttempts<T extends LogEntry>(known: readonly T[], fetched: 
   for (const r of known) byId.set(r.id, r)
   return [...byId.values()].sort((a, b) => a.attempt - b.attempt)
 }
+
+/**
+ * Milliseconds until the first open circuit of `routes` turns half-open (its
+ * badge changes without any event), or null when none is open.
+ */
+export function nextCircuitChangeMs(routes: readonly Route[], now: Date = new Date()): number | null {
+  let next: number | null = null
+  for (const r of routes) {
+    for (const m of r.members) {
+      if (m.circuit.state !== 'open' || m.circuit.until === null) continue
+      const at = Date.parse(m.circuit.until) - now.getTime()
+      if (at > 0 && (next === null || at < next)) next = at
+    }
+  }
+  return next
+}
+
+/** How a member's upstream reads in the routes view: the name, the pattern's form, or "as sent". */
+export function upstreamText(upstream: string, pattern: boolean): string {
+  if (upstream === '') return 'the name as sent'
+  if (pattern && upstream.includes('*')) return upstream.replace('*', '…')
+  return upstream
+}
+
+/** A route's kind in words. */
+export function routeKind(r: Pick<Route, 'pattern' | 'group' | 'members'>): string {
+  const what = r.pattern ? 'pattern' : 'alias'
+  if (r.group) return `${what} · route group of ${r.members.length}`
+  if (r.members.length > 1) return `${what} · one provider per client dialect`
+  return what
+}
