@@ -100,6 +100,10 @@ func (in *instance) Start(ctx context.Context) error {
 	met.CounterFunc("sluicegate_log_queue_dropped_total", "Finished requests the request log dropped because its queue was full.",
 		func() float64 { return float64(svc.LogQueueDropped()) })
 	px := proxy.New(svc.Routes(), svc, proxy.WithLogger(in.log), proxy.WithUpstream(up))
+	// Health checks feed the route groups' circuits, and the routes
+	// endpoints and /metrics show them.
+	svc.SetCircuits(px.Circuits())
+	met.CircuitMembers(svc.GroupMembers)
 	root, err := api.New(api.Config{
 		Service:     svc,
 		Proxy:       in.track(px),

@@ -43,7 +43,8 @@ func queryBool(r *http.Request, name string) (bool, error) {
 
 func (h *handlers) listLogs(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := model.LogFilter{Before: q.Get("before"), Provider: q.Get("provider"), Model: q.Get("model"), Text: q.Get("text")}
+	f := model.LogFilter{Before: q.Get("before"), Provider: q.Get("provider"), Model: q.Get("model"), Text: q.Get("text"),
+		ClientRequestID: q.Get("client_request_id")}
 	var err error
 	if f.Limit, err = queryInt(r, "limit"); err == nil {
 		if f.Errors, err = queryBool(r, "errors"); err == nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/sluicegate/sluicegate/model"
+	"github.com/sluicegate/sluicegate/service"
 )
 
 // loadOpenAPI fetches the document through the guarded handler, as a
@@ -200,6 +201,11 @@ func TestOpenAPISchemasCoverModel(t *testing.T) {
 		"DiscoverInput":   reflect.TypeFor[model.DiscoverInput](),
 		"DiscoverResult":  reflect.TypeFor[model.DiscoverResult](),
 		"DiscoveredModel": reflect.TypeFor[model.DiscoveredModel](),
+		"CircuitState":    reflect.TypeFor[model.CircuitState](),
+		"Route":           reflect.TypeFor[service.Route](),
+		"RouteMember":     reflect.TypeFor[service.RouteMember](),
+		"ResolvedRoute":   reflect.TypeFor[service.ResolvedRoute](),
+		"ModelMapping":    reflect.TypeFor[model.ModelMapping](),
 	} {
 		ref := doc.Components.Schemas[schema]
 		if ref == nil || ref.Value == nil {

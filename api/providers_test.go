@@ -71,6 +71,7 @@ type stack struct {
 	t      *testing.T
 	url    string
 	svc    *service.Service
+	px     *proxy.Handler
 	events *eventLog
 }
 
@@ -105,9 +106,11 @@ func newStack(t *testing.T) *stack {
 	t.Cleanup(func() { _ = svc.Close(context.Background()) })
 	srv := httptest.NewUnstartedServer(nil)
 	addr := srv.Listener.Addr().String()
+	px := proxy.New(svc.Routes(), svc, proxy.WithLogger(log))
+	svc.SetCircuits(px.Circuits()) // as in main
 	root, err := New(Config{
 		Service:     svc,
-		Proxy:       proxy.New(svc.Routes(), svc, proxy.WithLogger(log)),
+		Proxy:       px,
 		Dashboard:   testDist,
 		Addr:        addr,
 		CORSOrigins: svc.CORSOrigins,
@@ -122,7 +125,7 @@ func newStack(t *testing.T) *stack {
 	srv.Config.Handler = root.Network()
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &stack{t: t, url: srv.URL, svc: svc, events: ev}
+	return &stack{t: t, url: srv.URL, svc: svc, px: px, events: ev}
 }
 
 // response is a finished HTTP exchange.
@@ -421,8 +424,12 @@ func providerFieldCases() []fieldCase {
 		{name: "alias space", set: models(map[string]any{"alias": "a b", "upstream": "u"}), code: "invalid_field", field: "models[0].alias"},
 		{name: "alias tab", set: models(map[string]any{"alias": "a\tb", "upstream": "u"}), code: "invalid_field", field: "models[0].alias"},
 		{name: "alias 257", set: models(map[string]any{"alias": strings.Repeat("m", 257), "upstream": "u"}), code: "invalid_field", field: "models[0].alias"},
-		{name: "upstream empty", set: models(map[string]any{"alias": "ok", "upstream": ""}), code: "invalid_field", field: "models[0].upstream"},
-		{name: "upstream missing", set: models(map[string]any{"alias": "ok"}), code: "invalid_field", field: "models[0].upstream"},
+		// An empty or missing upstream is valid: the model name as sent.
+		{name: "upstream star on an exact alias", set: models(map[string]any{"alias": "ok", "upstream": "u-*"}), code: "invalid_field", field: "models[0].upstream", inMsg: "only when the alias is a pattern"},
+		{name: "alias star in the middle", set: models(map[string]any{"alias": "c-*-x", "upstream": "u"}), code: "invalid_field", field: "models[0].alias", inMsg: "only at its end"},
+		{name: "priority 1001", set: models(map[string]any{"alias": "ok", "upstream": "u", "priority": 1001}), code: "invalid_field", field: "models[0].priority", inMsg: "1..1000"},
+		{name: "failover_on without priority", set: models(map[string]any{"alias": "ok", "upstream": "u", "failover_on": []int{429}}), code: "invalid_field", field: "models[0].failover_on", inMsg: "needs a priority"},
+		{name: "failover_on 200", set: models(map[string]any{"alias": "ok", "upstream": "u", "priority": 1, "failover_on": []int{200}}), code: "invalid_field", field: "models[0].failover_on", inMsg: "400..599"},
 		{name: "alias duplicate", set: models(map[string]any{"alias": "x1", "upstream": "u"}, map[string]any{"alias": "x2", "upstream": "u"}, map[string]any{"alias": "x1", "upstream": "v"}),
 			code: "invalid_field", field: "models[2].alias", inMsg: "models[0]"},
 		{name: "header name space", set: map[string]any{"headers": map[string]string{"X Bad": "v"}}, code: "invalid_field", field: "headers.X Bad"},

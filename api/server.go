@@ -72,6 +72,12 @@ type Service interface {
 	DeleteLogs(ctx context.Context) error
 	// Stats summarises the request log over a window.
 	Stats(ctx context.Context, window string) (model.Stats, error)
+
+	// ListRoutes lists every alias and pattern of the enabled providers
+	// with their members, circuits and (patterns) what they caught.
+	ListRoutes(ctx context.Context) ([]service.Route, error)
+	// ResolveRoute says where a model name goes for a client dialect.
+	ResolveRoute(ctx context.Context, model, dialect string) (service.ResolvedRoute, error)
 }
 
 // adminRoutes is every admin endpoint. It drives both the mux and the
@@ -102,6 +108,8 @@ func (h *handlers) adminRoutes() []adminRoute {
 		{"DELETE", "/admin/v1/logs", h.deleteLogs},
 		{"GET", "/admin/v1/stats", h.stats},
 		{"GET", "/admin/v1/server-log", h.serverLog},
+		{"GET", "/admin/v1/routes", h.listRoutes},
+		{"GET", "/admin/v1/routes/resolve", h.resolveRoute},
 		{"GET", wsPath, h.websocket},
 		{"GET", "/admin/v1/openapi.json", serveOpenAPI},
 	}

@@ -29,9 +29,10 @@ const finalText = "The translated answer is 42."
 // or not) that answers a request with tools and no tool result yet with a
 // call of Claude Code's Glob tool, and everything else with finalText.
 type fakeOpenAI struct {
-	mu    sync.Mutex
-	calls []string // "tool_call" or "text", per request with tools
-	paths []string
+	mu     sync.Mutex
+	calls  []string // "tool_call" or "text", per request with tools
+	paths  []string
+	models []string // the model of each chat request, as it arrived
 }
 
 type chatReq struct {
@@ -64,6 +65,9 @@ func (f *fakeOpenAI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = fmt.Fprintf(w, `{"error":{"message":%q,"type":"invalid_request_error"}}`, err.Error())
 		return
 	}
+	f.mu.Lock()
+	f.models = append(f.models, req.Model)
+	f.mu.Unlock()
 	toolResult := false
 	for _, m := range req.Messages {
 		if m.Role == "tool" {
@@ -208,6 +212,42 @@ func TestClaudeCodeOverOpenAIProvider(t *testing.T) {
 		t.Fatalf("create provider: %d %s", resp.StatusCode, b)
 	}
 
+	env := []string{
+		"ANTHROPIC_MODEL=fake-sonnet",
+		"ANTHROPIC_DEFAULT_HAIKU_MODEL=fake-sonnet",
+		"ANTHROPIC_DEFAULT_SONNET_MODEL=fake-sonnet",
+		"ANTHROPIC_DEFAULT_OPUS_MODEL=fake-sonnet",
+		"ANTHROPIC_SMALL_FAST_MODEL=fake-sonnet",
+	}
+	calls := runClaude(t, claude, base, fake, env, "--model", "fake-sonnet")
+	// The turn went through the tool call: one answer with it, then the
+	// final text once Claude Code sent the tool's result back.
+	i := strings.Index(strings.Join(calls, ","), "tool_call,text")
+	if i < 0 {
+		t.Errorf("provider answers %v: want a tool call followed by the text", calls)
+	}
+}
+
+// createProvider adds one provider through the admin API.
+func createProvider(t *testing.T, base, body string) {
+	t.Helper()
+	resp, err := http.Post(base+"/admin/v1/providers", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 201 {
+		t.Fatalf("create provider: %d %s", resp.StatusCode, b)
+	}
+}
+
+// runClaude runs `claude -p` in a fresh home and work folder against the
+// Sluicegate at base, with env added to the minimal environment and args
+// after the prompt; it fails the test unless Claude Code prints finalText,
+// and returns the fake's answers per request with tools.
+func runClaude(t *testing.T, claude, base string, fake *fakeOpenAI, extraEnv []string, args ...string) []string {
+	t.Helper()
 	home := t.TempDir()
 	work := t.TempDir()
 	if err := os.WriteFile(filepath.Join(work, "NOTES.md"), []byte("# notes\n"), 0o600); err != nil {
@@ -215,29 +255,23 @@ func TestClaudeCodeOverOpenAIProvider(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, claude, "-p", "List the markdown files here, then tell me the answer.", "--model", "fake-sonnet")
+	cmd := exec.CommandContext(ctx, claude, append([]string{"-p", "List the markdown files here, then tell me the answer."}, args...)...)
 	cmd.Dir = work
-	env := []string{
+	cmd.Env = append([]string{
 		"HOME=" + home,
 		"PATH=" + os.Getenv("PATH"),
 		"ANTHROPIC_BASE_URL=" + base,
 		"ANTHROPIC_API_KEY=dummy",
-		"ANTHROPIC_MODEL=fake-sonnet",
-		"ANTHROPIC_DEFAULT_HAIKU_MODEL=fake-sonnet",
-		"ANTHROPIC_DEFAULT_SONNET_MODEL=fake-sonnet",
-		"ANTHROPIC_DEFAULT_OPUS_MODEL=fake-sonnet",
-		"ANTHROPIC_SMALL_FAST_MODEL=fake-sonnet",
 		"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1",
 		"DISABLE_TELEMETRY=1",
 		"DISABLE_AUTOUPDATER=1",
 		"DISABLE_ERROR_REPORTING=1",
 		"NO_PROXY=127.0.0.1,localhost",
 		"TERM=dumb",
-	}
-	cmd.Env = env
+	}, extraEnv...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
+	err := cmd.Run()
 	fake.mu.Lock()
 	calls, paths := append([]string(nil), fake.calls...), append([]string(nil), fake.paths...)
 	fake.mu.Unlock()
@@ -247,10 +281,75 @@ func TestClaudeCodeOverOpenAIProvider(t *testing.T) {
 	if !strings.Contains(stdout.String(), finalText) {
 		t.Fatalf("claude printed %q, want %q\nstderr: %s\nprovider calls: %v", stdout.String(), finalText, stderr.String(), calls)
 	}
-	// The turn went through the tool call: one answer with it, then the
-	// final text once Claude Code sent the tool's result back.
-	i := strings.Index(strings.Join(calls, ","), "tool_call,text")
-	if i < 0 {
+	return calls
+}
+
+// TestClaudeCodeModelNamesCaughtByPattern is issue 13's client check:
+// the provider maps only the pattern claude-* (to the fake's model), and
+// Claude Code, left to send its own current model names (no model
+// settings at all), still completes its turn; the fake saw only the
+// substituted upstream model, and the request log shows the names Claude
+// Code sent.
+func TestClaudeCodeModelNamesCaughtByPattern(t *testing.T) {
+	claude := filepath.Join(repoRoot(t), "e2e", "node_modules", ".bin", "claude")
+	if _, err := os.Stat(claude); err != nil {
+		t.Fatalf("Claude Code is not installed (%v): run `cd e2e && npm ci`", err)
+	}
+	fake := &fakeOpenAI{}
+	up := httptest.NewServer(fake)
+	defer up.Close()
+
+	base := serve(t)
+	createProvider(t, base, fmt.Sprintf(`{"key":"fake","type":"openai","base_url":%q,"models":[{"alias":"claude-*","upstream":"fake-model"}]}`, up.URL+"/v1"))
+
+	calls := runClaude(t, claude, base, fake, nil)
+	if !strings.Contains(strings.Join(calls, ","), "tool_call,text") {
 		t.Errorf("provider answers %v: want a tool call followed by the text", calls)
 	}
+	fake.mu.Lock()
+	models := append([]string(nil), fake.models...)
+	fake.mu.Unlock()
+	if len(models) == 0 {
+		t.Fatal("the fake saw no chat request")
+	}
+	for _, m := range models {
+		if m != "fake-model" {
+			t.Errorf("the fake was asked for %q, want the substituted upstream fake-model (all: %v)", m, models)
+		}
+	}
+	// What Claude Code asked for: its own names, each caught by claude-*.
+	// The request log is written in batches: poll until the rows of the
+	// fake's requests are there.
+	type logRow struct {
+		Model         string `json:"model"`
+		UpstreamModel string `json:"upstream_model"`
+	}
+	var logs struct{ Data []logRow }
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		resp, err := http.Get(base + "/admin/v1/logs?provider=fake")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = json.NewDecoder(resp.Body).Decode(&logs)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(logs.Data) >= len(models) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the request log has %d rows for provider fake, want at least %d", len(logs.Data), len(models))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	sent := map[string]bool{}
+	for _, e := range logs.Data {
+		sent[e.Model] = true
+		if !strings.HasPrefix(e.Model, "claude-") || e.UpstreamModel != "fake-model" {
+			t.Errorf("log row: model %q upstream %q, want a claude-… name sent as fake-model", e.Model, e.UpstreamModel)
+		}
+	}
+	t.Logf("Claude Code's model names, caught by claude-*: %v", sent)
 }

@@ -59,6 +59,8 @@ type Metrics struct {
 	duration *prometheus.HistogramVec
 	ttfb     *prometheus.HistogramVec
 	health   *prometheus.CounterVec
+	failover *prometheus.CounterVec
+	circuits *circuitCollector
 
 	maxModels int
 	models    sync.Map // model name → struct{}: the names admitted as label values
@@ -94,11 +96,16 @@ func newMetrics(maxModels int) *Metrics {
 			Name: "sluicegate_health_checks_total",
 			Help: "Finished provider health checks by provider and status.",
 		}, []string{"provider", "status"}),
+		failover: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sluicegate_failovers_total",
+			Help: "Attempts a route group passed on to its next member, by provider and reason (connect: no connection; timeout: no response headers in time; status: a failover_on status).",
+		}, []string{"provider", "reason"}),
+		circuits: newCircuitCollector(),
 	}
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.requests, m.duration, m.ttfb, m.health,
+		m.requests, m.duration, m.ttfb, m.health, m.failover, m.circuits,
 	)
 	return m
 }
@@ -114,6 +121,15 @@ func (m *Metrics) Publish(ev model.Event) {
 		case *model.LogEntry:
 			if e != nil {
 				m.requestFinished(e)
+			}
+		}
+	case model.EventCircuitChanged:
+		switch c := ev.Data.(type) {
+		case model.CircuitState:
+			m.circuits.set(c)
+		case *model.CircuitState:
+			if c != nil {
+				m.circuits.set(*c)
 			}
 		}
 	case model.EventHealthFinished:
@@ -140,6 +156,30 @@ func (m *Metrics) requestFinished(e *model.LogEntry) {
 	if e.TTFBMs > 0 || !noAnswer {
 		m.ttfb.WithLabelValues(provider).Observe(msToSeconds(e.TTFBMs))
 	}
+	// An attempt whose id differs from the client's request id was passed
+	// over: the client got a later member's response.
+	if e.ClientRequestID != "" && e.ClientRequestID != e.ID {
+		m.failover.WithLabelValues(provider, failoverReason(e.ErrorType)).Inc()
+	}
+}
+
+// Error types of the proxy's no-response failures (proxy.ErrTypeConnect
+// and proxy.ErrTypeTimeout; metrics does not import proxy).
+const (
+	errTypeConnect = "upstream_connect_error"
+	errTypeTimeout = "upstream_timeout"
+)
+
+// failoverReason is the reason label of a passed-over attempt: no
+// connection, no response in time, or else a failover_on status.
+func failoverReason(errorType string) string {
+	switch errorType {
+	case errTypeConnect:
+		return "connect"
+	case errTypeTimeout:
+		return "timeout"
+	}
+	return "status"
 }
 
 func (m *Metrics) healthFinished(r *model.CheckResult) {

@@ -39,6 +39,9 @@ type LogFilter struct {
 	// Provider and Model match provider_key and model exactly when set.
 	Provider string
 	Model    string
+	// ClientRequestID matches client_request_id exactly when set: the
+	// attempts of one request.
+	ClientRequestID string
 	// Status matches the status exactly when not 0.
 	Status int
 	// StatusClass is "", "2xx", "4xx" (without 499), "5xx" or "499".

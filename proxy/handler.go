@@ -112,7 +112,14 @@ type Handler struct {
 	// shuttingDown is set by BeginShutdown: requests cut off after it are
 	// recorded as ended by shutdown, not as clients that left.
 	shuttingDown atomic.Bool
+	// circuits are the route group members' breakers; they outlive any
+	// one route table.
+	circuits *Circuits
 }
+
+// Circuits returns the handler's circuit breakers (for the service's
+// health checks and admin API).
+func (h *Handler) Circuits() *Circuits { return h.circuits }
 
 // BeginShutdown tells the handler that the server is stopping, so the
 // requests it cuts off are recorded as ended by shutdown (not as 499).
@@ -148,6 +155,7 @@ func New(routes Routes, sink Sink, opts ...Option) *Handler {
 		log:    slog.New(slog.DiscardHandler),
 		ids:    newIDGen(),
 	}
+	h.circuits = newCircuits(func(s model.CircuitState) { h.publish(model.EventCircuitChanged, s) })
 	for _, o := range opts {
 		o(h)
 	}
@@ -184,9 +192,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		t := h.table()
 		// An Anthropic client (its SDK's models.list, Claude Code) always
 		// sends anthropic-version: it gets Anthropic's shape and errors.
-		d, list, one := dialectOpenAI, t.modelsJSON, t.modelJSON
+		d, list := dialectOpenAI, t.modelsJSON
 		if _, ok := r.Header["Anthropic-Version"]; ok {
-			d, list, one = dialectAnthropic, t.anthropicModelsJSON, t.anthropicModelJSON
+			d, list = dialectAnthropic, t.anthropicModelsJSON
 		}
 		if ok, msg := t.authorize(r); !ok {
 			w.Header()[HeaderRequestID] = []string{h.ids.next()}
@@ -200,7 +208,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// The SDKs' models.retrieve, which expects a 404 for a model that
 		// does not exist.
 		id := strings.TrimPrefix(path, "/v1/models/")
-		if b, ok := one[id]; ok {
+		if b, ok := t.modelJSONFor(id, d == dialectAnthropic); ok {
 			writeJSON(w, http.StatusOK, b)
 			return
 		}
@@ -209,7 +217,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	x := exchange{h: h, w: w, r: r, start: time.Now()}
-	x.entry = model.LogEntry{ID: h.ids.next(), StartedAt: x.start, Method: r.Method, Path: path}
+	id := h.ids.next()
+	x.entry = model.LogEntry{ID: id, StartedAt: x.start, Method: r.Method, Path: path, ClientRequestID: id, Attempt: 1, Attempts: 1}
 	if path == "/v1/messages" || strings.HasPrefix(path, "/v1/messages/") {
 		x.dialect = dialectAnthropic
 	}
@@ -304,7 +313,7 @@ func (x *exchange) serve() {
 		return
 	}
 	x.entry.Model, x.entry.Stream = info.model, info.stream
-	rt, found := t.lookup(info.model)
+	rt, found := t.lookup(info.model, x.dialect == dialectAnthropic)
 	if !found {
 		if key, dis := t.disabledProvider(info.model); dis {
 			x.fail(errModelNotFound, fmt.Sprintf("The model %q is only served by the disabled provider %q; enable it in Sluicegate or pick another model.", info.model, key))
@@ -313,52 +322,24 @@ func (x *exchange) serve() {
 		}
 		return
 	}
+	if rt.group != nil {
+		x.serveGroup(t, rt, info, body)
+		return
+	}
 	p := rt.p
-	x.p = p
-	x.entry.ProviderKey, x.entry.UpstreamModel, x.host, x.idle = p.key, rt.upstream, p.host, p.idle
-	x.w.Header()[HeaderProvider] = []string{p.key}
-	var tr *translation // nil: the untranslated fast path
-	upPath := r.URL.Path
-	if p.anthropic != (x.dialect == dialectAnthropic) && p.translate {
-		var ok bool
-		if tr, upPath, body, ok = x.translateRequest(p, rt.upstream, body); !ok {
-			return
-		}
-		x.w.Header()[HeaderTranslated] = []string{tr.label()}
-	} else if p.anthropic != (x.dialect == dialectAnthropic) {
-		// The provider's translate setting is off.
-		if p.anthropic {
-			x.fail(errInvalidRequest, fmt.Sprintf("The model %q is served by the Anthropic-type provider %q: call POST /v1/messages (Anthropic Messages API) for it.", info.model, p.key))
-		} else {
-			x.fail(errInvalidRequest, fmt.Sprintf("The model %q is served by the OpenAI-type provider %q: call POST /v1/chat/completions (OpenAI API) for it.", info.model, p.key))
-		}
+	o, tr, ok := x.prepare(t, p, rt.upstream, info, body)
+	if !ok {
 		return
 	}
-	h.publish(model.EventRequestStarted, model.RequestStarted{
-		ID: x.entry.ID, Method: r.Method, Path: r.URL.Path, Model: info.model, ProviderKey: p.key, Stream: info.stream,
-	})
 	if p.baseErr != nil {
-		x.fail(errConnect, fmt.Sprintf("Provider %q has an unusable base_url (%v); fix it in Sluicegate.", p.key, p.baseErr))
+		x.fail(errConnect, badBaseURLMessage(p))
 		return
-	}
-	if tr == nil && rt.upstream != info.model {
-		body = spliceModel(body, info.spans, rt.upstream)
 	}
 	// The upstream request lives exactly as long as the client's: a client
 	// that goes away cancels it at once. The cause tells our own idle
 	// timeout apart from that.
 	ctx, cancel := context.WithCancelCause(r.Context())
 	defer cancel(nil)
-	o := outbound{p: p, method: r.Method, path: upPath, rawQuery: r.URL.RawQuery, in: r.Header, local: t.proxyKeys, body: body}
-	if tr != nil {
-		// The client's query string belongs to its dialect's endpoint
-		// (Claude Code sends /v1/messages?beta=true, an Anthropic-only
-		// flag) and means nothing, or something else, at the other
-		// dialect's endpoint: it is not forwarded.
-		o.rawQuery, o.translated = "", true
-	} else if r.URL.RawPath != "" {
-		o.rawPath = r.URL.EscapedPath()
-	}
 	resp, err := h.up.send(ctx, &o)
 	// The upstream has the body now (or never will): its reservation is
 	// released while the response, which may stream for minutes, goes on.
@@ -374,6 +355,54 @@ func (x *exchange) serve() {
 	x.relay(ctx, cancel, p, resp)
 }
 
+func badBaseURLMessage(p *upProvider) string {
+	return fmt.Sprintf("Provider %q has an unusable base_url (%v); fix it in Sluicegate.", p.key, p.baseErr)
+}
+
+// prepare points the exchange at provider p with the upstream model name
+// upstream, publishes request.started, and builds the outbound request
+// from the client's body: translated for a provider of the other dialect,
+// else with the model spliced in when it differs. ok is false when the
+// request was answered here instead (a refusal, or a local estimate).
+func (x *exchange) prepare(t *Table, p *upProvider, upstream string, info bodyInfo, body []byte) (o outbound, tr *translation, ok bool) {
+	r := x.r
+	x.p = p
+	x.entry.ProviderKey, x.entry.UpstreamModel, x.host, x.idle = p.key, upstream, p.host, p.idle
+	x.w.Header()[HeaderProvider] = []string{p.key}
+	upPath := r.URL.Path
+	if p.anthropic != (x.dialect == dialectAnthropic) && p.translate {
+		if tr, upPath, body, ok = x.translateRequest(p, upstream, body); !ok {
+			return o, nil, false
+		}
+		x.w.Header()[HeaderTranslated] = []string{tr.label()}
+	} else if p.anthropic != (x.dialect == dialectAnthropic) {
+		// The provider's translate setting is off.
+		if p.anthropic {
+			x.fail(errInvalidRequest, fmt.Sprintf("The model %q is served by the Anthropic-type provider %q: call POST /v1/messages (Anthropic Messages API) for it.", info.model, p.key))
+		} else {
+			x.fail(errInvalidRequest, fmt.Sprintf("The model %q is served by the OpenAI-type provider %q: call POST /v1/chat/completions (OpenAI API) for it.", info.model, p.key))
+		}
+		return o, nil, false
+	}
+	x.h.publish(model.EventRequestStarted, model.RequestStarted{
+		ID: x.entry.ID, Method: r.Method, Path: r.URL.Path, Model: info.model, ProviderKey: p.key, Stream: info.stream,
+	})
+	if tr == nil && upstream != info.model {
+		body = spliceModel(body, info.spans, upstream)
+	}
+	o = outbound{p: p, method: r.Method, path: upPath, rawQuery: r.URL.RawQuery, in: r.Header, local: t.proxyKeys, body: body}
+	if tr != nil {
+		// The client's query string belongs to its dialect's endpoint
+		// (Claude Code sends /v1/messages?beta=true, an Anthropic-only
+		// flag) and means nothing, or something else, at the other
+		// dialect's endpoint: it is not forwarded.
+		o.rawQuery, o.translated = "", true
+	} else if r.URL.RawPath != "" {
+		o.rawPath = r.URL.EscapedPath()
+	}
+	return o, tr, true
+}
+
 // upstreamFailed reports a failure before any response header.
 func (x *exchange) upstreamFailed(err error) {
 	status, _ := Classify(x.r.Context(), err)
@@ -381,14 +410,7 @@ func (x *exchange) upstreamFailed(err error) {
 		x.clientGone(err)
 		return
 	}
-	e := errConnect
-	what := "could not connect to or get a response from"
-	hint := "check that the provider is up and its base_url is right"
-	if status == http.StatusGatewayTimeout {
-		e, what = errTimeout, "timed out waiting for"
-		hint = "the provider may be overloaded; retry, or raise its connect/response header timeout in Sluicegate"
-	}
-	msg := fmt.Sprintf("Sluicegate %s provider %q at %s: %v; %s.", what, x.entry.ProviderKey, x.host, trimErr(err), hint)
+	e, msg := x.noResponse(status, err)
 	x.fail(e, msg)
 	lvl := slog.LevelError
 	if status == http.StatusGatewayTimeout {
@@ -396,6 +418,19 @@ func (x *exchange) upstreamFailed(err error) {
 	}
 	x.h.log.Log(x.r.Context(), lvl, "upstream request failed", "id", x.entry.ID, "status", status,
 		"error_type", e.code, "provider", x.entry.ProviderKey, "host", x.host, "model", x.entry.Model, "err", err)
+}
+
+// noResponse is the proxy error and message for a provider that gave no
+// response (status 502 or 504 from Classify).
+func (x *exchange) noResponse(status int, err error) (proxyError, string) {
+	e := errConnect
+	what := "could not connect to or get a response from"
+	hint := "check that the provider is up and its base_url is right"
+	if status == http.StatusGatewayTimeout {
+		e, what = errTimeout, "timed out waiting for"
+		hint = "the provider may be overloaded; retry, or raise its connect/response header timeout in Sluicegate"
+	}
+	return e, fmt.Sprintf("Sluicegate %s provider %q at %s: %v; %s.", what, x.entry.ProviderKey, x.host, trimErr(err), hint)
 }
 
 // trimErr drops the "net/http: " style noise at the start of transport

@@ -349,8 +349,10 @@ func TestFinishedEvent(t *testing.T) {
 	body := `{"model":"fast","messages":[]}`
 	res := hs.do("POST", "/v1/chat/completions?x=1", body)
 	e := hs.sink.next(t)
-	want := model.LogEntry{ID: res.Header.Get(HeaderRequestID), Method: "POST", Path: "/v1/chat/completions", Model: "fast",
-		ProviderKey: "up", UpstreamModel: "fast-2024", Status: 200, BytesIn: int64(len(body)), BytesOut: 11}
+	id := res.Header.Get(HeaderRequestID)
+	want := model.LogEntry{ID: id, Method: "POST", Path: "/v1/chat/completions", Model: "fast",
+		ProviderKey: "up", UpstreamModel: "fast-2024", Status: 200, BytesIn: int64(len(body)), BytesOut: 11,
+		ClientRequestID: id, Attempt: 1, Attempts: 1}
 	got := e
 	got.StartedAt, got.LatencyMs, got.TTFBMs, got.Capture = time.Time{}, 0, 0, nil
 	if c := e.Capture; c == nil || c.RequestHeaders["Content-Type"] == nil || c.ResponseHeaders["Content-Type"] == nil || c.RequestBody != "" || c.ResponseBody != "" {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"sort"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -60,26 +61,26 @@ type Routes interface {
 // Table is an immutable routing snapshot built by NewTable. A *Table is
 // itself a Routes that always returns itself, for tests and fixed setups.
 type Table struct {
-	aliases    map[string]route       // alias → route, enabled providers only
-	byKey      map[string]*upProvider // provider key → provider, enabled only
-	disabled   map[string]string      // alias or key → key of the disabled provider
-	proxyKeys  [][]byte
-	maxBody    int64
-	maxBuffer  int64         // total of bodies buffered at once
-	bodyTime   time.Duration // body read deadline
-	logBodies  bool          // capture bodies for the request log
-	modelsJSON []byte        // GET /v1/models answer, built once
-	modelJSON  map[string][]byte
+	aliases  map[string]*entry      // exact alias → entry, enabled providers only
+	patterns []*entry               // pattern entries, longest prefix first ("*" last)
+	entries  []*entry               // every entry in order of first appearance
+	byKey    map[string]*upProvider // provider key → provider, enabled only
+	disabled map[string]string      // alias or key → key of the disabled provider
+	// disabledPatterns are the patterns of disabled providers, only to
+	// name them in the 404 message.
+	disabledPatterns [][2]string // {prefix, key}
+	proxyKeys        [][]byte
+	maxBody          int64
+	maxBuffer        int64         // total of bodies buffered at once
+	bodyTime         time.Duration // body read deadline
+	logBodies        bool          // capture bodies for the request log
+	modelsJSON       []byte        // GET /v1/models answer, built once
+	modelJSON        map[string][]byte
 	// The same in Anthropic's shape only, for a request that carries
 	// anthropic-version (the Anthropic SDK's models.list, Claude Code).
 	anthropicModelsJSON []byte
 	anthropicModelJSON  map[string][]byte
-}
-
-// route is one resolved model: the provider and the upstream model name.
-type route struct {
-	p        *upProvider
-	upstream string
+	created             map[*upProvider]time.Time // provider's created_at, for models built on the fly
 }
 
 // Table implements Routes for a fixed table.
@@ -98,15 +99,42 @@ func (l *LiveRoutes) Table() *Table { return l.p.Load() }
 
 var emptyTable = NewTable(nil, Settings{})
 
+// modelListed is one GET /v1/models entry: one object that satisfies both
+// SDKs' model schemas, OpenAI's (id, object, created, owned_by) and
+// Anthropic's (type, id, display_name, created_at); extra fields are
+// ignored by both. Patterns add pattern and description.
+type modelListed struct {
+	ID          string `json:"id"`
+	Object      string `json:"object"`
+	Created     int64  `json:"created"`
+	OwnedBy     string `json:"owned_by"`
+	Type        string `json:"type"`
+	DisplayName string `json:"display_name"`
+	CreatedAt   string `json:"created_at"`
+	Pattern     bool   `json:"pattern,omitempty"`
+	Description string `json:"description,omitempty"`
+}
+
+// anthropicListed is a model in Anthropic's shape only.
+type anthropicListed struct {
+	Type        string `json:"type"`
+	ID          string `json:"id"`
+	DisplayName string `json:"display_name"`
+	CreatedAt   string `json:"created_at"`
+}
+
 // NewTable builds a route table from providers (in their given order) and
 // settings. Disabled providers are not routable; their aliases are only
-// remembered to say so in the 404 message. When two enabled providers
-// claim one alias (the service forbids it), the first one wins. A provider
-// whose base_url does not parse still gets routes: its requests fail with
-// a 502 that names the bad URL, which is easier to diagnose than a 404.
+// remembered to say so in the 404 message. The service validates the
+// model maps (API.md, "Routing by model"); the table never panics on a map
+// that breaks those rules: where two enabled providers claim one alias
+// without making it a route group (or the per-dialect pattern pair), the
+// first one wins. A provider whose base_url does not parse still gets
+// routes: its requests fail with a 502 that names the bad URL, which is
+// easier to diagnose than a 404.
 func NewTable(providers []model.Provider, s Settings) *Table {
 	t := &Table{
-		aliases:   make(map[string]route),
+		aliases:   make(map[string]*entry),
 		byKey:     make(map[string]*upProvider),
 		disabled:  make(map[string]string),
 		maxBody:   s.MaxBodyBytes,
@@ -131,23 +159,8 @@ func NewTable(providers []model.Provider, s Settings) *Table {
 			t.proxyKeys = append(t.proxyKeys, []byte(k))
 		}
 	}
-	type anthropicListed struct {
-		Type        string `json:"type"`
-		ID          string `json:"id"`
-		DisplayName string `json:"display_name"`
-		CreatedAt   string `json:"created_at"`
-	}
-	var alist []anthropicListed
-	type listed struct {
-		ID          string `json:"id"`
-		Object      string `json:"object"`
-		Created     int64  `json:"created"`
-		OwnedBy     string `json:"owned_by"`
-		Type        string `json:"type"`
-		DisplayName string `json:"display_name"`
-		CreatedAt   string `json:"created_at"`
-	}
-	var list []listed
+	created := make(map[*upProvider]time.Time)
+	collected := make(map[string]*entry)
 	for i := range providers {
 		mp := &providers[i]
 		if !mp.Enabled {
@@ -155,6 +168,10 @@ func NewTable(providers []model.Provider, s Settings) *Table {
 				t.disabled[mp.Key] = mp.Key
 			}
 			for _, m := range mp.Models {
+				if prefix, ok := patternPrefix(m.Alias); ok {
+					t.disabledPatterns = append(t.disabledPatterns, [2]string{prefix, mp.Key})
+					continue
+				}
 				if _, ok := t.disabled[m.Alias]; !ok {
 					t.disabled[m.Alias] = mp.Key
 				}
@@ -165,36 +182,36 @@ func NewTable(providers []model.Provider, s Settings) *Table {
 		if _, dup := t.byKey[p.key]; !dup {
 			t.byKey[p.key] = p
 		}
+		c := mp.CreatedAt
+		if c.IsZero() {
+			c = time.Unix(0, 0)
+		}
+		created[p] = c
 		for _, m := range mp.Models {
 			if m.Alias == "" {
 				continue
 			}
-			if _, dup := t.aliases[m.Alias]; dup {
-				continue
+			e := collected[m.Alias]
+			if e == nil {
+				e = &entry{alias: m.Alias}
+				e.prefix, e.pattern = patternPrefix(m.Alias)
+				collected[m.Alias] = e
+				t.entries = append(t.entries, e)
 			}
-			up := m.Upstream
-			if up == "" {
-				up = m.Alias
-			}
-			t.aliases[m.Alias] = route{p: p, upstream: up}
-			created := mp.CreatedAt
-			if created.IsZero() {
-				created = time.Unix(0, 0)
-			}
-			// One object that satisfies both SDKs' model schemas: OpenAI's
-			// (id, object, created, owned_by) and Anthropic's (type, id,
-			// display_name, created_at). Extra fields are ignored by both.
-			e := listed{
-				ID: m.Alias, Object: "model", Created: created.Unix(), OwnedBy: p.key,
-				Type: "model", DisplayName: m.Alias, CreatedAt: created.UTC().Format(time.RFC3339),
-			}
-			list = append(list, e)
-			t.modelJSON[m.Alias], _ = json.Marshal(e)
-			a := anthropicListed{Type: "model", ID: m.Alias, DisplayName: m.Alias, CreatedAt: e.CreatedAt}
-			alist = append(alist, a)
-			t.anthropicModelJSON[m.Alias], _ = json.Marshal(a)
+			e.add(p, m)
 		}
 	}
+	for _, e := range t.entries {
+		e.finish()
+		if e.pattern {
+			t.patterns = append(t.patterns, e)
+		} else {
+			t.aliases[e.alias] = e
+		}
+	}
+	// Longest prefix first: the first pattern that matches is the most
+	// specific one, and "*" (prefix "") comes last.
+	sort.SliceStable(t.patterns, func(i, j int) bool { return len(t.patterns[i].prefix) > len(t.patterns[j].prefix) })
 	// A name that an enabled provider serves is never "only on a disabled
 	// provider".
 	for a := range t.aliases {
@@ -203,19 +220,43 @@ func NewTable(providers []model.Provider, s Settings) *Table {
 	for k := range t.byKey {
 		delete(t.disabled, k)
 	}
+
+	var list []modelListed
+	var alist []anthropicListed
+	for _, e := range t.entries {
+		owner := e.members[0].p
+		at := created[owner]
+		l := modelListed{
+			ID: e.alias, Object: "model", Created: at.Unix(), OwnedBy: owner.key,
+			Type: "model", DisplayName: e.alias, CreatedAt: at.UTC().Format(time.RFC3339),
+		}
+		if e.pattern {
+			// Patterns are described in the OpenAI shape only: Anthropic's
+			// model list has no place for them, and Claude Code would
+			// offer "claude-*" as a model to pick.
+			l.Pattern, l.Description = true, e.describe()
+			list = append(list, l)
+			continue
+		}
+		list = append(list, l)
+		t.modelJSON[e.alias], _ = json.Marshal(l)
+		a := anthropicListed{Type: "model", ID: e.alias, DisplayName: e.alias, CreatedAt: l.CreatedAt}
+		alist = append(alist, a)
+		t.anthropicModelJSON[e.alias], _ = json.Marshal(a)
+	}
 	if list == nil {
-		list = []listed{}
+		list = []modelListed{}
 	}
 	first, last := "", ""
 	if len(list) > 0 {
 		first, last = list[0].ID, list[len(list)-1].ID
 	}
 	t.modelsJSON, _ = json.Marshal(struct {
-		Object  string   `json:"object"`
-		Data    []listed `json:"data"`
-		HasMore bool     `json:"has_more"`
-		FirstID string   `json:"first_id"`
-		LastID  string   `json:"last_id"`
+		Object  string        `json:"object"`
+		Data    []modelListed `json:"data"`
+		HasMore bool          `json:"has_more"`
+		FirstID string        `json:"first_id"`
+		LastID  string        `json:"last_id"`
 	}{"list", list, false, first, last})
 	if alist == nil {
 		alist = []anthropicListed{}
@@ -223,7 +264,7 @@ func NewTable(providers []model.Provider, s Settings) *Table {
 	// Anthropic's first_id/last_id are null for an empty page.
 	var afirst, alast *string
 	if len(alist) > 0 {
-		afirst, alast = &first, &last
+		afirst, alast = &alist[0].ID, &alist[len(alist)-1].ID
 	}
 	t.anthropicModelsJSON, _ = json.Marshal(struct {
 		Data    []anthropicListed `json:"data"`
@@ -231,28 +272,35 @@ func NewTable(providers []model.Provider, s Settings) *Table {
 		FirstID *string           `json:"first_id"`
 		LastID  *string           `json:"last_id"`
 	}{alist, false, afirst, alast})
+	t.created = created
 	return t
 }
 
-// lookup resolves a client model. A name KEY/REST whose KEY is an enabled
-// provider's key always goes to that provider: to REST as is, or through
-// the alias KEY/REST when that provider itself defines it. So an alias
-// "mock/x" on another provider never captures provider "mock"'s traffic
-// (the provider wins; the service refuses such aliases anyway). Any other
-// name is an alias of an enabled provider, which is how OpenRouter-style
-// names like "anthropic/claude-sonnet-4" route while no provider has the
-// key "anthropic".
-func (t *Table) lookup(m string) (route, bool) {
-	if i := strings.IndexByte(m, '/'); i > 0 && i < len(m)-1 {
-		if p, ok := t.byKey[m[:i]]; ok {
-			if r, ok := t.aliases[m]; ok && r.p == p {
-				return r, true
-			}
-			return route{p: p, upstream: m[i+1:]}, true
-		}
+// modelJSONFor answers GET /v1/models/ID: an exact alias' prebuilt entry,
+// or, for a name a pattern catches, one built on the fly, so that an SDK's
+// models.retrieve works for every model the proxy routes.
+func (t *Table) modelJSONFor(id string, anthropic bool) ([]byte, bool) {
+	one := t.modelJSON
+	if anthropic {
+		one = t.anthropicModelJSON
 	}
-	r, ok := t.aliases[m]
-	return r, ok
+	if b, ok := one[id]; ok {
+		return b, true
+	}
+	e, _, ok := t.matchPattern(id)
+	if !ok {
+		return nil, false
+	}
+	owner := e.members[0].p
+	at := t.created[owner]
+	var b []byte
+	if anthropic {
+		b, _ = json.Marshal(anthropicListed{Type: "model", ID: id, DisplayName: id, CreatedAt: at.UTC().Format(time.RFC3339)})
+	} else {
+		b, _ = json.Marshal(modelListed{ID: id, Object: "model", Created: at.Unix(), OwnedBy: owner.key,
+			Type: "model", DisplayName: id, CreatedAt: at.UTC().Format(time.RFC3339)})
+	}
+	return b, true
 }
 
 // disabledProvider names the disabled provider that would serve m, if any.
@@ -265,7 +313,13 @@ func (t *Table) disabledProvider(m string) (string, bool) {
 			return k, true
 		}
 	}
-	return "", false
+	best, key := -1, ""
+	for _, dp := range t.disabledPatterns {
+		if strings.HasPrefix(m, dp[0]) && len(dp[0]) > best {
+			best, key = len(dp[0]), dp[1]
+		}
+	}
+	return key, best >= 0
 }
 
 // authorize reports whether the request may use the proxy, and if not,

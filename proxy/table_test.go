@@ -56,7 +56,7 @@ func TestTableLookup(t *testing.T) {
 		{"/x", "", "", false},
 		{"", "", "", false},
 	} {
-		r, ok := tb.lookup(c.in)
+		r, ok := tb.lookup(c.in, false)
 		if ok != c.ok || (ok && (r.p.key != c.key || r.upstream != c.up)) {
 			t.Errorf("lookup(%q) = %v %v", c.in, r, ok)
 		}

@@ -338,6 +338,9 @@ func (s *Service) runCheck(ctx context.Context, rc *runningCheck, p *model.Provi
 	}
 	aggregate(&r, p.Enabled)
 	r.CheckedAt = s.now()
+	// Route groups order their members by the verdict, whatever started
+	// the check (and whether or not it can be stored).
+	s.reportHealth(p.Key, r.Status)
 	r.DurationMs = r.CheckedAt.Sub(r.StartedAt).Milliseconds()
 	s.runMu.Lock()
 	s.lastCheck[p.ID] = r.StartedAt

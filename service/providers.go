@@ -164,7 +164,8 @@ func requireFull(in model.ProviderInput, prefix string) error {
 }
 
 // checkConflicts enforces the uniqueness rules against the other stored
-// providers: one key per provider, one enabled provider per alias, and no
+// providers: one key per provider, one enabled provider per alias unless
+// they share it as a route group or a per-dialect pattern (sharedAlias), and no
 // alias "K/..." while another provider has key K (the proxy routes
 // "K/MODEL" to provider K, so such an alias could never be reached the
 // way it reads).
@@ -199,16 +200,41 @@ func checkConflicts(p *model.Provider, others []model.Provider, prefix string) e
 		}
 		for i, m := range p.Models {
 			for _, om := range o.Models {
-				if om.Alias == m.Alias {
-					return &model.ConflictError{
-						Field:   fmt.Sprintf("%smodels[%d].alias", prefix, i),
-						Message: fmt.Sprintf("alias %q is already served by the enabled provider %q; remove it there or disable that provider first", m.Alias, o.Key),
-					}
+				if om.Alias != m.Alias {
+					continue
+				}
+				if msg := sharedAlias(p, m, o, om); msg != "" {
+					return &model.ConflictError{Field: fmt.Sprintf("%smodels[%d].alias", prefix, i), Message: msg}
 				}
 			}
 		}
 	}
 	return nil
+}
+
+// sharedAlias says why entry m of p and entry om of o (two enabled
+// providers, the same alias) may not both exist, or "" when they may:
+// both give it a priority (a route group), or it is a pattern neither
+// prioritises and the providers are of different types (the default route
+// per client dialect). Checking each pair suffices: with two provider
+// types, a third unprioritised entry always shares a type with one of two.
+func sharedAlias(p *model.Provider, m model.ModelMapping, o model.Provider, om model.ModelMapping) string {
+	const fix = "give it a priority on every provider to make a route group, or remove it there or disable that provider first"
+	switch {
+	case m.Priority > 0 && om.Priority > 0:
+		return ""
+	case m.Priority > 0 || om.Priority > 0:
+		unset := o.Key
+		if om.Priority > 0 {
+			unset = p.Key
+		}
+		return fmt.Sprintf("alias %q is also served by the enabled provider %q, and provider %q gives it no priority; %s", m.Alias, o.Key, unset, fix)
+	case m.IsPattern() && p.Type != o.Type:
+		return ""
+	case m.IsPattern():
+		return fmt.Sprintf("pattern %q is already served by the enabled provider %q of the same type (%s); without priorities a pattern may be served once per client dialect (one openai and one anthropic provider); %s", m.Alias, o.Key, o.Type, fix)
+	}
+	return fmt.Sprintf("alias %q is already served by the enabled provider %q; %s", m.Alias, o.Key, fix)
 }
 
 // aliasPrefix is the part of alias before its first "/", or "" if none.

@@ -69,6 +69,9 @@ type Service struct {
 	writeMu sync.Mutex
 	// routes is the proxy's route table, swapped whole on every change.
 	routes proxy.LiveRoutes
+	// circuits are the proxy's circuit breakers (SetCircuits); nil
+	// until set.
+	circuits atomic.Pointer[circuitsBox]
 	// logw is the request log's batching writer, set by Start.
 	logw atomic.Pointer[storage.LogWriter]
 	// logRetention is {log_retention_days, log_retention_rows}.

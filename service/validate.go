@@ -168,22 +168,76 @@ func validateSecret(field, v string) error {
 	return nil
 }
 
+// Route group ranges (API.md §"Routing by model").
+const (
+	maxPriority   = 1000
+	maxFailoverOn = 10
+)
+
 func validateModels(ms []model.ModelMapping) error {
 	if len(ms) > maxModels {
 		return model.Invalid("models", "at most %d models per provider, got %d", maxModels, len(ms))
 	}
 	seen := make(map[string]int, len(ms))
 	for i, m := range ms {
+		field := func(name string) string { return fmt.Sprintf("models[%d].%s", i, name) }
 		if err := validateModelName(m.Alias); err != nil {
-			return model.Invalid(fmt.Sprintf("models[%d].alias", i), "%v", err)
+			return model.Invalid(field("alias"), "%v", err)
 		}
-		if err := validateModelName(m.Upstream); err != nil {
-			return model.Invalid(fmt.Sprintf("models[%d].upstream", i), "%v", err)
+		if n := strings.Count(m.Alias, "*"); n > 1 || (n == 1 && !m.IsPattern()) {
+			return model.Invalid(field("alias"), "a pattern has exactly one * and only at its end (such as claude-*, gpt-4o* or * alone), got %q", m.Alias)
+		}
+		// An empty upstream stands for the model name as the client sent
+		// it (a default route forwards names unchanged).
+		if m.Upstream != "" {
+			if err := validateModelName(m.Upstream); err != nil {
+				return model.Invalid(field("upstream"), "%v", err)
+			}
+		}
+		if n := strings.Count(m.Upstream, "*"); n > 0 {
+			if !m.IsPattern() {
+				return model.Invalid(field("upstream"), "may contain * only when the alias is a pattern (ends in *), where it stands for the text the alias' * matched; got %q for alias %q", m.Upstream, m.Alias)
+			}
+			if n > 1 {
+				return model.Invalid(field("upstream"), "may contain at most one *, which stands for the text the alias' * matched; got %q", m.Upstream)
+			}
+		}
+		if m.Priority < 0 || m.Priority > maxPriority {
+			return model.Invalid(field("priority"), "must be 0 (not in a route group) or 1..%d (lower is tried first), got %d", maxPriority, m.Priority)
+		}
+		if err := validateFailoverOn(m); err != nil {
+			return model.Invalid(field("failover_on"), "%v", err)
 		}
 		if j, dup := seen[m.Alias]; dup {
-			return model.Invalid(fmt.Sprintf("models[%d].alias", i), "alias %q is already used by models[%d]; each alias maps to one upstream model", m.Alias, j)
+			return model.Invalid(field("alias"), "alias %q is already used by models[%d]; each alias maps to one upstream model", m.Alias, j)
 		}
 		seen[m.Alias] = i
+	}
+	return nil
+}
+
+// validateFailoverOn checks the statuses that pass a request on to the
+// next member of m's route group.
+func validateFailoverOn(m model.ModelMapping) error {
+	if len(m.FailoverOn) == 0 {
+		return nil
+	}
+	if m.Priority == 0 {
+		// Without a group there is no next member to pass the request to.
+		return fmt.Errorf("needs a priority (1..%d): failover passes a request to the next member of a route group, and this entry is in none", maxPriority)
+	}
+	if len(m.FailoverOn) > maxFailoverOn {
+		return fmt.Errorf("at most %d statuses, got %d", maxFailoverOn, len(m.FailoverOn))
+	}
+	seen := make(map[int]bool, len(m.FailoverOn))
+	for _, code := range m.FailoverOn {
+		if code < 400 || code > 599 {
+			return fmt.Errorf("statuses must be 400..599 (such as 429, 503, 529), got %d", code)
+		}
+		if seen[code] {
+			return fmt.Errorf("lists %d twice", code)
+		}
+		seen[code] = true
 	}
 	return nil
 }

@@ -25,12 +25,13 @@ const (
 		upstream_model, stream, status, is_error, error_source, error_type, error_message,
 		latency_ms, ttfb_ms, bytes_in, bytes_out, prompt_tokens, completion_tokens,
 		request_headers_json, response_headers_json,
-		request_body_truncated, response_body_truncated, request_body, response_body)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		request_body_truncated, response_body_truncated, request_body, response_body,
+		client_request_id, attempt, attempts)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	// logColumns are the LogEntry columns, in scanEntry's order.
 	logColumns = `id, started_at_ms, method, path, model, provider_key, upstream_model, stream,
 		status, error_source, error_type, error_message, latency_ms, ttfb_ms, bytes_in, bytes_out,
-		prompt_tokens, completion_tokens`
+		prompt_tokens, completion_tokens, client_request_id, attempt, attempts`
 	sqlGetLog = `SELECT ` + logColumns + `, request_headers_json, response_headers_json,
 		request_body_truncated, response_body_truncated, request_body, response_body
 		FROM request_logs WHERE id = ?`
@@ -98,10 +99,23 @@ func insertLog(ctx context.Context, stmt *sql.Stmt, e *model.LogEntry) error {
 		reqTruncated, respTruncated = c.RequestBodyTruncated, c.ResponseBodyTruncated
 		reqBody, respBody = []byte(c.RequestBody), []byte(c.ResponseBody)
 	}
+	// An entry from a writer that knows no attempts (a request tried
+	// once) is stored as attempt 1 of 1 under its own id.
+	clientRequestID, attempt, attempts := e.ClientRequestID, e.Attempt, e.Attempts
+	if clientRequestID == "" {
+		clientRequestID = e.ID
+	}
+	if attempt < 1 {
+		attempt = 1
+	}
+	if attempts < attempt {
+		attempts = attempt
+	}
 	_, err := stmt.ExecContext(ctx, e.ID, e.StartedAt.UnixMilli(), e.Method, e.Path, e.Model, e.ProviderKey,
 		e.UpstreamModel, e.Stream, e.Status, e.IsError(), e.ErrorSource, e.ErrorType, e.ErrorMessage,
 		e.LatencyMs, e.TTFBMs, e.BytesIn, e.BytesOut, prompt, completion,
-		reqHeaders, respHeaders, reqTruncated, respTruncated, reqBody, respBody)
+		reqHeaders, respHeaders, reqTruncated, respTruncated, reqBody, respBody,
+		clientRequestID, attempt, attempts)
 	return err
 }
 
@@ -224,6 +238,10 @@ func listLogsQuery(f model.LogFilter) (string, []any, error) {
 		where = append(where, `model = ?`)
 		args = append(args, f.Model)
 	}
+	if f.ClientRequestID != "" {
+		where = append(where, `client_request_id = ?`)
+		args = append(args, f.ClientRequestID)
+	}
 	if f.Status != 0 {
 		where = append(where, `status = ?`)
 		args = append(args, f.Status)
@@ -272,7 +290,7 @@ func scanEntry(r rowScanner, extra ...any) (model.LogEntry, error) {
 	var prompt, completion sql.NullInt64
 	dest := append([]any{&e.ID, &startedMs, &e.Method, &e.Path, &e.Model, &e.ProviderKey, &e.UpstreamModel,
 		&e.Stream, &e.Status, &source, &e.ErrorType, &e.ErrorMessage, &e.LatencyMs, &e.TTFBMs,
-		&e.BytesIn, &e.BytesOut, &prompt, &completion}, extra...)
+		&e.BytesIn, &e.BytesOut, &prompt, &completion, &e.ClientRequestID, &e.Attempt, &e.Attempts}, extra...)
 	if err := r.Scan(dest...); err != nil {
 		return e, err
 	}

@@ -32,7 +32,8 @@ var testTime = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 func logEntry(id string, at time.Time, provider, modelName string, status int, latency, ttfb int64) model.LogEntry {
 	return model.LogEntry{ID: id, StartedAt: at, Method: "POST", Path: "/v1/chat/completions",
 		Model: modelName, ProviderKey: provider, UpstreamModel: "up-" + modelName,
-		Status: status, LatencyMs: latency, TTFBMs: ttfb, BytesIn: 10, BytesOut: 20}
+		Status: status, LatencyMs: latency, TTFBMs: ttfb, BytesIn: 10, BytesOut: 20,
+		ClientRequestID: id, Attempt: 1, Attempts: 1}
 }
 
 func insertLogs(t *testing.T, s *Store, entries ...model.LogEntry) {

@@ -22,6 +22,7 @@ var migrations = []migration{
 	migrate2,
 	migrate3,
 	migrate4,
+	migrate5,
 }
 
 const (
@@ -254,5 +255,19 @@ func migrate3(ctx context.Context, tx *sql.Tx) error {
 func migrate4(ctx context.Context, tx *sql.Tx) error {
 	return execAll(ctx, tx,
 		`ALTER TABLE providers ADD COLUMN translate INTEGER NOT NULL DEFAULT 1`,
+	)
+}
+
+// migrate5 adds the attempt fields of the request log (issue 13): a
+// request a route group passed from member to member has one row per
+// attempt, linked by client_request_id. Every older row was a request
+// tried once: its own client request id, attempt 1 of 1.
+func migrate5(ctx context.Context, tx *sql.Tx) error {
+	return execAll(ctx, tx,
+		`ALTER TABLE request_logs ADD COLUMN client_request_id TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE request_logs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1`,
+		`ALTER TABLE request_logs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1`,
+		`UPDATE request_logs SET client_request_id = id`,
+		`CREATE INDEX request_logs_by_client_request ON request_logs (client_request_id, seq)`,
 	)
 }

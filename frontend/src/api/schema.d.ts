@@ -311,7 +311,7 @@ export interface paths {
         };
         /**
          * Live stream (WebSocket): request, health, provider and log events
-         * @description A WebSocket upgrade. Each text frame carries one or more messages, one JSON object {"type","ts","data"} per line; hello comes first, then up to 100 recent request.finished entries. Types: hello, request.started, request.progress, request.finished (a LogEntry), health.started, health.model, health.finished, provider.changed, dropped, log, logs.cleared (after DELETE /admin/v1/logs; the backlog starts afresh). Browsers cannot set headers on a WebSocket, so the admin token may also be sent as ?token=.
+         * @description A WebSocket upgrade. Each text frame carries one or more messages, one JSON object {"type","ts","data"} per line; hello comes first, then up to 100 recent request.finished entries. Types: hello, request.started, request.progress, request.finished (a LogEntry), health.started, health.model, health.finished, provider.changed, dropped, log, logs.cleared (after DELETE /admin/v1/logs; the backlog starts afresh), circuit.changed (a CircuitState). A request a route group passed on has one request.started and one request.finished per attempt; the rows share client_request_id. Browsers cannot set headers on a WebSocket, so the admin token may also be sent as ?token=.
          */
         get: operations["liveStream"];
         put?: never;
@@ -381,6 +381,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/routes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every alias and pattern of the enabled providers, with route group order and circuit states */
+        get: operations["listRoutes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/routes/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Which route a model name takes and the members a request would try now */
+        get: operations["resolveRoute"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -420,9 +454,16 @@ export interface components {
             /** @description a proxy variable is set and NO_PROXY does not exempt the base URLs' host: clients may never reach Sluicegate (fix: NO_PROXY=127.0.0.1,localhost) */
             loopback_proxied?: boolean;
         };
+        /** @description Maps a client-facing alias to the provider's model. An alias ending in * is a pattern (exactly one *, at the end: claude-*, gpt-4o*, * alone for the default route); a * in upstream stands for the text the alias' * matched; an empty upstream is the model name as the client sent it. Several enabled providers may serve one alias when each gives it a priority (a route group); a pattern without priorities may be served once per provider type (the default route per client dialect). */
         ModelMapping: {
+            /** @description Model name clients send, or a pattern ending in * */
             alias: string;
+            /** @description The provider's model; * stands for the text the alias' * matched; empty: the name as the client sent it */
             upstream: string;
+            /** @description 0 or absent: not in a route group; 1..1000: member of the alias' route group, lower tried first (ties by provider key) */
+            priority?: number;
+            /** @description Statuses of this member's responses that pass the request on to the next member (e.g. 429, 503, 529); only with priority > 0. A connect error or response-header timeout always fails over. Absent when empty. */
+            failover_on?: number[];
         };
         Provider: {
             /** Format: int64 */
@@ -576,7 +617,7 @@ export interface components {
             local?: boolean;
             key_hint?: string;
             docs_url?: string;
-            /** @description Typical upstream model names to pick aliases from; empty for local servers, whose models depend on what is installed (use POST /admin/v1/providers/discover) */
+            /** @description Typical upstream model names to pick aliases from (picked, each maps to itself); a name ending in * is a pattern such as claude-*, which passes every model with that prefix on as sent; empty for local servers, whose models depend on what is installed (use POST /admin/v1/providers/discover) */
             models?: string[];
         };
         Config: {
@@ -703,9 +744,9 @@ export interface components {
             /** Format: int64 */
             completion_tokens: number;
         };
-        /** @description One finished proxied request (API.md §3 "Request logs") */
+        /** @description One finished proxied request, or one attempt of a request a route group passed on (API.md §3 "Request logs") */
         LogEntry: {
-            /** @description Equal to the X-Sluicegate-Request-Id header of the proxied response */
+            /** @description Equal to the X-Sluicegate-Request-Id header of the proxied response (for the attempt whose response reached the client; earlier attempts have ids of their own) */
             id: string;
             /** Format: date-time */
             started_at: string;
@@ -737,10 +778,16 @@ export interface components {
             bytes_out: number;
             /** @description Token counts when the response says; else null */
             usage: components["schemas"]["Usage"] | null;
+            /** @description The X-Sluicegate-Request-Id the client got: links the attempts of one request; equal to id for a request tried once */
+            client_request_id: string;
+            /** @description This row's place among the tries of the request (1-based) */
+            attempt: number;
+            /** @description Members of the request's route group (1 for a route that is no group) */
+            attempts: number;
         };
         /** @description A LogEntry with what the proxy captured of the request, in one object */
         LogDetail: {
-            /** @description Equal to the X-Sluicegate-Request-Id header of the proxied response */
+            /** @description Equal to the X-Sluicegate-Request-Id header of the proxied response (for the attempt whose response reached the client; earlier attempts have ids of their own) */
             id: string;
             /** Format: date-time */
             started_at: string;
@@ -786,6 +833,12 @@ export interface components {
             response_body: string;
             request_body_truncated: boolean;
             response_body_truncated: boolean;
+            /** @description The X-Sluicegate-Request-Id the client got: links the attempts of one request; equal to id for a request tried once */
+            client_request_id: string;
+            /** @description This row's place among the tries of the request (1-based) */
+            attempt: number;
+            /** @description Members of the request's route group (1 for a route that is no group) */
+            attempts: number;
         };
         /** @description Figures of one provider over the window */
         ProviderStats: {
@@ -908,6 +961,61 @@ export interface components {
             /** @description as in a health result: upstream_error (the provider's own message), connect_error, timeout, invalid_response */
             error: components["schemas"]["CheckError"] | null;
         };
+        /** @description A route group member's circuit (a circuit.changed event's data) */
+        CircuitState: {
+            provider_key: string;
+            /**
+             * @description closed: tried in priority order; open: tried after every other member until until; half_open: cool-down over, back in order, next failure re-opens
+             * @enum {string}
+             */
+            state: "closed" | "open" | "half_open";
+            /** @description What opened it ("3 failures in a row: connect", "health check unhealthy", "429 with Retry-After 30s"); empty when closed */
+            reason: string;
+            /**
+             * Format: date-time
+             * @description End of the cool-down while open; else null
+             */
+            until: string | null;
+            /** @description Failures in a row */
+            failures: number;
+        };
+        RouteMember: {
+            /** Format: int64 */
+            provider_id: number;
+            provider_key: string;
+            /** @enum {string} */
+            provider_type: "openai" | "anthropic";
+            /** @description As configured (may contain * or be empty) */
+            upstream: string;
+            priority: number;
+            failover_on: number[];
+            circuit: components["schemas"]["CircuitState"];
+        };
+        /** @description An alias or pattern of the enabled providers and who serves it */
+        Route: {
+            alias: string;
+            /** @description The alias ends in * */
+            pattern: boolean;
+            /** @description Every member gives it a priority: a route group with failover */
+            group: boolean;
+            /** @description In try order for a healthy group (priority, then provider key) */
+            members: components["schemas"]["RouteMember"][];
+            /** @description Patterns only: distinct models of the newest 1000 request-log rows this pattern catches, most recent first; [] for an exact alias */
+            catches: string[];
+        };
+        ResolvedRoute: {
+            model: string;
+            /** @description The alias or pattern that catches the model */
+            alias: string;
+            pattern: boolean;
+            group: boolean;
+            /** @description In the order a request would try them now (open circuits last) */
+            members: {
+                provider_key: string;
+                /** @description The upstream model this member would be sent */
+                upstream: string;
+            }[];
+        };
     };
     responses: {
         /** @description Invalid input: the message names the field and what is allowed */
@@ -946,7 +1054,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Conflict: duplicate key, or an alias already served by another enabled provider */
+        /** @description Conflict: duplicate key, or an alias already served by another enabled provider without a priority on each (a route group), or a pattern without priorities on two providers of the same type */
         E409: {
             headers: {
                 [name: string]: unknown;
@@ -1526,6 +1634,8 @@ export interface operations {
                 status?: string;
                 /** @description case-insensitive substring of the path, model or error message */
                 text?: string;
+                /** @description the X-Sluicegate-Request-Id a client got: every attempt of that request */
+                client_request_id?: string;
             };
             header?: never;
             path?: never;
@@ -1774,6 +1884,63 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            429: components["responses"]["E429"];
+            500: components["responses"]["E500"];
+        };
+    };
+    listRoutes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Routes, sorted by alias */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Route"][];
+                    };
+                };
+            };
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            429: components["responses"]["E429"];
+            500: components["responses"]["E500"];
+        };
+    };
+    resolveRoute: {
+        parameters: {
+            query: {
+                /** @description model name as a client would send it */
+                model: string;
+                /** @description the client's dialect (picks the member of a per-dialect pattern pair) */
+                dialect?: "openai" | "anthropic";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The route */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResolvedRoute"];
+                };
             };
             400: components["responses"]["E400"];
             401: components["responses"]["E401"];
