@@ -23,20 +23,11 @@ export type ProviderType = 'openai' | 'anthropic'
 export const PROVIDER_TYPES: readonly ProviderType[] = ['openai', 'anthropic']
 
 /**
- * One entry of a provider's model map: client alias → upstream model name.
- * An alias ending in `*` is a pattern (`claude-*`); `priority` > 0 makes the
- * entry a member of a route group, and `failover_on` lists the statuses on
- * which the next member is tried. Both are omitted when unset.
- * Hand-written (issue 13) until schema.d.ts is regenerated from api/openapi.json.
+ * One entry of a provider's model map: client alias (or a pattern ending in
+ * `*`) → upstream model name, with the route-group `priority` and
+ * `failover_on` statuses when set.
  */
-export interface ModelMapping {
-  alias: string
-  upstream: string
-  /** 0 or absent: not a group member; else 1..1000, lower is tried first. */
-  priority?: number
-  /** Statuses 400..599 that pass the request on to the next member. */
-  failover_on?: number[]
-}
+export type ModelMapping = Schemas['ModelMapping']
 
 /** A provider as the admin API returns it (API.md §3 "Providers"). */
 export interface Provider {
@@ -212,25 +203,11 @@ export type Usage = Schemas['Usage']
 /** Who failed a request: the provider ("upstream") or Sluicegate ("proxy"). */
 export type ErrorSource = 'upstream' | 'proxy'
 
-/**
- * Which attempt of a client request a log row is (issue 13). Every row has
- * them: a request that was not routed through a group is attempt 1 of 1
- * with client_request_id = id. Hand-written until schema.d.ts is regenerated.
- */
-export interface AttemptFields {
-  /** The X-Sluicegate-Request-Id the client got; the id of the attempt whose response it got. */
-  client_request_id: string
-  /** 1-based. */
-  attempt: number
-  /** How many members the request could try. */
-  attempts: number
-}
-
 /** One request-log entry (GET /admin/v1/logs, `request.finished`). */
-export type LogEntry = Schemas['LogEntry'] & AttemptFields
+export type LogEntry = Schemas['LogEntry']
 
 /** GET /admin/v1/logs/{id}: the entry with its captured headers and bodies (secrets redacted). */
-export type LogDetail = Schemas['LogDetail'] & AttemptFields
+export type LogDetail = Schemas['LogDetail']
 
 /** GET /admin/v1/server-log, `log` messages: a warning or error of the server's own. */
 export type ServerLogRecord = Schemas['ServerLogRecord']
@@ -243,54 +220,19 @@ export interface LiveMessage {
 }
 
 // ---- Routing (issue 13: patterns, route groups, circuits) --------------------
-// Hand-written, named as in the contract, until schema.d.ts is regenerated.
 
-/** A provider's circuit: closed (normal), open (tried last until `until`), half_open (on probation). */
-export type CircuitStateName = 'closed' | 'open' | 'half_open'
-
-/** `circuit.changed` data, and each route member's `circuit`. */
-export interface CircuitState {
-  provider_key: string
-  state: CircuitStateName
-  /** Why it opened, e.g. "429 with Retry-After 30s"; '' when closed. */
-  reason: string
-  /** RFC 3339: when an open circuit becomes half-open; null otherwise. */
-  until: string | null
-  /** Failures in a row. */
-  failures: number
-}
+/** `circuit.changed` data, and each route member's `circuit`: closed, open (tried last until `until`), half_open. */
+export type CircuitState = Schemas['CircuitState']
+export type CircuitStateName = CircuitState['state']
 
 /** One provider serving a route. */
-export interface RouteMember {
-  provider_id: number
-  provider_key: string
-  provider_type: ProviderType
-  upstream: string
-  priority: number
-  failover_on: number[]
-  circuit: CircuitState
-}
+export type RouteMember = Schemas['RouteMember']
 
-/** One alias or pattern of the enabled providers (GET /admin/v1/routes). */
-export interface Route {
-  alias: string
-  pattern: boolean
-  /** Every member has a priority: failover between them. */
-  group: boolean
-  /** In try order for a healthy group. */
-  members: RouteMember[]
-  /** Patterns: the models recent requests sent to it, newest first; [] otherwise. */
-  catches: string[]
-}
+/** One alias or pattern of the enabled providers (GET /admin/v1/routes); members in try order, catches for patterns. */
+export type Route = Schemas['Route']
 
 /** The client dialect a model name is resolved for. */
 export type Dialect = 'openai' | 'anthropic'
 
 /** GET /admin/v1/routes/resolve: which route catches a model and the order a request would try now. */
-export interface ResolvedRoute {
-  model: string
-  alias: string
-  pattern: boolean
-  group: boolean
-  members: Array<{ provider_key: string; upstream: string }>
-}
+export type ResolvedRoute = Schemas['ResolvedRoute']
