@@ -5,6 +5,7 @@ import {
   attemptText,
   buildChains,
   catchesText,
+  effectiveUpstream,
   chainText,
   circuitBadge,
   formatFailoverOn,
@@ -204,5 +205,19 @@ describe('routes view helpers', () => {
     expect(routeKind({ pattern: true, group: true, members: [member(closed), member(closed)] })).toBe('pattern · route group of 2')
     expect(routeKind({ pattern: true, group: false, members: [member(closed), member(closed)] })).toBe('pattern · one provider per client dialect')
     expect(routeKind({ pattern: false, group: false, members: [member(closed)] })).toBe('alias')
+  })
+})
+
+describe('effectiveUpstream', () => {
+  it.each([
+    ['', { alias: 'claude-*', pattern: true }, 'claude-opus-5-5', 'claude-opus-5-5'],
+    ['anthropic/claude-*', { alias: 'claude-*', pattern: true }, 'claude-opus-5-5', 'anthropic/claude-opus-5-5'],
+    ['*', { alias: '*', pattern: true }, 'llama-3', 'llama-3'],
+    ['claude-sonnet-5', { alias: 'claude-*', pattern: true }, 'claude-opus-5-5', 'claude-sonnet-5'],
+    ['gpt-4o-2024-08-06', { alias: 'gpt-4o', pattern: false }, 'gpt-4o', 'gpt-4o-2024-08-06'],
+    // Already substituted by the server: unchanged.
+    ['anthropic/claude-opus-5-5', { alias: 'claude-*', pattern: true }, 'claude-opus-5-5', 'anthropic/claude-opus-5-5'],
+  ])('%j for %j and %j is %j', (upstream, route, model, want) => {
+    expect(effectiveUpstream(upstream, route, model)).toBe(want)
   })
 })

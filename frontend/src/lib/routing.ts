@@ -211,3 +211,16 @@ export function routeKind(r: Pick<Route, 'pattern' | 'group' | 'members'>): stri
   if (r.members.length > 1) return `${what} · one provider per client dialect`
   return what
 }
+
+/**
+ * The model name a member is asked for when `model` is resolved to a route:
+ * the configured upstream with its `*` replaced by what the pattern's `*`
+ * matched, the client's name for an empty upstream, else the upstream as is.
+ */
+export function effectiveUpstream(upstream: string, route: { alias: string; pattern: boolean }, model: string): string {
+  if (upstream === '') return model
+  if (!route.pattern || !upstream.includes('*')) return upstream
+  const prefix = route.alias.slice(0, -1)
+  const rest = model.startsWith(prefix) ? model.slice(prefix.length) : model
+  return upstream.replace('*', rest)
+}

@@ -2,7 +2,7 @@ import { useId, useState, type FormEvent } from 'react'
 import { toApiError } from '../../api/client'
 import type { Dialect } from '../../api/types'
 import { useResolve } from '../../hooks/useRoutes'
-import { upstreamText } from '../../lib/routing'
+import { effectiveUpstream } from '../../lib/routing'
 import { Field } from '../Field'
 
 /** "Test a model name": which route catches it and which members a request would try, in order, now. */
@@ -50,7 +50,7 @@ export function ResolveBox() {
             <ol className="resolve__steps">
               {r.members.map((m) => (
                 <li key={m.provider_key}>
-                  <strong>{m.provider_key}</strong> as <code>{upstreamText(m.upstream, false) === 'the name as sent' ? r.model : m.upstream}</code>
+                  <strong>{m.provider_key}</strong> as <code>{effectiveUpstream(m.upstream, r, r.model)}</code>
                 </li>
               ))}
             </ol>
