@@ -5,6 +5,9 @@ import { LiveClient, defaultLiveURL } from '../api/live'
 import type { Dialect } from '../api/types'
 import { PROVIDERS_KEY } from './useProviders'
 
+/** How often the Routes page reads the routes again (for `catches`). */
+const REFRESH_MS = 15_000
+
 /** The react-query key of GET /admin/v1/routes. */
 export const ROUTES_KEY = ['routes'] as const
 
@@ -29,6 +32,9 @@ export function useRoutes({ enabled = true, live = false }: UseRoutesOptions = {
     // The form's "catches recently" is a convenience: an older server
     // without /routes shows nothing rather than an error.
     retry: live ? 1 : false,
+    // What patterns caught comes from the request log, which sends no
+    // event of its own for it: read again now and then while shown.
+    refetchInterval: live ? REFRESH_MS : false,
   })
   useEffect(() => {
     if (!live || !enabled) return
@@ -57,4 +63,10 @@ export function useRoutes({ enabled = true, live = false }: UseRoutesOptions = {
 /** "Test a model name": GET /admin/v1/routes/resolve for a name and a client dialect. */
 export function useResolve() {
   return useMutation({ mutationFn: (v: { model: string; dialect: Dialect }) => resolveRoute(v.model, v.dialect) })
+}
+
+/** Reads the routes again (after a test resolve, the routes shown may be older than the answer). */
+export function useRefreshRoutes(): () => void {
+  const qc = useQueryClient()
+  return () => void qc.invalidateQueries({ queryKey: ROUTES_KEY })
 }

@@ -60,7 +60,8 @@ describe('Routes page', { timeout: 20_000 }, () => {
     expect(within(rows[0]!).getByText('429, 529')).toBeTruthy()
     expect(within(rows[0]!).getByText('claude-…')).toBeTruthy()
     expect(within(rows[0]!).getByTestId('circuit').textContent).toBe(`open until ${untilClock}`)
-    expect(within(rows[0]!).getByText('429 with Retry-After 30s')).toBeTruthy()
+    // An open member of a group is tried last until its time is up.
+    expect(within(rows[0]!).getByText('429 with Retry-After 30s · tried last until then')).toBeTruthy()
     expect(within(rows[1]!).getByTestId('circuit').textContent).toBe('closed')
     expect(within(rows[1]!).getByText('no response only')).toBeTruthy()
     expect(within(group).getByTestId('route-catches').textContent).toBe('Caught recently: claude-opus-5-5')

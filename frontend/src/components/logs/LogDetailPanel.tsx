@@ -9,6 +9,7 @@ import { attemptStep, attemptText, chainText, triedMoreThanOnce } from '../../li
 import { useCopy } from '../CopyButton'
 import { Icon } from '../Icon'
 import { Spinner } from '../Spinner'
+import '../../styles/routing.css'
 
 interface LogDetailPanelProps {
   row: LogRow
@@ -230,7 +231,11 @@ function Attempts({ row, attempts, onSelect }: { row: LogRow; attempts: LogEntry
             >
               {attemptStep(a)}
             </button>
-            {a.error_message && <span className="muted"> — {a.error_message}</span>}
+            {a.error_message && (
+              <span className="muted ldetail__attempt-msg" title={a.error_message}>
+                {a.error_message}
+              </span>
+            )}
           </li>
         ))}
       </ol>

@@ -1,7 +1,7 @@
 import { useId, useState, type FormEvent } from 'react'
 import { toApiError } from '../../api/client'
 import type { Dialect } from '../../api/types'
-import { useResolve } from '../../hooks/useRoutes'
+import { useRefreshRoutes, useResolve } from '../../hooks/useRoutes'
 import { effectiveUpstream } from '../../lib/routing'
 import { Field } from '../Field'
 
@@ -10,12 +10,13 @@ export function ResolveBox() {
   const [model, setModel] = useState('')
   const [dialect, setDialect] = useState<Dialect>('openai')
   const resolve = useResolve()
+  const refreshRoutes = useRefreshRoutes()
   const selectId = useId()
 
   function onSubmit(e: FormEvent) {
     e.preventDefault()
     if (model.trim() === '') return
-    resolve.mutate({ model: model.trim(), dialect })
+    resolve.mutate({ model: model.trim(), dialect }, { onSettled: refreshRoutes })
   }
 
   const r = resolve.data

@@ -55,7 +55,12 @@ export function RouteCard({ route: r, now }: RouteCardProps) {
                     <span className={`hbadge hbadge--small hbadge--${badge.tone}`} data-testid="circuit">
                       {badge.label}
                     </span>
-                    {badge.detail && <span className="route__reason">{badge.detail}</span>}
+                    {badge.detail && (
+                      <span className="route__reason">
+                        {badge.detail}
+                        {r.group && badge.tone === 'danger' ? ' · tried last until then' : ''}
+                      </span>
+                    )}
                   </td>
                 </tr>
               )
