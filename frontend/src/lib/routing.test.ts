@@ -156,6 +156,7 @@ describe('attempt chains', () => {
   it('reads a chain as "429 from groq → 200 from openai"', () => {
     expect(chainText([a2, { ...a3, provider_key: 'openai' }])).toBe('429 from groq → 200 from openai')
     expect(chainText([a1, a2, a3])).toBe('502 (connect) from openai → 429 from groq → 200 from anthropic')
+    expect(chainText([a1, a2, a3], true)).toBe('502 from openai → 429 from groq → 200 from anthropic')
     expect(chainText([{ ...a1, error_type: 'upstream_timeout', status: 504 }])).toBe('504 (timeout) from openai')
     expect(chainText([a2, { ...a3, status: 0, in_flight: true }])).toBe('429 from groq → … from anthropic')
   })

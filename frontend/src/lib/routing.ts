@@ -164,9 +164,12 @@ export function attemptStep(r: Pick<LogEntry, 'status' | 'error_type' | 'provide
   return `${attemptOutcome(r)} from ${r.provider_key || 'no provider'}`
 }
 
-/** A chain as one line: "429 from groq → 200 from openai". */
-export function chainText(chain: readonly (LogEntry & { in_flight?: boolean })[]): string {
-  return chain.map(attemptStep).join(' → ')
+/**
+ * A chain as one line: "502 (connect) from openai → 200 from groq"; `short`
+ * leaves out the no-response kinds, for the table's narrow column.
+ */
+export function chainText(chain: readonly (LogEntry & { in_flight?: boolean })[], short = false): string {
+  return chain.map((r) => (short ? attemptStep({ ...r, error_type: '' }) : attemptStep(r))).join(' → ')
 }
 
 /**

@@ -62,6 +62,7 @@ describe('Request log: attempt chains', { timeout: 20_000 }, () => {
     await send(sock, msg('request.finished', second))
     for (const id of ['req-a1', 'req-main']) {
       expect(within(row(id)).getByTestId('log-chain').textContent).toBe('429 from groq → 200 from openai')
+      expect(within(row(id)).getByTestId('log-chain').getAttribute('title')).toBe('429 from groq → 200 from openai')
     }
     expect(within(row('req-main')).getByTestId('log-attempt').textContent).toBe('attempt 2 of 2')
   })

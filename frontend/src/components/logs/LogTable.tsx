@@ -97,7 +97,7 @@ interface RowProps {
 const Row = memo(function Row({ row: r, chain, selected, onSelect }: RowProps) {
   const attempt = attemptText(r)
   // "429 from groq → 200 from openai" once a request was tried more than once.
-  const chained = chain && chain.length > 1 ? chainText(chain) : ''
+  const chained = chain && chain.length > 1 ? chainText(chain, true) : ''
   return (
     <tr
       className={`ltable__row${selected ? ' ltable__row--selected' : ''}`}
@@ -120,7 +120,7 @@ const Row = memo(function Row({ row: r, chain, selected, onSelect }: RowProps) {
       <td className="ltable__model">{r.model || '—'}</td>
       <td className="ltable__opt">
         {chained ? (
-          <span className="lchain" title={chained} data-testid="log-chain">
+          <span className="lchain" title={chainText(chain ?? [])} data-testid="log-chain">
             {chained}
           </span>
         ) : (

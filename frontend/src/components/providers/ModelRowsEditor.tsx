@@ -1,7 +1,7 @@
 import type { Route } from '../../api/types'
 import type { PairRow, ProviderFormAction, RowSide } from '../../lib/providerForm'
 import { rowTarget } from '../../lib/providerForm'
-import { catchesText, patternHint } from '../../lib/routing'
+import { catchesText, isPattern, patternHint } from '../../lib/routing'
 import { Field } from '../Field'
 import { Icon } from '../Icon'
 import '../../styles/routing.css'
@@ -56,7 +56,7 @@ export function ModelRowsEditor({ rows, errors, dispatch, routes }: ModelRowsEdi
                   hideLabel
                   mono
                   value={r.right}
-                  placeholder="gpt-4o-2024-08-06"
+                  placeholder={isPattern(r.left) ? 'the name as sent' : 'gpt-4o-2024-08-06'}
                   error={errors[rowTarget('models', r.id, 'right')]}
                   onChange={set(r.id, 'right')}
                 />
@@ -77,7 +77,7 @@ export function ModelRowsEditor({ rows, errors, dispatch, routes }: ModelRowsEdi
                   mono
                   className="mrows__failover"
                   value={r.failoverOn ?? ''}
-                  placeholder={r.priority ? '429, 529' : ''}
+                  placeholder={r.priority ? 'e.g. 429, 529' : ''}
                   error={errors[rowTarget('models', r.id, 'failoverOn')]}
                   onChange={set(r.id, 'failoverOn')}
                 />
