@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright'
 import { expect, type Locator, type Page } from '@playwright/test'
 import { freePort, main, origin, shoot, startFakeUpstream, testWithConsoleGuard, type FakeUpstream } from './support'
 
@@ -185,6 +186,12 @@ test('the Routes page shows the group in try order and the dead member’s circu
       await page.setViewportSize({ width, height: 800 })
       await shoot(page, `routes-${theme}-${width}.png`)
     }
+    // WCAG AA in both themes, with an open circuit and a resolve result shown.
+    const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze()
+    const serious = axe.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => ({ rule: v.id, nodes: v.nodes.map((n) => n.target.join(' ')) }))
+    expect(serious, `axe (${theme})`).toEqual([])
   }
   await page.setViewportSize({ width: 1280, height: 800 })
   await page.emulateMedia({ colorScheme: 'light' })
