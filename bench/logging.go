@@ -176,7 +176,7 @@ func overloadRun(mockAddr string, dur time.Duration, profile string) (*overloadR
 		return nil, err
 	}
 	defer subs.stop()
-	t := target{tSGLog, c.addr, c, true}
+	t := target{name: tSGLog, url: c.addr, proc: c, alias: true}
 	if _, err := attack(t, 8, 0, 500*time.Millisecond); err != nil {
 		return nil, fmt.Errorf("overload warm-up: %w", err)
 	}

@@ -37,6 +37,7 @@ func main() {
 	rounds := flag.Int("rounds", 2, "measurements per target and scenario (targets interleaved)")
 	logprofile := flag.String("logprofile", "", "write the sluicegate-log child's CPU profile to this file")
 	overload := flag.Duration("overload", 5*time.Second, "length of the overload run with logging on (0 skips it; the README reports -overload 30s)")
+	only := flag.String("only", "", `run one scenario alone: "group" (route group of 3 vs single-provider alias)`)
 	flag.Parse()
 	if *role != "driver" {
 		if err := serveRole(*role, *upstream, *cpuprofile); err != nil {
@@ -44,6 +45,17 @@ func main() {
 			os.Exit(1)
 		}
 		return
+	}
+	if *only == "group" {
+		if err := driveGroupOnly(*dur, *rounds); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if *only != "" {
+		fmt.Fprintf(os.Stderr, "bench: unknown -only %q (known: group)\n", *only)
+		os.Exit(2)
 	}
 	if err := drive(*dur, *rounds, *overload, *cpuprofile, *logprofile); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -152,10 +164,14 @@ type target struct {
 	url   string
 	proc  *child
 	alias bool
+	model string // the model requests name, when not the default one
 }
 
 // modelFor is the model a request to t names.
 func (t target) modelFor() string {
+	if t.model != "" {
+		return t.model
+	}
 	if t.alias {
 		return "bench-model"
 	}
@@ -227,12 +243,12 @@ func drive(dur time.Duration, rounds int, overload time.Duration, cpuprofile, lo
 	defer subs.stop()
 
 	targets := []target{
-		{tDirect, mock.addr, mock, false},
-		{tBaseline, base.addr, base, false},
-		{tPooled, pooled.addr, pooled, false},
-		{tSG, sg.addr, sg, true},
+		{name: tDirect, url: mock.addr, proc: mock},
+		{name: tBaseline, url: base.addr, proc: base},
+		{name: tPooled, url: pooled.addr, proc: pooled},
+		{name: tSG, url: sg.addr, proc: sg, alias: true},
 	}
-	logTarget := target{tSGLog, sgLog.addr, sgLog, true}
+	logTarget := target{name: tSGLog, url: sgLog.addr, proc: sgLog, alias: true}
 	fmt.Printf("# Sluicegate proxy benchmark\n\n%s, %s/%s, %d CPUs (GOMAXPROCS %d), %v per measurement × %d rounds, targets interleaved.\nload average at start: %s\n",
 		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0), dur, rounds, strings.TrimSpace(string(load0)))
 
@@ -299,6 +315,12 @@ func drive(dur time.Duration, rounds int, overload time.Duration, cpuprofile, lo
 	}
 	failures = append(failures, printTranslated(tr)...)
 
+	grp, err := groupRun(targets[3], rounds, dur)
+	if err != nil {
+		return err
+	}
+	failures = append(failures, printGroup(grp)...)
+
 	logStats, err := fetchStats(sgLog)
 	if err != nil {
 		return err
@@ -320,6 +342,7 @@ func drive(dur time.Duration, rounds int, overload time.Duration, cpuprofile, lo
 	load1, _ := os.ReadFile("/proc/loadavg")
 	printSummary(res, streams, peak, ov)
 	printTranslatedTargets(tr)
+	printGroupTarget(grp)
 	fmt.Printf("\nload average at end: %s; wall time %v\n", strings.TrimSpace(string(load1)), time.Since(start).Round(time.Second))
 	if len(failures) > 0 {
 		return fmt.Errorf("%d run(s) had errors:\n  %s", len(failures), strings.Join(failures, "\n  "))

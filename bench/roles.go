@@ -137,11 +137,11 @@ func (s *countingSink) Publish(model.Event) { s.n.Add(1) }
 func sluicegateHandler(upstream string) http.Handler {
 	tb := proxy.NewTable([]model.Provider{{
 		Key: "mock", Name: "Mock", Type: model.TypeOpenAI, BaseURL: upstream + "/v1", Enabled: true,
-		Models: []model.ModelMapping{{Alias: "bench-model", Upstream: "mock-model"}},
+		Models: []model.ModelMapping{{Alias: "bench-model", Upstream: "mock-model"}, {Alias: groupModel, Upstream: "mock-model", Priority: 1, FailoverOn: []int{429, 503}}},
 		// Anthropic Messages requests for bench-model are translated
 		// (the translated-stream scenario); chat completions are not.
 		Translate: true,
-	}}, proxy.Settings{})
+	}, groupMember("mock2", upstream, 2), groupMember("mock3", upstream, 3)}, proxy.Settings{})
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	return proxy.New(tb, &countingSink{}, proxy.WithLogger(logger))
 }

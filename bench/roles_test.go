@@ -121,3 +121,25 @@ func TestStatusField(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupRole: the sluicegate role serves bench-group, a route group of
+// three whose first member answers, with the mock's answer unchanged and
+// the attempts header naming one try.
+func TestGroupRole(t *testing.T) {
+	mock := httptest.NewServer(mockHandler())
+	t.Cleanup(mock.Close)
+	srv := httptest.NewServer(sluicegateHandler(mock.URL))
+	t.Cleanup(srv.Close)
+	resp, err := http.Post(srv.URL+"/v1/chat/completions", "application/json", bytes.NewReader(requestBody(groupModel, false)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || string(b) != string(mockResponse) || resp.Header.Get("X-Sluicegate-Attempts") != "mock=200" {
+		t.Errorf("%d %q attempts %q", resp.StatusCode, b, resp.Header.Get("X-Sluicegate-Attempts"))
+	}
+	if st, b := post(t, srv.URL, groupModel, true); st != 200 || b != streamBody() {
+		t.Errorf("stream: %d %q", st, b)
+	}
+}

@@ -31,17 +31,21 @@ const (
 // Circuits tracks one circuit breaker per provider key for route group
 // members: failures in a row (no response, or a failover status) open it
 // and move the member to the end of its group's try order until a
-// cool-down passes; a success closes it. It is owned by the Handler, so it
-// survives route table swaps. Safe for concurrent use.
+// cool-down passes; a success closes it. Only the tries of route group
+// requests count (a route that is no group has nothing to reorder, and
+// its path stays free of the check); health checks count through
+// ReportHealth. It is owned by the Handler, so it survives route table
+// swaps. Safe for concurrent use.
 type Circuits struct {
-	mu   sync.Mutex                          // serialises creation of circuits
-	m    atomic.Pointer[map[string]*circuit] // copy on write: reads take no lock
-	now  func() time.Time                    // the clock; tests replace it
-	emit func(model.CircuitState)            // publishes circuit.changed
+	mu sync.Mutex                          // serialises creation of circuits
+	m  atomic.Pointer[map[string]*circuit] // copy on write: reads take no lock
+	// clock: nil means time.Now; tests set their own (setClock).
+	clock atomic.Pointer[func() time.Time]
+	emit  func(model.CircuitState) // publishes circuit.changed
 }
 
 func newCircuits(emit func(model.CircuitState)) *Circuits {
-	c := &Circuits{now: time.Now, emit: emit}
+	c := &Circuits{emit: emit}
 	m := map[string]*circuit{}
 	c.m.Store(&m)
 	return c
@@ -59,6 +63,17 @@ type circuit struct {
 	failures int
 	cool     time.Duration // the last live cool-down, doubled on a re-open
 }
+
+// now reads the circuits' clock.
+func (c *Circuits) now() time.Time {
+	if f := c.clock.Load(); f != nil {
+		return (*f)()
+	}
+	return time.Now()
+}
+
+// setClock replaces the clock (tests: cool-downs without sleeping).
+func (c *Circuits) setClock(now func() time.Time) { c.clock.Store(&now) }
 
 // get returns key's circuit, or nil when there is none yet.
 func (c *Circuits) get(key string) *circuit {
@@ -86,8 +101,11 @@ func (c *Circuits) getOrCreate(key string) *circuit {
 	return cc
 }
 
-// isOpen reports whether key's circuit is open now (an open circuit whose
+// IsOpen reports whether a provider's circuit is open now, i.e. whether a
+// route group tries it after its other members (an open circuit whose
 // cool-down passed is half_open: back in order).
+func (c *Circuits) IsOpen(providerKey string) bool { return c.isOpen(providerKey) }
+
 func (c *Circuits) isOpen(key string) bool {
 	cc := c.get(key)
 	if cc == nil || cc.hot.Load() == 0 {

@@ -36,7 +36,7 @@ const maxPassedOverBody = 64 << 10
 type groupWriter struct {
 	http.ResponseWriter
 	tries       strings.Builder // the tries so far, "key=status, "...
-	key         string          // the member being tried
+	m           *member         // the member being tried
 	note        string          // "(connect)" or "(timeout)" when it gave no response
 	wroteHeader bool
 }
@@ -49,7 +49,13 @@ func (g *groupWriter) Unwrap() http.ResponseWriter { return g.ResponseWriter }
 func (g *groupWriter) WriteHeader(status int) {
 	if !g.wroteHeader {
 		g.wroteHeader = true
-		g.ResponseWriter.Header()[HeaderAttempts] = []string{g.tries.String() + g.key + "=" + strconv.Itoa(status) + g.note}
+		if g.tries.Len() == 0 && status == http.StatusOK && g.note == "" {
+			// The common case, the first member answering 200: a value
+			// built with the table, shared (never mutated).
+			g.ResponseWriter.Header()[HeaderAttempts] = g.m.attemptOK
+		} else {
+			g.ResponseWriter.Header()[HeaderAttempts] = []string{g.tries.String() + g.m.p.key + "=" + strconv.Itoa(status) + g.note}
+		}
 	}
 	g.ResponseWriter.WriteHeader(status)
 }
@@ -83,6 +89,8 @@ func noteFor(status int) string {
 func (x *exchange) serveGroup(t *Table, rt route, info bodyInfo, body []byte) {
 	h, r := x.h, x.r
 	order := h.circuits.order(rt.group)
+	// Its own allocation, on the group path only: a writer inside the
+	// exchange would move every exchange to the heap.
 	gw := &groupWriter{ResponseWriter: x.w}
 	x.w = gw
 	x.entry.Attempts = len(order)
@@ -96,7 +104,7 @@ func (x *exchange) serveGroup(t *Table, rt route, info bodyInfo, body []byte) {
 			return
 		}
 		x.entry.Attempt = i + 1
-		gw.key, gw.note = m.p.key, ""
+		gw.m, gw.note = m, ""
 		delete(x.w.Header(), HeaderTranslated)
 		tryStart := time.Now()
 		upstream := upstreamOf(m, rt.name, rt.suffix, rt.pattern)
@@ -154,17 +162,22 @@ func (x *exchange) serveGroup(t *Table, rt route, info bodyInfo, body []byte) {
 		} else {
 			h.circuits.success(m.p.key)
 		}
-		// This member's answer is the client's: the body reservation goes
-		// while the response, which may stream for minutes, goes on.
-		x.releaseBody()
-		defer cancel(nil)
-		if tr != nil {
-			x.relayTranslated(ctx, cancel, m.p, resp, tr)
-			return
-		}
-		x.relay(ctx, cancel, m.p, resp)
+		x.answer(ctx, cancel, m.p, resp, tr)
 		return
 	}
+}
+
+// answer relays the response of the member whose answer the client gets.
+func (x *exchange) answer(ctx context.Context, cancel context.CancelCauseFunc, p *upProvider, resp *http.Response, tr *translation) {
+	defer cancel(nil)
+	// The body reservation goes while the response, which may stream for
+	// minutes, goes on.
+	x.releaseBody()
+	if tr != nil {
+		x.relayTranslated(ctx, cancel, p, resp, tr)
+		return
+	}
+	x.relay(ctx, cancel, p, resp)
 }
 
 // passOver publishes the log row of a try that was passed over: a fresh

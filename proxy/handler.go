@@ -90,12 +90,17 @@ func WithUpstream(u *Upstream) Option {
 // Handler is the proxy's http.Handler for everything under /v1/. It is
 // safe for concurrent use.
 //
-// Events: request.started (model.RequestStarted) once routing succeeded,
-// request.progress (model.RequestProgress) at the first body byte of a
-// streaming response, and exactly one request.finished (model.LogEntry)
-// for every request except GET /v1/models[/ID], including proxy-made
-// errors, 499s and mid-stream failures. Data values are
-// structs, not pointers.
+// Events: request.started (model.RequestStarted) once routing succeeded
+// (once per attempt in a route group, each with the request's id and that
+// attempt's provider), request.progress (model.RequestProgress) at the
+// first body byte of a streaming response, and one request.finished
+// (model.LogEntry) per attempt for every request except GET
+// /v1/models[/ID], including proxy-made errors, 499s and mid-stream
+// failures: a request that is no route group has exactly one; a group's
+// passed-over attempts get fresh ids (client_request_id links them), and
+// the attempt whose answer the client got has the request's id.
+// circuit.changed (model.CircuitState) on every circuit transition. Data
+// values are structs, not pointers.
 //
 // A response that fails mid-way is aborted with panic(http.ErrAbortHandler)
 // so the client sees a broken connection; middleware must let that panic

@@ -82,7 +82,14 @@ func perfSetup(tb testing.TB, logBodies bool, h http.HandlerFunc) (*http.Client,
 	up := httptest.NewServer(h)
 	tb.Cleanup(up.Close)
 	routes := &LiveRoutes{}
-	routes.Store(NewTable([]model.Provider{provider("p", model.TypeOpenAI, up.URL+"/v1", "alias", "m")}, Settings{LogBodies: logBodies}))
+	// "grp" is a route group of three members at the same upstream,
+	// the first one healthy.
+	p := provider("p", model.TypeOpenAI, up.URL+"/v1", "alias", "m")
+	p.Models = append(p.Models, mm("grp", "m", 1, 429, 503))
+	routes.Store(NewTable([]model.Provider{p,
+		withMaps(provider("p2", model.TypeOpenAI, up.URL+"/v1"), mm("grp", "m", 2, 429)),
+		withMaps(provider("p3", model.TypeOpenAI, up.URL+"/v1"), mm("grp", "m", 3)),
+	}, Settings{LogBodies: logBodies}))
 	ph := New(routes, nopSink{}, WithUpstream(testUpstream()))
 	srv := httptest.NewServer(ph)
 	tb.Cleanup(srv.Close)
@@ -129,33 +136,37 @@ func BenchmarkProxyStream(b *testing.B) {
 var perfJSON = []byte(`{"id":"chatcmpl-1","object":"chat.completion","created":1735689600,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"Quaternions extend complex numbers with three imaginary units."},"finish_reason":"stop"}],"usage":{"prompt_tokens":42,"completion_tokens":24,"total_tokens":66}}`)
 
 // BenchmarkProxyRequest sends non-streamed chat completions through the
-// proxy over loopback; allocs/op include the client's and the upstream's.
+// proxy over loopback, for a single-provider alias and for a route group
+// of three whose first member answers; allocs/op include the client's and
+// the upstream's.
 func BenchmarkProxyRequest(b *testing.B) {
 	for _, m := range perfModes {
-		b.Run(m.name, func(b *testing.B) {
-			cl := strconv.Itoa(len(perfJSON))
-			c, url := perfSetup(b, m.logBodies, func(w http.ResponseWriter, r *http.Request) {
-				_, _ = io.Copy(io.Discard, r.Body)
-				w.Header()["Content-Type"] = []string{"application/json"}
-				w.Header()["Content-Length"] = []string{cl}
-				_, _ = w.Write(perfJSON)
+		for _, alias := range []string{"alias", "grp"} {
+			b.Run(m.name+"/"+alias, func(b *testing.B) {
+				cl := strconv.Itoa(len(perfJSON))
+				c, url := perfSetup(b, m.logBodies, func(w http.ResponseWriter, r *http.Request) {
+					_, _ = io.Copy(io.Discard, r.Body)
+					w.Header()["Content-Type"] = []string{"application/json"}
+					w.Header()["Content-Length"] = []string{cl}
+					_, _ = w.Write(perfJSON)
+				})
+				body := []byte(`{"model":"` + alias + `","messages":[{"role":"user","content":"` + strings.Repeat("hello ", 150) + `"}]}`)
+				b.ReportAllocs()
+				for b.Loop() {
+					req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+					req.Header = http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer sk-test"}}
+					resp, err := c.Do(req)
+					if err != nil {
+						b.Fatal(err)
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						b.Fatalf("status %d", resp.StatusCode)
+					}
+				}
 			})
-			body := []byte(`{"model":"alias","messages":[{"role":"user","content":"` + strings.Repeat("hello ", 150) + `"}]}`)
-			b.ReportAllocs()
-			for b.Loop() {
-				req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
-				req.Header = http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer sk-test"}}
-				resp, err := c.Do(req)
-				if err != nil {
-					b.Fatal(err)
-				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					b.Fatalf("status %d", resp.StatusCode)
-				}
-			}
-		})
+		}
 	}
 }
 

@@ -19,6 +19,9 @@ type member struct {
 	upstream   string // as configured; "" means the client's model name
 	priority   int
 	failoverOn []int // statuses (400..599) that pass the request on
+	// attemptOK is the attempts header's value when this member is tried
+	// first and answers 200 ("key=200"), built once.
+	attemptOK []string
 }
 
 // failsOverOn reports whether status passes the request on to the next
@@ -69,7 +72,7 @@ func (e *entry) add(p *upProvider, m model.ModelMapping) {
 			return
 		}
 	}
-	mb := member{p: p, upstream: m.Upstream, priority: m.Priority}
+	mb := member{p: p, upstream: m.Upstream, priority: m.Priority, attemptOK: []string{p.key + "=200"}}
 	for _, s := range m.FailoverOn {
 		// Only error statuses: a 2xx or 3xx is an answer, never passed on.
 		if s >= 400 && s <= 599 {

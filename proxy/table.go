@@ -288,7 +288,9 @@ func (t *Table) modelJSONFor(id string, anthropic bool) ([]byte, bool) {
 		return b, true
 	}
 	e, _, ok := t.matchPattern(id)
-	if !ok {
+	if !ok || id == "" {
+		// "" (GET /v1/models/) names no model, even where "*" would
+		// catch it.
 		return nil, false
 	}
 	owner := e.members[0].p

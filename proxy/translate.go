@@ -24,8 +24,9 @@ import (
 // before it is sent, the answer (JSON, error body or event stream) on its
 // way back; everything else (routing, credentials, timeouts, the request
 // log, mid-stream failures) is the untranslated path's. Only the
-// dialect-mismatch branch of exchange.serve reaches this file, so the
-// untranslated fast path pays one comparison for it.
+// dialect-mismatch branch of exchange.prepare reaches this file, so the
+// untranslated fast path pays one comparison for it. In a route group
+// each member decides for itself (members may be of either dialect).
 
 // Header names of translated and locally estimated answers.
 const (

@@ -62,6 +62,7 @@ counted go-test go "$reports/go-test.json" \
 if grep -q 'func FuzzSpliceModel' proxy/*_test.go 2>/dev/null; then
   step fuzz-splice go test -run '^$' -fuzz '^FuzzSpliceModel$' -fuzztime "$FUZZTIME" ./proxy
 fi
+step fuzz-route go test -run '^$' -fuzz '^FuzzRouteTable$' -fuzztime "$FUZZTIME" ./proxy
 step fuzz-translate-o2a go test -run '^$' -fuzz '^FuzzOpenAIToAnthropicStream$' -fuzztime "$FUZZTIME" ./translate
 step fuzz-translate-a2o go test -run '^$' -fuzz '^FuzzAnthropicToOpenAIStream$' -fuzztime "$FUZZTIME" ./translate
 # The dashboard's API types are generated from api/openapi.json; a stale
