@@ -153,6 +153,15 @@ describe('attempt chains', () => {
     expect(chains.get('s-1')).toBeUndefined()
   })
 
+  it('puts the request’s in-flight row last in its chain, so the next try shows at once', () => {
+    const inFlight = { ...entry('r-3', { provider_key: 'anthropic', status: 0 }), in_flight: true }
+    const chains = buildChains([inFlight, a2, a1])
+    expect(chains.get('r-3')?.map((r) => r.id)).toEqual(['r-1', 'r-2', 'r-3'])
+    expect(chainText(chains.get('r-3') ?? [], true)).toBe('502 from openai → 429 from groq → … from anthropic')
+    // A request in flight that nothing failed for yet has no chain.
+    expect(buildChains([inFlight]).size).toBe(0)
+  })
+
   it('reads a chain as "429 from groq → 200 from openai"', () => {
     expect(chainText([a2, { ...a3, provider_key: 'openai' }])).toBe('429 from groq → 200 from openai')
     expect(chainText([a1, a2, a3])).toBe('502 (connect) from openai → 429 from groq → 200 from anthropic')

@@ -136,8 +136,18 @@ export function buildChains<T extends LogEntry>(rows: readonly T[]): Map<string,
     if (list) list.push(r)
     else groups.set(r.client_request_id, [r])
   }
-  for (const list of groups.values()) list.sort((a, b) => a.attempt - b.attempt)
+  // The request's own row while it is in flight (request.started carries
+  // no attempt fields): the attempt being tried now, last in its chain.
+  for (const r of rows) {
+    if (!triedMoreThanOnce(r) && isInFlight(r)) groups.get(r.id)?.push(r)
+  }
+  const order = (r: T) => (isInFlight(r) ? Number.MAX_SAFE_INTEGER : r.attempt)
+  for (const list of groups.values()) list.sort((a, b) => order(a) - order(b))
   return groups
+}
+
+function isInFlight(r: object): boolean {
+  return (r as { in_flight?: unknown }).in_flight === true
 }
 
 /** True for a row of a request that could be (or was) tried more than once. */

@@ -59,6 +59,10 @@ describe('Request log: attempt chains', { timeout: 20_000 }, () => {
     // One attempt known so far: no chain yet, the provider shows.
     expect(within(row('req-a1')).queryByTestId('log-chain')).toBeNull()
 
+    // The next member starts: request.started again with the request's id.
+    await send(sock, msg('request.started', { id: 'req-main', method: 'POST', path: '/v1/chat/completions', model: 'gpt-4o', provider_key: 'openai', stream: false }))
+    expect(within(row('req-a1')).getByTestId('log-chain').textContent).toBe('429 from groq → … from openai')
+
     await send(sock, msg('request.finished', second))
     for (const id of ['req-a1', 'req-main']) {
       expect(within(row(id)).getByTestId('log-chain').textContent).toBe('429 from groq → 200 from openai')
