@@ -19,6 +19,7 @@ var knownTypes = []string{
 	model.EventHealthModel,
 	model.EventHealthFinished,
 	model.EventProviderChanged,
+	model.EventCircuitChanged,
 	model.EventDropped,
 	model.EventLog,
 	model.EventLogsCleared,

@@ -87,8 +87,10 @@ func TestFilters(t *testing.T) {
 	}{
 		{"none", "", []string{
 			"request.started:a", "request.finished:ok", "request.finished:e500", "request.finished:e429",
-			"request.finished:src", "health.model:", "provider.changed:0", "log:warned",
+			"request.finished:src", "health.model:", "provider.changed:0", "circuit.changed:", "log:warned",
 			"log:end", "request.finished:end"}},
+		// The dashboard's Routes page follows these two.
+		{"circuit and provider changes", "types=circuit.changed,provider.changed", []string{"provider.changed:0", "circuit.changed:"}},
 		{"types", "types=request.started,log", []string{"request.started:a", "log:warned", "log:end"}},
 		{"types repeated", "types=request.started&types=%20log", []string{"request.started:a", "log:warned", "log:end"}},
 		{"errors", "errors=1", []string{
@@ -111,6 +113,7 @@ func TestFilters(t *testing.T) {
 			hub.Publish(model.Event{Type: model.EventRequestFinished, Data: model.LogEntry{ID: "src", Status: 200, ErrorSource: &upstream}})
 			hub.Publish(model.Event{Type: model.EventHealthModel, Data: map[string]any{}})
 			hub.Publish(model.Event{Type: model.EventProviderChanged, Data: model.ProviderChanged{}})
+			hub.Publish(model.Event{Type: model.EventCircuitChanged, Data: model.CircuitState{ProviderKey: "groq", State: model.CircuitOpen}})
 			hub.Publish(model.Event{Type: model.EventLog, Data: LogEventData{Message: "warned"}})
 			// Two terminal events so that every filter sees the end; an
 			// unwanted event would show up before it.

@@ -12,6 +12,7 @@ import { ConnectPage } from './pages/ConnectPage'
 import { HealthPage } from './pages/HealthPage'
 import { LogsPage } from './pages/LogsPage'
 import { ProvidersPage } from './pages/ProvidersPage'
+import { RoutesPage } from './pages/RoutesPage'
 import { SettingsPage } from './pages/SettingsPage'
 import type { UseStatus } from './hooks/useStatus'
 
@@ -92,6 +93,8 @@ function Page({ route, status, hasToken, onForgetToken }: PageProps) {
   switch (route) {
     case 'providers':
       return <ProvidersPage state={status.state} onChanged={status.refresh} />
+    case 'routes':
+      return <RoutesPage />
     case 'health':
       return <HealthPage />
     case 'logs':

@@ -1,5 +1,10 @@
 import type {
   AdminErrorBody,
+  CircuitState,
+  Dialect,
+  ResolvedRoute,
+  Route,
+  RouteMember,
   CheckAllRequest,
   CheckAllResult,
   CheckOptions,
@@ -543,6 +548,10 @@ export function normalizeLogEntry(e: LogEntry): LogEntry {
     bytes_in: num(e.bytes_in),
     bytes_out: num(e.bytes_out),
     usage,
+    // A row of an older server (or of a request that was not a group) is its own, only attempt.
+    client_request_id: str(e.client_request_id) || e.id,
+    attempt: num(e.attempt) || 1,
+    attempts: num(e.attempts) || 1,
   }
 }
 
@@ -563,6 +572,8 @@ export interface LogsQuery {
   status?: string
   /** Case-insensitive substring of the path, model or error message. */
   text?: string
+  /** Only the attempts of this client request (its X-Sluicegate-Request-Id). */
+  client_request_id?: string
   signal?: AbortSignal
 }
 
@@ -571,7 +582,7 @@ export async function listLogs(query: LogsQuery = {}): Promise<LogEntry[]> {
   const params = new URLSearchParams()
   if (query.limit !== undefined) params.set('limit', String(query.limit))
   if (query.errors) params.set('errors', '1')
-  for (const name of ['provider', 'model', 'status', 'text'] as const) {
+  for (const name of ['provider', 'model', 'status', 'text', 'client_request_id'] as const) {
     const v = query[name]
     if (v) params.set(name, v)
   }
@@ -708,4 +719,79 @@ export async function importConfig(doc: unknown): Promise<ConfigDocument> {
   const body = await request('/import', jsonInit('POST', doc))
   if (!isRecord(body) || !Array.isArray(body.providers)) throw invalidResponse('import')
   return body as ConfigDocument
+}
+
+// ---- Routing (issue 13) --------------------------------------------------------
+
+const CIRCUIT_STATES = new Set(['closed', 'open', 'half_open'])
+
+/** Returns v as a CircuitState (a `circuit.changed` message's data), else null. */
+export function toCircuitState(v: unknown): CircuitState | null {
+  if (!isRecord(v) || typeof v.provider_key !== 'string' || typeof v.state !== 'string' || !CIRCUIT_STATES.has(v.state)) return null
+  return {
+    provider_key: v.provider_key,
+    state: v.state as CircuitState['state'],
+    reason: typeof v.reason === 'string' ? v.reason : '',
+    until: typeof v.until === 'string' && v.until !== '' ? v.until : null,
+    failures: typeof v.failures === 'number' ? v.failures : 0,
+  }
+}
+
+function numbers(v: unknown): number[] {
+  return Array.isArray(v) ? v.filter((n): n is number => typeof n === 'number') : []
+}
+
+function toRouteMember(v: unknown): RouteMember | null {
+  if (!isRecord(v) || typeof v.provider_key !== 'string') return null
+  const closed: CircuitState = { provider_key: v.provider_key, state: 'closed', reason: '', until: null, failures: 0 }
+  return {
+    provider_id: typeof v.provider_id === 'number' ? v.provider_id : 0,
+    provider_key: v.provider_key,
+    provider_type: v.provider_type === 'anthropic' ? 'anthropic' : 'openai',
+    upstream: typeof v.upstream === 'string' ? v.upstream : '',
+    priority: typeof v.priority === 'number' ? v.priority : 0,
+    failover_on: numbers(v.failover_on),
+    circuit: toCircuitState(v.circuit) ?? closed,
+  }
+}
+
+function toRoute(v: unknown): Route | null {
+  if (!isRecord(v) || typeof v.alias !== 'string' || !Array.isArray(v.members)) return null
+  return {
+    alias: v.alias,
+    pattern: v.pattern === true,
+    group: v.group === true,
+    members: v.members.map(toRouteMember).filter((m): m is RouteMember => m !== null),
+    catches: Array.isArray(v.catches) ? v.catches.filter((m): m is string => typeof m === 'string') : [],
+  }
+}
+
+/** GET /admin/v1/routes: every alias and pattern of the enabled providers, sorted by alias. */
+export async function listRoutes(signal?: AbortSignal): Promise<Route[]> {
+  const data = dataArray(await request('/routes', signal ? { signal } : undefined), 'routes')
+  return data.map((v) => {
+    const r = toRoute(v)
+    if (!r) throw invalidResponse('routes')
+    return r
+  })
+}
+
+/**
+ * GET /admin/v1/routes/resolve: the route a request for `model` from a
+ * `dialect` client takes, with its members in the order it would try them
+ * now. A model no route catches is an ApiError with status 404.
+ */
+export async function resolveRoute(model: string, dialect: Dialect = 'openai', signal?: AbortSignal): Promise<ResolvedRoute> {
+  const qs = new URLSearchParams({ model, dialect }).toString()
+  const body = await request(`/routes/resolve?${qs}`, signal ? { signal } : undefined)
+  if (!isRecord(body) || typeof body.alias !== 'string' || !Array.isArray(body.members)) throw invalidResponse('resolve')
+  return {
+    model: typeof body.model === 'string' ? body.model : model,
+    alias: body.alias,
+    pattern: body.pattern === true,
+    group: body.group === true,
+    members: body.members
+      .filter((m): m is Record<string, unknown> => isRecord(m) && typeof m.provider_key === 'string')
+      .map((m) => ({ provider_key: m.provider_key as string, upstream: typeof m.upstream === 'string' ? m.upstream : '' })),
+  }
 }

@@ -22,11 +22,12 @@ export type ProviderType = 'openai' | 'anthropic'
 
 export const PROVIDER_TYPES: readonly ProviderType[] = ['openai', 'anthropic']
 
-/** One entry of a provider's model map: client alias → upstream model name. */
-export interface ModelMapping {
-  alias: string
-  upstream: string
-}
+/**
+ * One entry of a provider's model map: client alias (or a pattern ending in
+ * `*`) → upstream model name, with the route-group `priority` and
+ * `failover_on` statuses when set.
+ */
+export type ModelMapping = Schemas['ModelMapping']
 
 /** A provider as the admin API returns it (API.md §3 "Providers"). */
 export interface Provider {
@@ -217,3 +218,21 @@ export interface LiveMessage {
   ts: string
   data: unknown
 }
+
+// ---- Routing (issue 13: patterns, route groups, circuits) --------------------
+
+/** `circuit.changed` data, and each route member's `circuit`: closed, open (tried last until `until`), half_open. */
+export type CircuitState = Schemas['CircuitState']
+export type CircuitStateName = CircuitState['state']
+
+/** One provider serving a route. */
+export type RouteMember = Schemas['RouteMember']
+
+/** One alias or pattern of the enabled providers (GET /admin/v1/routes); members in try order, catches for patterns. */
+export type Route = Schemas['Route']
+
+/** The client dialect a model name is resolved for. */
+export type Dialect = 'openai' | 'anthropic'
+
+/** GET /admin/v1/routes/resolve: which route catches a model and the order a request would try now. */
+export type ResolvedRoute = Schemas['ResolvedRoute']

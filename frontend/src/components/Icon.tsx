@@ -2,6 +2,7 @@
 
 const PATHS = {
   providers: 'M4 5.5h16v5H4zM4 13.5h16v5H4zM7.5 8h.01M7.5 16h.01',
+  routes: 'M4 12h5l4-6h7M9 12l4 6h7M17 3l3 3-3 3M17 15l3 3-3 3',
   health: 'M3 12h4l2.5-6 5 12 2.5-6h4',
   logs: 'M4 6h16M4 10h10M4 14h16M4 18h8',
   connect: 'M9 7V3M15 7V3M6.5 7h11v4a5.5 5.5 0 0 1-11 0zM12 16.5V21',

@@ -2,7 +2,8 @@ import { useQuery } from '@tanstack/react-query'
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react'
 import { getLog, getStatus, listLogs, listServerLog, toApiError, toLiveServerLog } from '../api/client'
 import { LiveClient, type LiveStatus } from '../api/live'
-import type { LiveMessage, LogDetail, ServerLogRecord } from '../api/types'
+import type { LiveMessage, LogDetail, LogEntry, ServerLogRecord } from '../api/types'
+import { mergeAttempts, triedMoreThanOnce } from '../lib/routing'
 import { createBatcher } from '../lib/frameBatcher'
 import { filtersToQuery, type LogFilters } from '../lib/logFilters'
 import { initialLogState, logReducer, mergeServerLog, shownRows, waitingCount, type LogRow } from '../lib/logStore'
@@ -140,6 +141,30 @@ export function useLogDetail(id: string | null, inFlight: boolean): DetailState 
   if (id === null || inFlight || q.isPending) return { kind: 'loading' }
   if (q.isError) return { kind: 'error', message: toApiError(q.error).message }
   return { kind: 'ready', detail: q.data }
+}
+
+/**
+ * Every attempt of the request `row` belongs to, in try order: the ones the
+ * table has (`known`) merged with GET /admin/v1/logs?client_request_id=…
+ * (the table may have missed some: a filter, the backfill's limit). A
+ * request tried once is just itself, with no request.
+ */
+export function useAttempts(row: LogRow | null, known: readonly LogRow[] | undefined): LogEntry[] {
+  const id = row?.client_request_id ?? ''
+  const multi = row !== null && triedMoreThanOnce(row)
+  const q = useQuery({
+    // The table's count in the key: a new attempt arriving reads the list again.
+    queryKey: ['logs', 'attempts', id, known?.length ?? 0],
+    queryFn: ({ signal }) => listLogs({ client_request_id: id, limit: 50, signal }),
+    enabled: multi,
+    staleTime: Infinity,
+    retry: false,
+  })
+  if (!row) return []
+  if (!multi) return [row]
+  // An older server ignores the filter: keep only this request's rows.
+  const fetched = (q.data ?? []).filter((e) => e.client_request_id === id)
+  return mergeAttempts(known ?? [row], fetched)
 }
 
 /** The proxy's OpenAI base URL (GET /admin/v1/status), for "Copy as curl"; '' until known. */

@@ -3,6 +3,7 @@
 
 import type { CheckResult, ModelCheckResult, Provider } from '../api/types'
 import type { Dialect } from './snippets'
+import { isPattern } from './routing'
 
 /** A model's health as the Connect page shows it: its status in its provider's last check
  * (the dashboard's one status vocabulary, see statusMeta), or 'unchecked'. */
@@ -23,7 +24,8 @@ export interface RoutableAlias {
 }
 
 /**
- * Every alias of an enabled provider, sorted by alias then provider key.
+ * Every alias of an enabled provider, sorted by alias then provider key;
+ * patterns are left out (a snippet needs a model name a client can send).
  * An alias served by several providers (a route group) appears once per
  * provider. lastChecks maps a provider id to its newest check, if any.
  */
@@ -33,6 +35,8 @@ export function routableAliases(providers: Provider[], lastChecks: ReadonlyMap<n
     if (!p.enabled) continue
     const check = lastChecks.get(p.id)
     for (const m of p.models) {
+      // A pattern (claude-*) is not a name a client can send.
+      if (isPattern(m.alias)) continue
       const result = check?.models.find((r) => r.model === m.alias)
       out.push({
         alias: m.alias,

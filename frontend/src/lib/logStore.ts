@@ -61,6 +61,10 @@ function startedRow(data: unknown, ts: string): LogRow | null {
     bytes_in: 0,
     bytes_out: 0,
     usage: null,
+    // request.started carries the request's ID (= the client request) for every attempt.
+    client_request_id: str(d.client_request_id) || d.id,
+    attempt: typeof d.attempt === 'number' ? d.attempt : 1,
+    attempts: typeof d.attempts === 'number' ? d.attempts : 1,
     in_flight: true,
   }
 }

@@ -289,3 +289,71 @@ describe('model picking, discover and the base URL suggestion', () => {
     expect(suggestedBaseUrl(undefined)).toBe('')
   })
 })
+
+describe('route group fields (priority, failover_on) in the model map', () => {
+  const grouped = {
+    ...PROVIDER,
+    models: [
+      { alias: 'claude-*', upstream: 'anthropic/claude-*', priority: 1, failover_on: [429, 529] },
+      { alias: 'fast', upstream: 'gpt-4o-mini' },
+    ],
+  }
+
+  it('loads priority and failover_on into the rows and sends them back unchanged', () => {
+    const s = formFromProvider(grouped)
+    expect(s.values.models.map((r) => [r.left, r.right, r.priority, r.failoverOn])).toEqual([
+      ['claude-*', 'anthropic/claude-*', '1', '429, 529'],
+      ['fast', 'gpt-4o-mini', '', ''],
+    ])
+    // A row without them sends neither field, as before groups existed.
+    expect(built(s).body.models).toEqual(grouped.models)
+  })
+
+  it('reads what the user typed: priority as a number, statuses as a list', () => {
+    const s = apply(
+      formFromProvider(PROVIDER),
+      { type: 'setRow', list: 'models', id: 2, side: 'priority', value: ' 20 ' },
+      { type: 'setRow', list: 'models', id: 2, side: 'failoverOn', value: '429,503 529' },
+    )
+    expect(built(s).body.models?.[1]).toEqual({ alias: 'mini', upstream: 'gpt-4o-mini', priority: 20, failover_on: [429, 503, 529] })
+  })
+
+  it('refuses bad statuses and priorities at their row, with a clear message, before sending', () => {
+    const s = apply(
+      formFromProvider(PROVIDER),
+      { type: 'setRow', list: 'models', id: 1, side: 'priority', value: '0' },
+      { type: 'setRow', list: 'models', id: 2, side: 'priority', value: '2' },
+      { type: 'setRow', list: 'models', id: 2, side: 'failoverOn', value: '429, 200' },
+    )
+    const r = buildProviderBody(s.values)
+    expect(r.ok).toBe(false)
+    if (r.ok) return
+    expect(r.errors).toEqual({
+      [rowTarget('models', 1, 'priority')]: 'Enter a whole number from 1 to 1000, or leave it blank.',
+      [rowTarget('models', 2, 'failoverOn')]: '200 is not an error status: only 400–599 can pass a request on.',
+    })
+  })
+
+  it('asks for a priority before failover statuses (failover is between group members)', () => {
+    const s = apply(formFromProvider(PROVIDER), { type: 'setRow', list: 'models', id: 1, side: 'failoverOn', value: '429' })
+    const r = buildProviderBody(s.values)
+    expect(r.ok).toBe(false)
+    if (!r.ok) expect(r.errors['models.1.failoverOn']).toMatch(/Give the row a priority/)
+  })
+
+  it('editing the field clears its error', () => {
+    let s = apply(formFromProvider(PROVIDER), { type: 'errors', errors: { 'models.1.failoverOn': 'bad' } })
+    s = apply(s, { type: 'setRow', list: 'models', id: 1, side: 'failoverOn', value: '429' })
+    expect(s.errors).toEqual({})
+  })
+
+  it('puts the server’s models[i].priority / .failover_on errors (400 and 409) at that row’s input', () => {
+    const sent = { models: [4, 9], headers: {} }
+    expect(errorTarget('models[1].priority', sent)).toBe('models.9.priority')
+    expect(errorTarget('models[0].failover_on', sent)).toBe('models.4.failoverOn')
+    expect(errorTarget('models[0].failover_on[2]', sent)).toBe('models.4.failoverOn')
+    expect(
+      errorsFromApi({ field: 'models[1].failover_on', message: 'models[1].failover_on: needs a priority' }, sent),
+    ).toEqual({ 'models.9.failoverOn': 'Needs a priority' })
+  })
+})

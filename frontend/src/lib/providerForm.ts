@@ -3,6 +3,7 @@
 // only render this state and dispatch actions.
 
 import type { DiscoverInput, DiscoverResult, ModelMapping, Preset, Provider, ProviderType, ProviderWrite } from '../api/types'
+import { formatFailoverOn, formatPriority, parseFailoverOn, parsePriority } from './routing'
 
 /** One editable row of a pair list: model map (alias → upstream) or headers (name → value). */
 export interface PairRow {
@@ -10,7 +11,14 @@ export interface PairRow {
   id: number
   left: string
   right: string
+  /** Model rows only: the route-group priority as typed ("" = none). */
+  priority?: string
+  /** Model rows only: the failover statuses as typed ("429, 529"). */
+  failoverOn?: string
 }
+
+/** The parts of a row an input edits; priority and failoverOn exist on model rows only. */
+export type RowSide = 'left' | 'right' | 'priority' | 'failoverOn'
 
 export type PairList = 'models' | 'headers'
 
@@ -86,7 +94,7 @@ const FIELD_BY_API: Record<string, string> = Object.fromEntries(
   Object.entries(API_FIELD).map(([form, api]) => [api, form]),
 )
 
-export function rowTarget(list: PairList, rowId: number, side: 'left' | 'right'): string {
+export function rowTarget(list: PairList, rowId: number, side: RowSide): string {
   return `${list}.${rowId}.${side}`
 }
 
@@ -150,8 +158,16 @@ export function formFromPreset(preset: Preset | null, takenKeys: readonly string
 
 /** The form for editing a stored provider. The API key input starts empty: the key is write-only. */
 export function formFromProvider(p: Provider): ProviderFormState {
-  const modelPairs = p.models.map((m): [string, string] => [m.alias, m.upstream])
-  const models = rows(modelPairs.length > 0 ? modelPairs : [['', '']], 1)
+  const models: PairRow[] =
+    p.models.length > 0
+      ? p.models.map((m, i) => ({
+          id: i + 1,
+          left: m.alias,
+          right: m.upstream,
+          priority: formatPriority(m.priority),
+          failoverOn: formatFailoverOn(m.failover_on),
+        }))
+      : rows([['', '']], 1)
   const headers = rows(
     Object.entries(p.headers).map(([k, v]): [string, string] => [k, v]),
     models.length + 1,
@@ -184,7 +200,7 @@ export type ProviderFormAction =
   | { type: 'setTranslate'; value: boolean }
   | { type: 'addRow'; list: PairList }
   | { type: 'removeRow'; list: PairList; id: number }
-  | { type: 'setRow'; list: PairList; id: number; side: 'left' | 'right'; value: string }
+  | { type: 'setRow'; list: PairList; id: number; side: RowSide; value: string }
   | { type: 'toggleModel'; name: string; on: boolean }
   | { type: 'removeKey' }
   | { type: 'keepKey' }
@@ -294,7 +310,19 @@ export function buildProviderBody(values: ProviderFormValues): BuildResult {
   const sentModels: number[] = []
   for (const r of values.models) {
     if (isBlank(r)) continue
-    models.push({ alias: r.left.trim(), upstream: r.right.trim() })
+    const m: ModelMapping = { alias: r.left.trim(), upstream: r.right.trim() }
+    // priority and failover_on are sent only when set, so a plain map reads as before.
+    const priority = parsePriority(r.priority ?? '')
+    if (!priority.ok) errors[rowTarget('models', r.id, 'priority')] = priority.message
+    else if (priority.value > 0) m.priority = priority.value
+    const failover = parseFailoverOn(r.failoverOn ?? '')
+    if (!failover.ok) errors[rowTarget('models', r.id, 'failoverOn')] = failover.message
+    else if (failover.value.length > 0) {
+      if (priority.ok && priority.value === 0) {
+        errors[rowTarget('models', r.id, 'failoverOn')] = 'Give the row a priority: failover happens between the members of a route group.'
+      } else m.failover_on = failover.value
+    }
+    models.push(m)
     sentModels.push(r.id)
   }
 
@@ -359,7 +387,9 @@ export function apiKeyField(values: Pick<ProviderFormValues, 'apiKey' | 'removeK
 
 // ---- API error → form target -----------------------------------------------
 
-const ROW_FIELD_RE = /^(models)\[(\d+)\](?:\.(alias|upstream))?$/
+const ROW_FIELD_RE = /^(models)\[(\d+)\](?:\.(alias|upstream|priority|failover_on)(?:\[\d+\])?)?$/
+
+const MODEL_SIDE: Record<string, RowSide> = { alias: 'left', upstream: 'right', priority: 'priority', failover_on: 'failoverOn' }
 const HEADER_FIELD_RE = /^headers(?:\.(.+)|\[(\d+)\](?:\.(name|value))?)$/
 
 /**
@@ -377,7 +407,7 @@ export function errorTarget(field: string | undefined, sent: SentRows): string {
   if (m) {
     const rowId = sent.models[Number(m[2])]
     if (rowId === undefined) return 'models'
-    return rowTarget('models', rowId, m[3] === 'upstream' ? 'right' : 'left')
+    return rowTarget('models', rowId, MODEL_SIDE[m[3] ?? 'alias'] ?? 'left')
   }
 
   const h = HEADER_FIELD_RE.exec(field)

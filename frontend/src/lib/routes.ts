@@ -1,6 +1,7 @@
 /** The dashboard's pages, in navigation order. */
 export const ROUTES = [
   { id: 'providers', label: 'Providers' },
+  { id: 'routes', label: 'Routes' },
   { id: 'health', label: 'Health' },
   { id: 'logs', label: 'Live logs' },
   { id: 'connect', label: 'Connect' },

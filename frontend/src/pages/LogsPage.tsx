@@ -6,7 +6,9 @@ import { LogDetailPanel } from '../components/logs/LogDetailPanel'
 import { LogFiltersBar } from '../components/logs/LogFiltersBar'
 import { LogTable } from '../components/logs/LogTable'
 import { ServerLogList } from '../components/logs/ServerLogList'
-import { useDebounced, useLiveLogs, useLogDetail, useProxyBaseURL } from '../hooks/useLiveLogs'
+import { useAttempts, useDebounced, useLiveLogs, useLogDetail, useProxyBaseURL } from '../hooks/useLiveLogs'
+import type { LogEntry } from '../api/types'
+import { buildChains } from '../lib/routing'
 import type { LogRow } from '../lib/logStore'
 import { distinctValues, hasFilters, matchesFilters, NO_FILTERS, type LogFilters } from '../lib/logFilters'
 import '../styles/logs.css'
@@ -27,9 +29,18 @@ export function LogsPage() {
   const rows = useMemo(() => (hasFilters(filters) ? live.rows.filter((r) => matchesFilters(r, filters)) : live.rows), [live.rows, filters])
   const providers = useMemo(() => distinctValues(live.rows, 'provider_key', filters.provider), [live.rows, filters.provider])
   const models = useMemo(() => distinctValues(live.rows, 'model', filters.model), [live.rows, filters.model])
+  // Requests tried more than once, from every row (a filter may hide some attempts).
+  const chains = useMemo(() => buildChains(live.rows), [live.rows])
+  // An attempt opened from the detail's list that the table does not hold.
+  const [picked, setPicked] = useState<LogRow | null>(null)
   // The selected row follows the live rows, so an in-flight one finishes in the panel too.
-  const selected = live.rows.find((r) => r.id === selectedId) ?? null
+  const selected = live.rows.find((r) => r.id === selectedId) ?? (picked?.id === selectedId ? picked : null)
   const detail = useLogDetail(selected?.id ?? null, selected?.in_flight ?? false)
+  const attempts = useAttempts(selected, selected ? chains.get(selected.client_request_id) : undefined)
+  const onSelectAttempt = useCallback((e: LogEntry) => {
+    setPicked({ in_flight: false, ...e })
+    setSelectedId(e.id)
+  }, [])
   const baseURL = useProxyBaseURL()
   // Stable, so the memoised rows do not re-render on every live update.
   const onSelect = useCallback((r: LogRow) => setSelectedId(r.id), [])
@@ -81,10 +92,19 @@ export function LogsPage() {
                   </p>
                 </section>
               ) : (
-                <LogTable rows={rows} selectedId={selectedId} onSelect={onSelect} />
+                <LogTable rows={rows} chains={chains} selectedId={selectedId} onSelect={onSelect} />
               )}
             </div>
-            {selected && <LogDetailPanel row={selected} detail={detail} baseURL={baseURL} onClose={() => setSelectedId(null)} />}
+            {selected && (
+              <LogDetailPanel
+                row={selected}
+                attempts={attempts}
+                onSelectAttempt={onSelectAttempt}
+                detail={detail}
+                baseURL={baseURL}
+                onClose={() => setSelectedId(null)}
+              />
+            )}
           </div>
         </div>
       )}

@@ -120,7 +120,7 @@ export function ProvidersPage({ state, onChanged }: ProvidersPageProps) {
           <p className="table-note">
             Clients pick a provider by sending one of its aliases as <code>model</code>, or{' '}
             <code>key/upstream-model</code>. Changes apply to the next request.{' '}
-            <a href={hrefFor('connect')}>Connect a client →</a>
+            <a href={hrefFor('routes')}>See the routes →</a> <a href={hrefFor('connect')}>Connect a client →</a>
           </p>
         )}
 

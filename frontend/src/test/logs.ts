@@ -20,6 +20,9 @@ export function entry(id: string, over: Partial<LogEntry> = {}): LogEntry {
     bytes_in: 100,
     bytes_out: 200,
     usage: { prompt_tokens: 12, completion_tokens: 34 },
+    client_request_id: id,
+    attempt: 1,
+    attempts: 1,
     ...over,
   }
 }

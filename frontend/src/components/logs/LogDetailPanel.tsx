@@ -1,16 +1,22 @@
-import type { LogDetail } from '../../api/types'
+import type { LogDetail, LogEntry } from '../../api/types'
 import type { DetailState } from '../../hooks/useLiveLogs'
 import { buildCurl, KEY_PLACEHOLDER, proxyRoot } from '../../lib/curl'
 import type { LogRow } from '../../lib/logStore'
 import { ms, prettyBody, statusTone, tokens } from '../../lib/logFormat'
 import { isEventStream, splitSSE } from '../../lib/sse'
 import { formatDateTime } from '../../lib/format'
+import { attemptStep, attemptText, chainText, triedMoreThanOnce } from '../../lib/routing'
 import { useCopy } from '../CopyButton'
 import { Icon } from '../Icon'
 import { Spinner } from '../Spinner'
+import '../../styles/routing.css'
 
 interface LogDetailPanelProps {
   row: LogRow
+  /** Every attempt of the row's request in try order (one entry: tried once). */
+  attempts: LogEntry[]
+  /** Opens another attempt's detail. */
+  onSelectAttempt: (e: LogEntry) => void
   detail: DetailState
   /** The proxy's OpenAI base URL ("http://127.0.0.1:8750/v1"), for "Copy as curl"; '' while unknown. */
   baseURL: string
@@ -18,7 +24,7 @@ interface LogDetailPanelProps {
 }
 
 /** The side panel of one request: its figures, error, headers and bodies. */
-export function LogDetailPanel({ row, detail, baseURL, onClose }: LogDetailPanelProps) {
+export function LogDetailPanel({ row, attempts, onSelectAttempt, detail, baseURL, onClose }: LogDetailPanelProps) {
   return (
     <aside className="card ldetail" aria-label="Request detail" data-testid="log-detail">
       <div className="ldetail__head">
@@ -59,7 +65,14 @@ export function LogDetailPanel({ row, detail, baseURL, onClose }: LogDetailPanel
         <dd>{tokens(row)}</dd>
         <dt>Stream</dt>
         <dd>{row.stream ? 'yes' : 'no'}</dd>
+        {triedMoreThanOnce(row) && (
+          <>
+            <dt>Attempt</dt>
+            <dd>{attemptText(row).replace(/^a/, 'A')}</dd>
+          </>
+        )}
       </dl>
+      {attempts.length > 1 && <Attempts row={row} attempts={attempts} onSelect={onSelectAttempt} />}
       {row.error_source && (
         <div className="callout callout--error ldetail__error" role="note">
           <Icon name="alert" size={16} />
@@ -196,5 +209,36 @@ function CopyCurlButton({ text }: { text: string }) {
         {state === 'copied' ? 'Copied' : state === 'failed' ? 'Copy failed' : ''}
       </span>
     </button>
+  )
+}
+
+/** The attempts of one client request, each opening its own row; the shown one marked. */
+function Attempts({ row, attempts, onSelect }: { row: LogRow; attempts: LogEntry[]; onSelect: (e: LogEntry) => void }) {
+  return (
+    <section className="ldetail__section" aria-label="Attempts" data-testid="log-attempts">
+      <h3 className="ldetail__subtitle">Attempts</h3>
+      <p className="muted">
+        {chainText(attempts)}. The client got the last one’s response (request ID <code>{row.client_request_id}</code>).
+      </p>
+      <ol className="ldetail__attempts">
+        {attempts.map((a) => (
+          <li key={a.id}>
+            <button
+              type="button"
+              className="linkish"
+              aria-current={a.id === row.id ? 'true' : undefined}
+              onClick={() => onSelect(a)}
+            >
+              {attemptStep(a)}
+            </button>
+            {a.error_message && (
+              <span className="muted ldetail__attempt-msg" title={a.error_message}>
+                {a.error_message}
+              </span>
+            )}
+          </li>
+        ))}
+      </ol>
+    </section>
   )
 }

@@ -2,10 +2,14 @@ import { useVirtualizer } from '@tanstack/react-virtual'
 import { memo, useRef } from 'react'
 import type { LogRow } from '../../lib/logStore'
 import { ms, statusTone, timeOfDay, tokens } from '../../lib/logFormat'
+import { attemptText, chainText } from '../../lib/routing'
 import { Spinner } from '../Spinner'
+import '../../styles/routing.css'
 
 interface LogTableProps {
   rows: LogRow[]
+  /** The attempts of each request tried more than once, by client_request_id (lib/routing buildChains). */
+  chains?: ReadonlyMap<string, LogRow[]>
   selectedId: string | null
   onSelect: (row: LogRow) => void
 }
@@ -17,7 +21,7 @@ export const ROW_HEIGHT = 37
  * view (and a few around them) are in the DOM, so thousands of rows scroll
  * as smoothly as ten. Columns marked ltable__opt make room for the detail
  * panel (they are in it too). */
-export function LogTable({ rows, selectedId, onSelect }: LogTableProps) {
+export function LogTable({ rows, chains, selectedId, onSelect }: LogTableProps) {
   const scrollRef = useRef<HTMLDivElement>(null)
   const virtualizer = useVirtualizer({
     count: rows.length,
@@ -68,7 +72,7 @@ export function LogTable({ rows, selectedId, onSelect }: LogTableProps) {
           {items.map((it) => {
             const r = rows[it.index]
             if (!r) return null
-            return <Row key={r.id} row={r} selected={r.id === selectedId} onSelect={onSelect} />
+            return <Row key={r.id} row={r} chain={chains?.get(r.client_request_id)} selected={r.id === selectedId} onSelect={onSelect} />
           })}
           {padBottom > 0 && (
             <tr aria-hidden="true" className="ltable__pad">
@@ -83,12 +87,17 @@ export function LogTable({ rows, selectedId, onSelect }: LogTableProps) {
 
 interface RowProps {
   row: LogRow
+  /** Every attempt of this row's request, in try order, when it had more than one. */
+  chain: LogRow[] | undefined
   selected: boolean
   onSelect: (row: LogRow) => void
 }
 
 /** One row; memoised, so a live update re-renders only the rows that changed. */
-const Row = memo(function Row({ row: r, selected, onSelect }: RowProps) {
+const Row = memo(function Row({ row: r, chain, selected, onSelect }: RowProps) {
+  const attempt = attemptText(r)
+  // "429 from groq → 200 from openai" once a request was tried more than once.
+  const chained = chain && chain.length > 1 ? chainText(chain, true) : ''
   return (
     <tr
       className={`ltable__row${selected ? ' ltable__row--selected' : ''}`}
@@ -109,7 +118,15 @@ const Row = memo(function Row({ row: r, selected, onSelect }: RowProps) {
         <span className="ltable__method">{r.method}</span> <code title={r.path}>{r.path}</code>
       </td>
       <td className="ltable__model">{r.model || '—'}</td>
-      <td className="ltable__opt">{r.provider_key || '—'}</td>
+      <td className="ltable__opt">
+        {chained ? (
+          <span className="lchain" title={chainText(chain ?? [])} data-testid="log-chain">
+            {chained}
+          </span>
+        ) : (
+          r.provider_key || '—'
+        )}
+      </td>
       <td>
         {r.in_flight ? (
           <span className="hbadge hbadge--neutral hbadge--small">
@@ -127,6 +144,11 @@ const Row = memo(function Row({ row: r, selected, onSelect }: RowProps) {
                 data-testid="log-error-source"
               >
                 {r.error_source}
+              </span>
+            )}
+            {attempt && (
+              <span className="lattempt" data-testid="log-attempt">
+                {attempt}
               </span>
             )}
           </span>

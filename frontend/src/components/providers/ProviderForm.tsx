@@ -22,6 +22,8 @@ import { Modal } from '../Modal'
 import { Switch } from '../Switch'
 import { ModelPicker } from './ModelPicker'
 import { PairRowsEditor } from './PairRowsEditor'
+import { ModelRowsEditor } from './ModelRowsEditor'
+import { useRoutes } from '../../hooks/useRoutes'
 import '../../styles/providers.css'
 import { PresetPicker } from './PresetPicker'
 
@@ -49,6 +51,8 @@ export function ProviderForm(props: ProviderFormProps) {
   // Saving with no model routes nothing by alias: asked once per attempt.
   const [warnNoModels, setWarnNoModels] = useState(false)
   const formId = useId()
+  // What this provider's patterns caught recently: only a saved provider has any.
+  const routes = useRoutes({ enabled: editing })
 
   function pick(p: Preset | null) {
     if (props.mode !== 'create') return
@@ -129,8 +133,9 @@ export function ProviderForm(props: ProviderFormProps) {
         <section className="pform__section" aria-labelledby={`${formId}-models`}>
           <h3 id={`${formId}-models`} className="pform__title">Models</h3>
           <p className="pform__lead">
-            Clients send the alias as <code>model</code>; Sluicegate sends the upstream name. Any model
-            is also reachable as <code>{form.values.key || 'key'}/model-name</code>.
+            Clients send the alias as <code>model</code>; Sluicegate sends the upstream name. An alias
+            ending in <code>*</code> is a pattern (<code>claude-*</code>; <code>*</code> alone catches any other model). Any
+            model is also reachable as <code>{form.values.key || 'key'}/model-name</code>.
           </p>
           <ModelPicker
             names={pickList(preset?.models ?? [], pf.discovered)}
@@ -138,16 +143,7 @@ export function ProviderForm(props: ProviderFormProps) {
             picked={pickedModels(form.values)}
             onToggle={(name, on) => dispatch({ type: 'toggleModel', name, on })}
           />
-          <PairRowsEditor
-            list="models"
-            rows={form.values.models}
-            errors={form.errors}
-            dispatch={dispatch}
-            labels={['Alias', 'Upstream model']}
-            placeholders={['gpt-4o', 'gpt-4o-2024-08-06']}
-            noun="Model"
-            addLabel="Add model"
-          />
+          <ModelRowsEditor rows={form.values.models} errors={form.errors} dispatch={dispatch} routes={routes.data} />
         </section>
         <section className="pform__section" aria-labelledby={`${formId}-headers`}>
           <h3 id={`${formId}-headers`} className="pform__title">Custom headers</h3>
