@@ -668,7 +668,7 @@ func TestDesktopScreenshotsEveryPage(t *testing.T) {
 	}))
 	defer fake.Close()
 
-	pages := []string{"providers", "health", "logs", "connect", "settings"}
+	pages := []string{"providers", "routes", "health", "logs", "connect", "settings"}
 	// nav is where the i-th sidebar link is: rows 36 px apart when the
 	// sidebar is expanded, 40 px apart in the 60 px icon column below 1000 px.
 	nav := func(width, i int) (x, y int) {

@@ -13,6 +13,7 @@ export const PAGES = [
   { id: 'logs', heading: 'Live logs', ready: (p: Page) => p.getByRole('main').getByRole('row').filter({ hasText: 'layout-limited' }).first() },
   { id: 'connect', heading: 'Connect', ready: (p: Page) => p.getByRole('button', { name: /^Copy .*base URL/ }).first() },
   { id: 'settings', heading: 'Settings', ready: (p: Page) => p.getByRole('heading', { level: 1, name: 'Settings' }) },
+  { id: 'routes', heading: 'Routes', ready: (p: Page) => p.getByTestId('route').filter({ hasText: 'layout-model' }).first() },
 ] as const
 
 export type PageSpec = (typeof PAGES)[number]
