@@ -35,11 +35,16 @@ func llStart(t *testing.T, dataDir, token string, logBuf io.Writer) *instance {
 // llStartAt is llStart on a given address.
 func llStartAt(t *testing.T, addr, dataDir, token string, logBuf io.Writer) *instance {
 	t.Helper()
+	return llStartOpts(t, options{addr: addr, dataDir: dataDir, adminToken: token, shutdownGrace: time.Second}, logBuf)
+}
+
+// llStartOpts starts an instance with opts.
+func llStartOpts(t *testing.T, opts options, logBuf io.Writer) *instance {
+	t.Helper()
 	if logBuf == nil {
 		logBuf = io.Discard
 	}
-	in := newInstance(options{addr: addr, dataDir: dataDir, adminToken: token, shutdownGrace: time.Second},
-		slog.New(slog.NewTextHandler(logBuf, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	in := newInstance(opts, slog.New(slog.NewTextHandler(logBuf, &slog.HandlerOptions{Level: slog.LevelInfo})))
 	if err := in.Start(context.Background()); err != nil {
 		t.Fatalf("start instance: %v", err)
 	}

@@ -499,7 +499,9 @@ func containsAny(entries, want []model.LogEntry) bool {
 // when it reads again it is told how many events it missed.
 func TestLiveLogsSlowSubscriber(t *testing.T) {
 	up := newLLUpstream(t)
-	in := llStart(t, filepath.Join(t.TempDir(), "data"), "", nil)
+	// A queue of 64 events (not 1,024) fills after a few requests, so
+	// the stuck phase is short even under -race on a loaded machine.
+	in := llStartOpts(t, options{addr: "127.0.0.1:0", dataDir: filepath.Join(t.TempDir(), "data"), shutdownGrace: time.Second, wsQueueSize: 64}, nil)
 	base := llBase(in)
 	llProvider(t, base, "", "fk", up.URL+"/v1", "sk-upstream-key", []string{"fast"}, "")
 	const n, conc = 500, 16
@@ -526,23 +528,24 @@ func TestLiveLogsSlowSubscriber(t *testing.T) {
 	// Requests for an unknown model with a 64 KiB name carry it twice in
 	// their request.finished (model and error message): a few of them fill
 	// the socket buffers (a few MiB on loopback) fast, then ordinary
-	// requests fill the queue. Few requests per round, so that a loaded
-	// machine gets there within the bound too.
+	// requests fill the queue. Small rounds, so that the phase ends soon
+	// after the first drop.
 	huge := "no-such-model-" + strings.Repeat("x", 64<<10)
 	stuckSince := time.Now()
-	for sent := 0; wsDropped() == 0; sent += 200 {
+	sent := 0
+	for ; wsDropped() == 0; sent += 100 {
 		if sent >= 6000 || time.Since(stuckSince) > 7*time.Second {
 			t.Fatalf("no event was dropped for the stuck client after %d requests", sent)
 		}
-		llBurst(base, huge, 100, conc)
-		llBurst(base, "fast", 100, conc)
+		llBurst(base, huge, 50, conc)
+		llBurst(base, "fast", 50, conc)
 	}
 	start = time.Now()
 	if got := llBurst(base, "fast", n, conc); got != n {
 		t.Fatalf("with a stuck subscriber: %d of %d requests succeeded", got, n)
 	}
 	with := time.Since(start)
-	t.Logf("%d requests: %v without a subscriber, %v with a stuck one (stuck for %v)", n, without, with, time.Since(stuckSince))
+	t.Logf("%d requests: %v without a subscriber, %v with a stuck one (stuck for %v; the first drop after %d requests)", n, without, with, time.Since(stuckSince), sent)
 	// Compared, not absolute: a machine busy with other work slows both.
 	if with > 3*without+250*time.Millisecond {
 		t.Errorf("a stuck subscriber slowed the proxy: %v, against %v without it", with, without)

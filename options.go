@@ -64,6 +64,9 @@ type options struct {
 	// scheduleUnit shortens the health scheduler's second in tests; never
 	// set from the command line.
 	scheduleUnit time.Duration
+	// wsQueueSize is each WebSocket subscriber's queue in events (0: the
+	// hub's default); only tests shrink it, never the command line.
+	wsQueueSize int
 }
 
 // parseFlags parses the common flags; env vars give the defaults, flags

@@ -63,7 +63,7 @@ func (in *instance) Start(ctx context.Context) error {
 	// The live hub fans events out to the dashboard's WebSockets; the
 	// server's own warnings and errors reach it (and the error-log ring)
 	// through the logger, redacted with the service's secrets.
-	hub := live.NewHub(live.Options{})
+	hub := live.NewHub(live.Options{QueueSize: in.opts.wsQueueSize})
 	hubCtx, stopHub := context.WithCancel(context.Background())
 	go func() { _ = hub.Run(hubCtx) }()
 	ring := live.NewLogRing(serverLogSize)
