@@ -57,6 +57,8 @@ function primaryActions(page: Page, spec: PageSpec): Locator[] {
       return [...common, main.getByRole('button', { name: /^Copy .*base URL/ }).first()]
     case 'settings':
       return common
+    case 'routes':
+      return [...common, main.getByRole('button', { name: 'Resolve' })]
   }
 }
 
