@@ -442,7 +442,7 @@ func TestDesktopHealthCheckRunsInWindow(t *testing.T) {
 	createDeskProvider(t, addr, fake.URL)
 
 	time.Sleep(2 * time.Second)                              // first paint
-	xdo(t, display, "mousemove", "70", "114", "click", "1")  // sidebar: Health
+	xdo(t, display, "mousemove", "70", "150", "click", "1")  // sidebar: Health
 	time.Sleep(1500 * time.Millisecond)                      // the page loads the providers
 	xdo(t, display, "mousemove", "1185", "40", "click", "1") // header: Check all
 	select {
@@ -533,7 +533,7 @@ func TestDesktopLiveLogsOverWebSocket(t *testing.T) {
 	// Click "Live logs" in the sidebar until the window shows another page
 	// whose socket is connected (a click may land before a paint).
 	opened := desktoptest.WaitUntil(30*time.Second, func() bool {
-		xdo(t, display, "mousemove", "70", "150", "click", "1") // sidebar: Live logs
+		xdo(t, display, "mousemove", "70", "186", "click", "1") // sidebar: Live logs
 		return desktoptest.WaitUntil(3*time.Second, func() bool {
 			shot, _ := desktoptest.Screenshot(t, display)
 			return !bytes.Equal(shot, providersShot) && metricValue(t, addr, "sluicegate_websocket_subscribers") >= 1
