@@ -28,7 +28,10 @@ func TestSlowClientNotIdle(t *testing.T) {
 		}
 	})
 	p := provider("up", model.TypeOpenAI, f.URL+"/v1", "m", "m")
-	p.StreamIdleTimeoutSecs = 2 // 200 ms
+	// 500 ms: long enough that an upstream read is never pending that
+	// long on a loaded machine under -race (200 ms was not: CI once cut
+	// the stream after 15 of 16 MiB), short next to the client's pauses.
+	p.StreamIdleTimeoutSecs = 5
 	hs := newHarness(t, Settings{}, p)
 	resp, err := hs.client.Post(hs.srv.URL+"/v1/chat/completions", "application/json", strings.NewReader(`{"model":"m","stream":true}`))
 	if err != nil {
@@ -44,7 +47,7 @@ func TestSlowClientNotIdle(t *testing.T) {
 			t.Fatalf("read after %d bytes: %v", got, err)
 		}
 		// The slow client itself: it does not read for 2.5 idle timeouts.
-		time.Sleep(500 * time.Millisecond)
+		time.Sleep(1250 * time.Millisecond)
 	}
 	rest, err := io.ReadAll(resp.Body)
 	got += len(rest)
