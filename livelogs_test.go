@@ -22,6 +22,7 @@ import (
 	"github.com/openai/openai-go/v3/option"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/sluicegate/sluicegate/internal/desktoptest"
 	"github.com/sluicegate/sluicegate/model"
 )
 
@@ -752,7 +753,7 @@ func TestLogsFollowAcrossRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr lockedBuffer
+	var stderr desktoptest.SyncBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

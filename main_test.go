@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluicegate/sluicegate/internal/desktoptest"
 	"github.com/sluicegate/sluicegate/model"
 )
 
@@ -112,26 +113,8 @@ func freePort(t *testing.T) string {
 type serveProc struct {
 	cmd    *exec.Cmd
 	base   string // http://127.0.0.1:PORT
-	stderr *lockedBuffer
+	stderr *desktoptest.SyncBuffer
 	done   chan error
-}
-
-// lockedBuffer collects a child's output while the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // startServe runs the real binary on a free loopback port and waits until
@@ -149,7 +132,7 @@ func serveAt(t *testing.T, addr, dataDir string, args ...string) *serveProc {
 	if err != nil {
 		t.Fatalf("build: %v", err)
 	}
-	p := &serveProc{base: "http://" + addr, stderr: &lockedBuffer{}, done: make(chan error, 1)}
+	p := &serveProc{base: "http://" + addr, stderr: &desktoptest.SyncBuffer{}, done: make(chan error, 1)}
 	p.cmd = exec.Command(bin, append([]string{"serve", "--addr", addr, "--data-dir", dataDir}, args...)...)
 	p.cmd.Env = append(os.Environ(), "DISPLAY=", "WAYLAND_DISPLAY=")
 	p.cmd.Stderr = p.stderr

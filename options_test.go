@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluicegate/sluicegate/internal/desktoptest"
 	"github.com/sluicegate/sluicegate/model"
 )
 
@@ -51,7 +52,7 @@ func TestOpenProxyWarning(t *testing.T) {
 	dataDir := filepath.Join(t.TempDir(), "data")
 	start := func(addr string) (*instance, string) {
 		t.Helper()
-		var buf lockedBuffer
+		var buf desktoptest.SyncBuffer
 		in := newInstance(options{addr: addr, dataDir: dataDir, adminToken: "0123456789abcdef", shutdownGrace: time.Second},
 			slog.New(slog.NewTextHandler(&buf, nil)))
 		if err := in.Start(context.Background()); err != nil {

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sluicegate/sluicegate/internal/desktoptest"
 )
 
 // endlessStream is a fake OpenAI upstream whose streamed answer sends one
@@ -84,7 +86,7 @@ func TestStopGrace(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			u := newEndlessStream(t)
-			var logBuf lockedBuffer
+			var logBuf desktoptest.SyncBuffer
 			in := newInstance(options{addr: "127.0.0.1:0", dataDir: filepath.Join(t.TempDir(), "data"), shutdownGrace: tc.grace},
 				slog.New(slog.NewTextHandler(&logBuf, nil)))
 			if err := in.Start(context.Background()); err != nil {
