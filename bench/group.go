@@ -76,7 +76,7 @@ func printGroupTarget(res map[string]*runStats) {
 		100*ratio, reqRate(res[grpGroup]), reqRate(res[grpSingle]), cpuPerReq(res[grpGroup]), cpuPerReq(res[grpSingle]), verdict)
 }
 
-// driveOnly runs one scenario alone ("group" or "translate") against a
+// driveOnly runs one scenario alone ("group", "translate" or "logging") against a
 // mock and one sluicegate child: a quick run of one target when the full
 // bench is not needed.
 func driveOnly(scenario string, dur time.Duration, rounds int, cpuprofile string) error {
@@ -86,7 +86,11 @@ func driveOnly(scenario string, dur time.Duration, rounds int, cpuprofile string
 		return err
 	}
 	defer mock.stop()
-	sg, err := startChild(tSG, mock.addr, cpuprofile)
+	sgProfile := cpuprofile
+	if scenario == "logging" {
+		sgProfile = os.Getenv("BENCH_OFF_PROFILE") // the profile is the logging child's
+	}
+	sg, err := startChild(tSG, mock.addr, sgProfile)
 	if err != nil {
 		return err
 	}
@@ -109,6 +113,12 @@ func driveOnly(scenario string, dur time.Duration, rounds int, cpuprofile string
 		fails = printGroup(res)
 		fmt.Printf("\n| target | goal | measured | |\n|---|---|---|---|\n")
 		printGroupTarget(res)
+	case "logging":
+		f, err := loggingOnly(mock, t, rounds, dur, cpuprofile)
+		if err != nil {
+			return err
+		}
+		fails = f
 	case "translate":
 		res, err := translatedStreams(t, rounds, dur)
 		if err != nil {

@@ -256,3 +256,41 @@ func printOverload(ov *overloadResult) []string {
 	}
 	return fails
 }
+
+// loggingOnly is -only logging: a logging child with its 5 subscribers
+// next to sg (logging off), both driven at 64 connections, interleaved in
+// every round.
+func loggingOnly(mock *child, sg target, rounds int, dur time.Duration, profile string) ([]string, error) {
+	c, err := startChild(tSGLog, mock.addr, profile)
+	if err != nil {
+		return nil, err
+	}
+	defer c.stop()
+	subs, err := subscribe(c, wsSubs)
+	if err != nil {
+		return nil, err
+	}
+	defer subs.stop()
+	logT := target{name: tSGLog, url: c.addr, proc: c, alias: true}
+	if _, err := attack(logT, 8, 0, 500*time.Millisecond); err != nil {
+		return nil, fmt.Errorf("warm-up %s: %w", logT.name, err)
+	}
+	res := map[string]*runStats{tSG: {}, tSGLog: {}}
+	for r := 0; r < rounds; r++ {
+		for _, t := range []target{sg, logT} {
+			st, err := attack(t, 64, 0, dur)
+			if err != nil {
+				return nil, err
+			}
+			res[t.name].merge(st)
+		}
+	}
+	st, err := fetchStats(c)
+	if err != nil {
+		return nil, err
+	}
+	fails := printLogging(res, st, subs)
+	fmt.Printf("\n| target | goal | measured | |\n|---|---|---|---|\n")
+	printLoggingTargets(res)
+	return fails, nil
+}
