@@ -24,16 +24,15 @@ const (
 	sqlInsertLog = `INSERT INTO request_logs (id, started_at_ms, method, path, model, provider_key,
 		upstream_model, stream, status, is_error, error_source, error_type, error_message,
 		latency_ms, ttfb_ms, bytes_in, bytes_out, prompt_tokens, completion_tokens,
-		request_headers_json, response_headers_json,
-		request_body_truncated, response_body_truncated, request_body, response_body,
-		client_request_id, attempt, attempts)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		client_request_id, attempt, attempts, capture_chunk, capture_off, capture_len)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	// logColumns are the LogEntry columns, in scanEntry's order.
 	logColumns = `id, started_at_ms, method, path, model, provider_key, upstream_model, stream,
 		status, error_source, error_type, error_message, latency_ms, ttfb_ms, bytes_in, bytes_out,
 		prompt_tokens, completion_tokens, client_request_id, attempt, attempts`
 	sqlGetLog = `SELECT ` + logColumns + `, request_headers_json, response_headers_json,
-		request_body_truncated, response_body_truncated, request_body, response_body
+		request_body_truncated, response_body_truncated, request_body, response_body,
+		capture_chunk, capture_off, capture_len
 		FROM request_logs WHERE id = ?`
 	sqlDeleteLogs    = `DELETE FROM request_logs`
 	sqlDeleteMinutes = `DELETE FROM request_log_minutes`
@@ -58,13 +57,17 @@ func (s *Store) InsertLogs(ctx context.Context, entries []model.LogEntry) error 
 		return dbError("insert request logs", err)
 	}
 	defer func() { _ = tx.Rollback() }()
+	refs, err := storeCaptures(ctx, tx, entries)
+	if err != nil {
+		return dbError("insert request logs: captures", err)
+	}
 	stmt, err := tx.PrepareContext(ctx, sqlInsertLog)
 	if err != nil {
 		return dbError("insert request logs", err)
 	}
 	defer stmt.Close()
 	for i := range entries {
-		if err := insertLog(ctx, stmt, &entries[i]); err != nil {
+		if err := insertLog(ctx, stmt, &entries[i], refs[i]); err != nil {
 			return dbError("insert request log "+entries[i].ID, err)
 		}
 	}
@@ -77,27 +80,17 @@ func (s *Store) InsertLogs(ctx context.Context, entries []model.LogEntry) error 
 	return nil
 }
 
-func insertLog(ctx context.Context, stmt *sql.Stmt, e *model.LogEntry) error {
+func insertLog(ctx context.Context, stmt *sql.Stmt, e *model.LogEntry, ref captureRef) error {
 	var prompt, completion sql.NullInt64
 	if e.Usage != nil {
 		prompt = sql.NullInt64{Int64: e.Usage.PromptTokens, Valid: true}
 		completion = sql.NullInt64{Int64: e.Usage.CompletionTokens, Valid: true}
 	}
-	var (
-		reqHeaders, respHeaders     sql.NullString
-		reqTruncated, respTruncated bool
-		reqBody, respBody           []byte
-	)
-	if c := e.Capture; c != nil {
-		var err error
-		if reqHeaders, err = headersJSON(c.RequestHeaders); err != nil {
-			return err
-		}
-		if respHeaders, err = headersJSON(c.ResponseHeaders); err != nil {
-			return err
-		}
-		reqTruncated, respTruncated = c.RequestBodyTruncated, c.ResponseBodyTruncated
-		reqBody, respBody = []byte(c.RequestBody), []byte(c.ResponseBody)
+	var chunk, off, n sql.NullInt64
+	if ref.chunk != 0 {
+		chunk = sql.NullInt64{Int64: ref.chunk, Valid: true}
+		off = sql.NullInt64{Int64: int64(ref.off), Valid: true}
+		n = sql.NullInt64{Int64: int64(ref.n), Valid: true}
 	}
 	// An entry from a writer that knows no attempts (a request tried
 	// once) is stored as attempt 1 of 1 under its own id.
@@ -114,20 +107,8 @@ func insertLog(ctx context.Context, stmt *sql.Stmt, e *model.LogEntry) error {
 	_, err := stmt.ExecContext(ctx, e.ID, e.StartedAt.UnixMilli(), e.Method, e.Path, e.Model, e.ProviderKey,
 		e.UpstreamModel, e.Stream, e.Status, e.IsError(), e.ErrorSource, e.ErrorType, e.ErrorMessage,
 		e.LatencyMs, e.TTFBMs, e.BytesIn, e.BytesOut, prompt, completion,
-		reqHeaders, respHeaders, reqTruncated, respTruncated, reqBody, respBody,
-		clientRequestID, attempt, attempts)
+		clientRequestID, attempt, attempts, chunk, off, n)
 	return err
-}
-
-func headersJSON(h map[string][]string) (sql.NullString, error) {
-	if h == nil {
-		return sql.NullString{}, nil
-	}
-	b, err := json.Marshal(h)
-	if err != nil {
-		return sql.NullString{}, fmt.Errorf("encode headers: %w", err)
-	}
-	return sql.NullString{String: string(b), Valid: true}, nil
 }
 
 // TrimLogs bounds the request log: it deletes entries that started more
@@ -166,6 +147,9 @@ func (s *Store) TrimLogs(ctx context.Context, now time.Time, days, rows, slack i
 	if deleted > 0 {
 		if _, err := tx.ExecContext(ctx, sqlTrimMinutes); err != nil {
 			return 0, dbError("trim request log statistics", err)
+		}
+		if _, err := tx.ExecContext(ctx, sqlTrimCaptures); err != nil {
+			return 0, dbError("trim request log captures", err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
@@ -312,15 +296,24 @@ func (s *Store) GetLog(ctx context.Context, id string) (model.LogDetail, error) 
 		reqHeaders, respHeaders     sql.NullString
 		reqTruncated, respTruncated bool
 		reqBody, respBody           []byte
+		chunk, off, n               sql.NullInt64
 	)
 	e, err := scanEntry(s.db.QueryRowContext(ctx, sqlGetLog, id),
-		&reqHeaders, &respHeaders, &reqTruncated, &respTruncated, &reqBody, &respBody)
+		&reqHeaders, &respHeaders, &reqTruncated, &respTruncated, &reqBody, &respBody, &chunk, &off, &n)
 	if errors.Is(err, sql.ErrNoRows) {
 		return model.LogDetail{}, fmt.Errorf("request log %s: %w", id, model.ErrNotFound)
 	}
 	if err != nil {
 		return model.LogDetail{}, dbError("read request log "+id, err)
 	}
+	if chunk.Valid {
+		c, err := loadCapture(ctx, s.db, captureRef{chunk: chunk.Int64, off: int(off.Int64), n: int(n.Int64)})
+		if err != nil {
+			return model.LogDetail{}, dbError("read request log "+id+": capture", err)
+		}
+		return model.LogDetail{LogEntry: e, LogCapture: c}, nil
+	}
+	// Stored before migrate6: the capture is in the row, if any.
 	d := model.LogDetail{LogEntry: e, LogCapture: model.LogCapture{
 		RequestHeaders:        map[string][]string{},
 		ResponseHeaders:       map[string][]string{},
@@ -356,6 +349,9 @@ func (s *Store) DeleteLogs(ctx context.Context) (int64, error) {
 	}
 	if _, err := tx.ExecContext(ctx, sqlDeleteMinutes); err != nil {
 		return 0, dbError("clear request log statistics", err)
+	}
+	if _, err := tx.ExecContext(ctx, sqlDeleteCaptures); err != nil {
+		return 0, dbError("clear request log captures", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, dbError("clear request logs: commit", err)

@@ -23,6 +23,7 @@ var migrations = []migration{
 	migrate3,
 	migrate4,
 	migrate5,
+	migrate6,
 }
 
 const (
@@ -269,5 +270,19 @@ func migrate5(ctx context.Context, tx *sql.Tx) error {
 		`ALTER TABLE request_logs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1`,
 		`UPDATE request_logs SET client_request_id = id`,
 		`CREATE INDEX request_logs_by_client_request ON request_logs (client_request_id, seq)`,
+	)
+}
+
+// migrate6 moves new entries' captures out of their rows into compressed
+// chunks (capture.go explains why). Older rows keep theirs inline.
+func migrate6(ctx context.Context, tx *sql.Tx) error {
+	return execAll(ctx, tx,
+		`CREATE TABLE request_log_captures (
+			id   INTEGER PRIMARY KEY AUTOINCREMENT,
+			data BLOB NOT NULL
+		)`,
+		`ALTER TABLE request_logs ADD COLUMN capture_chunk INTEGER`,
+		`ALTER TABLE request_logs ADD COLUMN capture_off INTEGER`,
+		`ALTER TABLE request_logs ADD COLUMN capture_len INTEGER`,
 	)
 }
