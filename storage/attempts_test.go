@@ -78,12 +78,25 @@ func TestMigrate5AttemptColumns(t *testing.T) {
 	if err != nil || d.ClientRequestID != "s1" || d.Attempt != 1 || d.Attempts != 1 {
 		t.Errorf("an entry without attempt fields reads %q %d of %d, want s1 1 of 1", d.ClientRequestID, d.Attempt, d.Attempts)
 	}
+	// A request tried once is found by its own id; an attempt's own id
+	// (a1) is not a client request id.
+	for id, want := range map[string][]string{"s1": {"s1"}, "old1": {"old1"}, "a1": {}} {
+		got, err := s.ListLogs(ctx, model.LogFilter{ClientRequestID: id})
+		if ids := logIDs(got); err != nil || !slices.Equal(ids, want) {
+			t.Errorf("client_request_id=%s selects %v %v, want %v", id, ids, err, want)
+		}
+	}
 	if none, err := s.ListLogs(ctx, model.LogFilter{ClientRequestID: "nope"}); err != nil || len(none) != 0 {
 		t.Errorf("unknown client_request_id: %v %v", logIDs(none), err)
 	}
-	// The filter is served by its index, not a scan of the table.
+	// The filter is served by two indexes (the attempts' partial one and
+	// the id's), not a scan of the table.
 	var plan string
-	rows, err := s.db.QueryContext(ctx, `EXPLAIN QUERY PLAN SELECT id FROM request_logs WHERE client_request_id = ? ORDER BY seq DESC`, "c1")
+	q, args, err := listLogsQuery(model.LogFilter{ClientRequestID: "c1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := s.db.QueryContext(ctx, `EXPLAIN QUERY PLAN `+q, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +109,7 @@ func TestMigrate5AttemptColumns(t *testing.T) {
 		}
 		plan += detail + "; "
 	}
-	if !strings.Contains(plan, "request_logs_by_client_request") {
-		t.Errorf("query plan %q does not use request_logs_by_client_request", plan)
+	if !strings.Contains(plan, "request_logs_by_client_request") || !strings.Contains(plan, "(id=?)") || strings.Contains(plan, "SCAN") {
+		t.Errorf("query plan %q does not use request_logs_by_client_request and the id index", plan)
 	}
 }

@@ -223,8 +223,10 @@ func listLogsQuery(f model.LogFilter) (string, []any, error) {
 		args = append(args, f.Model)
 	}
 	if f.ClientRequestID != "" {
-		where = append(where, `client_request_id = ?`)
-		args = append(args, f.ClientRequestID)
+		// The attempts of a route group through their partial index, a
+		// request tried once (its own id) through the id index.
+		where = append(where, `((client_request_id = ? AND attempts > 1) OR (id = ? AND client_request_id = ?))`)
+		args = append(args, f.ClientRequestID, f.ClientRequestID, f.ClientRequestID)
 	}
 	if f.Status != 0 {
 		where = append(where, `status = ?`)

@@ -274,9 +274,15 @@ func migrate5(ctx context.Context, tx *sql.Tx) error {
 }
 
 // migrate6 moves new entries' captures out of their rows into compressed
-// chunks (capture.go explains why). Older rows keep theirs inline.
+// chunks (capture.go explains why); older rows keep theirs inline. It also
+// narrows the client_request_id index to the rows of route-group attempts:
+// every other row's client_request_id is its own id, which the id index
+// already finds, and one index fewer to update is a few microseconds less
+// per logged request.
 func migrate6(ctx context.Context, tx *sql.Tx) error {
 	return execAll(ctx, tx,
+		`DROP INDEX request_logs_by_client_request`,
+		`CREATE INDEX request_logs_by_client_request ON request_logs (client_request_id, seq) WHERE attempts > 1`,
 		`CREATE TABLE request_log_captures (
 			id   INTEGER PRIMARY KEY AUTOINCREMENT,
 			data BLOB NOT NULL
