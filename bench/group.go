@@ -40,7 +40,7 @@ func groupRun(sg target, rounds int, dur time.Duration) (map[string]*runStats, e
 	group := target{name: grpGroup, url: sg.url, proc: sg.proc, alias: true, model: groupModel}
 	res := map[string]*runStats{grpSingle: {}, grpGroup: {}}
 	for r := 0; r < rounds; r++ {
-		for _, t := range []target{single, group} {
+		for _, t := range inRound(r, []target{single, group}) {
 			st, err := attack(t, 64, 0, dur)
 			if err != nil {
 				return nil, err

@@ -277,7 +277,7 @@ func loggingOnly(mock *child, sg target, rounds int, dur time.Duration, profile 
 	}
 	res := map[string]*runStats{tSG: {}, tSGLog: {}}
 	for r := 0; r < rounds; r++ {
-		for _, t := range []target{sg, logT} {
+		for _, t := range inRound(r, []target{sg, logT}) {
 			st, err := attack(t, 64, 0, dur)
 			if err != nil {
 				return nil, err

@@ -249,7 +249,7 @@ func drive(dur time.Duration, rounds int, overload time.Duration, cpuprofile, lo
 		{name: tSG, url: sg.addr, proc: sg, alias: true},
 	}
 	logTarget := target{name: tSGLog, url: sgLog.addr, proc: sgLog, alias: true}
-	fmt.Printf("# Sluicegate proxy benchmark\n\n%s, %s/%s, %d CPUs (GOMAXPROCS %d), %v per measurement × %d rounds, targets interleaved.\nload average at start: %s\n",
+	fmt.Printf("# Sluicegate proxy benchmark\n\n%s, %s/%s, %d CPUs (GOMAXPROCS %d), %v per measurement × %d rounds, targets interleaved (order reversed every other round).\nload average at start: %s\n",
 		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0), dur, rounds, strings.TrimSpace(string(load0)))
 
 	// Warm up every target (connections, page-faulted code, SQLite).
@@ -278,7 +278,7 @@ func drive(dur time.Duration, rounds int, overload time.Duration, cpuprofile, lo
 			ts = append(ts[:len(ts):len(ts)], logTarget)
 		}
 		for r := 0; r < rounds; r++ {
-			for _, t := range ts {
+			for _, t := range inRound(r, ts) {
 				st, err := attack(t, sc.conns, sc.rate, dur)
 				if err != nil {
 					return err
@@ -296,7 +296,7 @@ func drive(dur time.Duration, rounds int, overload time.Duration, cpuprofile, lo
 
 	streams := map[string]*streamStats{}
 	for r := 0; r < rounds; r++ {
-		for _, t := range targets {
+		for _, t := range inRound(r, targets) {
 			st, err := streamRun(t, 100, dur)
 			if err != nil {
 				return err
@@ -664,4 +664,17 @@ func printLoggingTargets(max64 map[string]*runStats) {
 		wsSubs, 100*logRatio, reqRate(max64[tSGLog]), reqRate(max64[tSG]), check(logRatio >= 0.9))
 	fmt.Printf("| CPU per request with logging on vs off | ≤ +10 %% | %+.1f %% (%.0f vs %.0f µs) | %s |\n",
 		100*logCPU, cpuPerReq(max64[tSGLog]), cpuPerReq(max64[tSG]), check(logCPU <= 0.10))
+}
+
+// inRound is the order in which round r measures items: as given in even
+// rounds, reversed in odd ones. Whatever drifts over a round (the
+// machine's load, the heap, connection pools) then weighs on every item
+// alike over an even number of rounds, instead of always on the last.
+func inRound[T any](r int, items []T) []T {
+	if r%2 == 0 {
+		return items
+	}
+	out := slices.Clone(items)
+	slices.Reverse(out)
+	return out
 }

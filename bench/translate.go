@@ -63,7 +63,7 @@ func translatedStreams(t target, rounds int, dur time.Duration) (map[string]*str
 		{trTranslated1, 1, "/v1/messages", anthropicStreamBody(t.modelFor()), translatedComplete},
 	}
 	for r := 0; r < rounds; r++ {
-		for _, run := range runs {
+		for _, run := range inRound(r, runs) {
 			st, err := streamRunAs(t, run.n, dur, run.path, run.body, run.ok)
 			if err != nil {
 				return nil, err
