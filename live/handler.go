@@ -395,13 +395,13 @@ func (s *subscriber) wait(d time.Duration) bool {
 
 // greet queues hello and the backlog entries that pass the filter. The hub
 // goroutine calls it at registration, before any later event is queued.
-func (s *subscriber) greet(entries []model.Event) {
+func (s *subscriber) greet(enc *lineEncoder, entries []model.Event) {
 	lines := make([][]byte, 0, len(entries))
 	for _, ev := range entries {
 		if !s.filter.accepts(ev) {
 			continue
 		}
-		line, err := json.Marshal(ev)
+		line, err := enc.encode(ev)
 		if err != nil {
 			continue // cannot happen for entries that were encoded before
 		}
