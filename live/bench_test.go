@@ -155,10 +155,12 @@ func BenchmarkWriteFrame(b *testing.B) {
 	for i := range lines {
 		lines[i] = line
 	}
+	var frame []byte
 	b.SetBytes(int64(64*len(line) + 63))
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := h.writeFrame(conn, lines); err != nil {
+		var err error
+		if frame, err = h.writeFrame(conn, frame, lines); err != nil {
 			b.Fatal(err)
 		}
 	}
