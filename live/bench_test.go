@@ -116,23 +116,7 @@ func BenchmarkDeliverRequestFinished(b *testing.B) {
 // a real loopback WebSocket connection to a client that reads everything.
 func BenchmarkWriteFrame(b *testing.B) {
 	h := NewHandler(NewHub(Options{}), HandlerConfig{})
-	conns := make(chan *websocket.Conn, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		conn, err := h.upgrader.Upgrade(w, r, nil)
-		if err != nil {
-			b.Errorf("upgrade: %v", err)
-			return
-		}
-		conns <- conn
-	}))
-	defer srv.Close()
-	client, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer client.Close()
-	conn := <-conns
-	defer conn.Close()
+	conn, client := loopbackConns(b, h)
 
 	readDone := make(chan int)
 	go func() {
@@ -167,4 +151,32 @@ func BenchmarkWriteFrame(b *testing.B) {
 	b.StopTimer()
 	conn.Close()
 	<-readDone
+}
+
+// loopbackConns upgrades a loopback connection with h's upgrader and
+// returns the server's end and the client's. Both close when tb ends.
+func loopbackConns(tb testing.TB, h *Handler) (server, client *websocket.Conn) {
+	tb.Helper()
+	conns := make(chan *websocket.Conn, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, err := h.upgrader.Upgrade(w, r, nil)
+		if err != nil {
+			tb.Errorf("upgrade: %v", err)
+			close(conns)
+			return
+		}
+		conns <- conn
+	}))
+	tb.Cleanup(srv.Close)
+	client, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { client.Close() })
+	server, ok := <-conns
+	if !ok {
+		tb.FailNow()
+	}
+	tb.Cleanup(func() { server.Close() })
+	return server, client
 }

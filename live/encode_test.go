@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/sluicegate/sluicegate/model"
 )
 
@@ -123,4 +125,35 @@ func drainN(t *testing.T, s *subscriber, n int) [][]byte {
 		}
 	}
 	return got
+}
+
+// TestWriteFrameBytes: a frame is the lines joined by "\n" with no
+// trailing newline, and a reused buffer leaves nothing of a longer frame
+// before it.
+func TestWriteFrameBytes(t *testing.T) {
+	h := NewHandler(NewHub(Options{}), HandlerConfig{})
+	server, client := loopbackConns(t, h)
+	long := bytes.Repeat([]byte("x"), 70<<10) // larger than the write buffer
+	frames := [][][]byte{
+		{[]byte(`{"a":1}`), long, []byte(`{"b":2}`)},
+		{[]byte(`{"c":3}`)},
+		{[]byte(`{"d":4}`), []byte(`{"e":5}`)},
+	}
+	var buf []byte
+	for _, lines := range frames {
+		var err error
+		if buf, err = h.writeFrame(server, buf, lines); err != nil {
+			t.Fatal(err)
+		}
+		if err := client.SetReadDeadline(time.Now().Add(testTimeout)); err != nil {
+			t.Fatal(err)
+		}
+		typ, got, err := client.ReadMessage()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := bytes.Join(lines, []byte("\n")); typ != websocket.TextMessage || !bytes.Equal(got, want) {
+			t.Fatalf("frame type %d, %d bytes %.80q; want text, %d bytes %.80q", typ, len(got), got, len(want), want)
+		}
+	}
 }
