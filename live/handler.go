@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -34,6 +35,10 @@ const (
 	// DefaultCloseGrace is how long a closing server waits for the
 	// client's close reply before dropping the connection.
 	DefaultCloseGrace = time.Second
+	// maxKeptFrame bounds the frame buffer a connection keeps between
+	// frames: a full batch of typical lines (DefaultMaxBatch of ~600 bytes)
+	// fits.
+	maxKeptFrame = 256 << 10
 	// maxClientMessage is the read limit: clients have nothing to say.
 	maxClientMessage = 4 << 10
 )
@@ -234,6 +239,7 @@ func (h *Handler) writePump(conn *websocket.Conn, s *subscriber) {
 	ping := time.NewTicker(h.cfg.PingInterval)
 	defer ping.Stop()
 	var batch [][]byte
+	var frame []byte // reused payload buffer
 	// backlogged is set when the last frame left messages queued; those
 	// have already waited, so they are written without another delay.
 	backlogged := false
@@ -256,9 +262,15 @@ func (h *Handler) writePump(conn *websocket.Conn, s *subscriber) {
 			}
 			batch = s.queue.drain(batch[:0], h.cfg.MaxBatch)
 			if len(batch) > 0 {
-				if err := h.writeFrame(conn, batch); err != nil {
+				var err error
+				if frame, err = h.writeFrame(conn, frame, batch); err != nil {
 					h.logWriteFailure(err)
 					return
+				}
+				// A frame of unusually large lines is not worth keeping
+				// for the connection's lifetime.
+				if cap(frame) > maxKeptFrame {
+					frame = nil
 				}
 			}
 			clear(batch)
@@ -272,26 +284,28 @@ func (h *Handler) writePump(conn *websocket.Conn, s *subscriber) {
 	}
 }
 
-// writeFrame writes the messages as one text frame, one JSON object a line.
-func (h *Handler) writeFrame(conn *websocket.Conn, lines [][]byte) error {
-	if err := conn.SetWriteDeadline(time.Now().Add(h.cfg.WriteTimeout)); err != nil {
-		return err
+// writeFrame writes the messages as one text frame, one JSON object a
+// line (NDJSON, no trailing newline). The payload is built in buf, which
+// is returned for the next frame: one WriteMessage is a single WebSocket
+// frame and a single write to the socket, where writing line by line cost
+// two Write calls a line and a flush every time the connection's write
+// buffer filled.
+func (h *Handler) writeFrame(conn *websocket.Conn, buf []byte, lines [][]byte) ([]byte, error) {
+	size := len(lines) - 1 // the newlines
+	for _, line := range lines {
+		size += len(line)
 	}
-	w, err := conn.NextWriter(websocket.TextMessage)
-	if err != nil {
-		return err
-	}
+	buf = slices.Grow(buf[:0], size)
 	for i, line := range lines {
 		if i > 0 {
-			if _, err := w.Write([]byte{'\n'}); err != nil {
-				return err
-			}
+			buf = append(buf, '\n')
 		}
-		if _, err := w.Write(line); err != nil {
-			return err
-		}
+		buf = append(buf, line...)
 	}
-	return w.Close()
+	if err := conn.SetWriteDeadline(time.Now().Add(h.cfg.WriteTimeout)); err != nil {
+		return buf, err
+	}
+	return buf, conn.WriteMessage(websocket.TextMessage, buf)
 }
 
 // logWriteFailure logs a failed write unless the connection was closed on
@@ -395,13 +409,13 @@ func (s *subscriber) wait(d time.Duration) bool {
 
 // greet queues hello and the backlog entries that pass the filter. The hub
 // goroutine calls it at registration, before any later event is queued.
-func (s *subscriber) greet(entries []model.Event) {
+func (s *subscriber) greet(enc *lineEncoder, entries []model.Event) {
 	lines := make([][]byte, 0, len(entries))
 	for _, ev := range entries {
 		if !s.filter.accepts(ev) {
 			continue
 		}
-		line, err := json.Marshal(ev)
+		line, err := enc.encode(ev)
 		if err != nil {
 			continue // cannot happen for entries that were encoded before
 		}

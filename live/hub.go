@@ -12,6 +12,7 @@
 package live
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -62,6 +63,9 @@ type Hub struct {
 	done       chan struct{} // closed when Run returns
 	started    atomic.Bool
 	closed     atomic.Bool
+
+	// enc encodes events into lines; only the hub goroutine uses it.
+	enc lineEncoder
 
 	inDropped   atomic.Uint64 // events refused by Publish (inbound channel full)
 	subDropped  atomic.Uint64 // events a subscriber missed because its queue was full
@@ -143,7 +147,7 @@ func (h *Hub) Run(ctx context.Context) error {
 		case s := <-h.register:
 			subs[s] = struct{}{}
 			h.subscribers.Store(int64(len(subs)))
-			s.greet(backlog.entries())
+			s.greet(&h.enc, backlog.entries())
 		case s := <-h.unregister:
 			if _, ok := subs[s]; ok {
 				delete(subs, s)
@@ -181,7 +185,7 @@ func (h *Hub) deliver(subs map[*subscriber]struct{}, ev model.Event) {
 		}
 		if line == nil {
 			var err error
-			if line, err = json.Marshal(ev); err != nil {
+			if line, err = h.enc.encode(ev); err != nil {
 				// Data that cannot be encoded is a publisher bug; the
 				// event cannot reach anybody, so it counts as dropped.
 				// (No logging here: a log record is itself an event.)
@@ -193,6 +197,54 @@ func (h *Hub) deliver(subs map[*subscriber]struct{}, ev model.Event) {
 			h.subDropped.Add(1)
 		}
 	}
+}
+
+// lineEncoder encodes events into the lines queued for subscribers.
+// request.finished events, the bulk of the stream, take a hand-written
+// path that writes the same bytes as json.Marshal at a fraction of its cost
+// (issue 9); every other event goes through json.Marshal.
+type lineEncoder struct {
+	buf []byte // scratch, reused from event to event
+}
+
+// maxScratch bounds the scratch buffer kept between events, so that one
+// huge entry does not pin its memory for the hub's lifetime.
+const maxScratch = 64 << 10
+
+// encode returns ev as one JSON line, byte for byte what json.Marshal(ev)
+// returns. The line is the caller's: nothing here touches it again.
+func (enc *lineEncoder) encode(ev model.Event) ([]byte, error) {
+	var entry *model.LogEntry
+	switch d := ev.Data.(type) {
+	case model.LogEntry:
+		entry = &d
+	case *model.LogEntry:
+		entry = d // nil encodes as null: json.Marshal handles that
+	}
+	if entry == nil {
+		return json.Marshal(ev)
+	}
+	b := append(enc.buf[:0], `{"type":`...)
+	b = model.AppendJSONString(b, ev.Type)
+	b = append(b, `,"ts":`...)
+	b, ok := model.AppendJSONTime(b, ev.TS)
+	if ok {
+		b = append(b, `,"data":`...)
+		b, ok = entry.AppendJSONStrict(b)
+	}
+	if !ok {
+		// A time json.Marshal refuses (a year past 9999): let it report
+		// the error as before.
+		return json.Marshal(ev)
+	}
+	b = append(b, '}')
+	// Queued lines are shared by subscribers and read by their writers
+	// later, so the line is a copy and the scratch stays the encoder's.
+	line := bytes.Clone(b)
+	if cap(b) <= maxScratch {
+		enc.buf = b
+	}
+	return line, nil
 }
 
 // errHubBusy is returned when the hub did not take a subscriber in time,
