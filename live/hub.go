@@ -230,7 +230,7 @@ func (enc *lineEncoder) encode(ev model.Event) ([]byte, error) {
 	b, ok := model.AppendJSONTime(b, ev.TS)
 	if ok {
 		b = append(b, `,"data":`...)
-		b, ok = entry.AppendJSONStrict(b)
+		b, ok = entry.AppendJSON(b)
 	}
 	if !ok {
 		// A time json.Marshal refuses (a year past 9999): let it report

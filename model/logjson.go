@@ -16,30 +16,17 @@ import (
 // AppendJSON appends e's JSON encoding to dst and returns the extended
 // slice: byte for byte what json.Marshal(e) produces, with the same field
 // order, null for a nil ErrorSource or Usage, no Capture, and strings
-// escaped as encoding/json escapes them (HTML-safe).
-//
-// json.Marshal fails for a StartedAt it cannot write as RFC 3339 (a year
-// outside 0..9999, a zone offset of a day or more); AppendJSON writes such a
-// time in Go's RFC 3339 layout all the same. Use AppendJSONStrict to be
-// told instead.
-func (e *LogEntry) AppendJSON(dst []byte) []byte {
-	b, _ := e.appendJSON(dst, false)
-	return b
-}
-
-// AppendJSONStrict is AppendJSON that fails exactly when json.Marshal(e)
-// fails (see AppendJSON): it then returns dst unchanged and false.
-func (e *LogEntry) AppendJSONStrict(dst []byte) ([]byte, bool) {
-	return e.appendJSON(dst, true)
-}
-
-func (e *LogEntry) appendJSON(dst []byte, strict bool) ([]byte, bool) {
+// escaped as encoding/json escapes them (HTML-safe). It fails exactly when
+// json.Marshal(e) fails (a StartedAt it cannot write as RFC 3339: a year
+// outside 0..9999, a zone offset of a day or more), and then returns dst
+// unchanged and false.
+func (e *LogEntry) AppendJSON(dst []byte) ([]byte, bool) {
 	n0 := len(dst)
 	b := append(dst, `{"id":`...)
 	b = AppendJSONString(b, e.ID)
 	b = append(b, `,"started_at":`...)
 	var ok bool
-	if b, ok = appendJSONTime(b, e.StartedAt); !ok && strict {
+	if b, ok = appendJSONTime(b, e.StartedAt); !ok {
 		return dst[:n0], false
 	}
 	b = append(b, `,"method":`...)

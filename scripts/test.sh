@@ -66,6 +66,8 @@ step fuzz-route go test -run '^$' -fuzz '^FuzzRouteTable$' -fuzztime "$FUZZTIME"
 step fuzz-translate-o2a go test -run '^$' -fuzz '^FuzzOpenAIToAnthropicStream$' -fuzztime "$FUZZTIME" ./translate
 step fuzz-translate-a2o go test -run '^$' -fuzz '^FuzzAnthropicToOpenAIStream$' -fuzztime "$FUZZTIME" ./translate
 step fuzz-translate-fast go test -run '^$' -fuzz '^FuzzFastPathsMatchDecoder$' -fuzztime "$FUZZTIME" ./translate
+step fuzz-logentry-json go test -run '^$' -fuzz '^FuzzLogEntryAppendJSON$' -fuzztime "$FUZZTIME" ./model
+step fuzz-capture go test -run '^$' -fuzz '^FuzzDecodeCapture$' -fuzztime "$FUZZTIME" ./storage
 # The dashboard's API types are generated from api/openapi.json; a stale
 # copy fails here.
 step api-types bash -c "cd frontend && npm run -s check:types"
