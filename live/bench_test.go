@@ -194,3 +194,34 @@ func loopbackConns(tb testing.TB, h *Handler) (server, client *websocket.Conn) {
 	tb.Cleanup(func() { server.Close() })
 	return server, client
 }
+
+// BenchmarkDecodeFrame measures a follower's decoding of a frame of 60
+// typical request.finished lines (as the hub writes them), per event:
+// decodeFrame's fast path against encoding/json alone.
+func BenchmarkDecodeFrame(b *testing.B) {
+	var enc lineEncoder
+	lines := make([]string, 60)
+	for i := range lines {
+		line, err := enc.encode(model.Event{Type: model.EventRequestFinished, TS: time.Now(), Data: typicalEntry()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		lines[i] = string(line)
+	}
+	frame := []byte(strings.Join(lines, "\n"))
+	for _, bc := range []struct {
+		name   string
+		decode func([]byte, func(model.Event) error) error
+	}{{"decodeFrame", decodeFrame}, {"encoding/json", decodeJSON}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				if err := bc.decode(frame, func(model.Event) error { n++; return nil }); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/event")
+		})
+	}
+}

@@ -109,10 +109,85 @@ func Follow(ctx context.Context, wsURL string, header http.Header, fn func(model
 	}
 }
 
-// decodeFrame calls fn for each JSON message in one text frame. A JSON
-// decoder accepts the newline-separated objects as they are, blank lines
-// and a trailing newline included.
+// decodeFrame calls fn for each JSON message in one text frame. The server
+// writes one message a line, each as {"type":"…","ts":"…","data":…}, and
+// such a line is read by decodeLine without encoding/json's reflection
+// (a follower of a busy proxy decodes thousands of messages a second).
+// From the first line of any other shape on, the rest of the frame goes to
+// a JSON decoder, which accepts any whitespace between objects: blank
+// lines, a trailing newline, an object over several lines.
 func decodeFrame(frame []byte, fn func(model.Event) error) error {
+	for len(frame) > 0 {
+		line, rest, _ := bytes.Cut(frame, []byte{'\n'})
+		if len(bytes.Trim(line, " \t\r")) == 0 { // JSON whitespace only
+			frame = rest
+			continue
+		}
+		ev, ok := decodeLine(line)
+		if !ok {
+			return decodeJSON(frame, fn)
+		}
+		if err := fn(ev); err != nil {
+			return err
+		}
+		frame = rest
+	}
+	return nil
+}
+
+// decodeLine reads a message of exactly the server's shape: a "type" and a
+// "ts" string without escapes, then "data", which must be valid JSON and
+// is kept raw. ok is false for anything else.
+func decodeLine(line []byte) (ev model.Event, ok bool) {
+	rest, ok := bytes.CutPrefix(line, []byte(`{"type":"`))
+	if !ok {
+		return ev, false
+	}
+	typ, rest, ok := cutPlainString(rest)
+	if !ok {
+		return ev, false
+	}
+	if rest, ok = bytes.CutPrefix(rest, []byte(`,"ts":"`)); !ok {
+		return ev, false
+	}
+	tsAt := len(line) - len(rest) // the ts string, after its opening quote
+	ts, rest, ok := cutPlainString(rest)
+	if !ok {
+		return ev, false
+	}
+	if rest, ok = bytes.CutPrefix(rest, []byte(`,"data":`)); !ok {
+		return ev, false
+	}
+	data, ok := bytes.CutSuffix(bytes.TrimRight(rest, " \t\r"), []byte{'}'})
+	if !ok || !validJSON(data) {
+		return ev, false
+	}
+	// What encoding/json does for a time.Time: the quoted string.
+	var t time.Time
+	if err := t.UnmarshalJSON(line[tsAt-1 : tsAt+len(ts)+1]); err != nil {
+		return ev, false
+	}
+	return model.Event{Type: string(typ), TS: t, Data: json.RawMessage(data)}, true
+}
+
+// cutPlainString returns the bytes up to the next '"' and what follows it;
+// ok is false unless they are all printable ASCII without a '\\' (which
+// encoding/json would unescape, refuse or replace).
+func cutPlainString(b []byte) (s, rest []byte, ok bool) {
+	for i, c := range b {
+		switch {
+		case c == '"':
+			return b[:i], b[i+1:], true
+		case c < 0x20 || c >= 0x7f || c == '\\':
+			return nil, nil, false
+		}
+	}
+	return nil, nil, false
+}
+
+// decodeJSON calls fn for each JSON message in frame, whatever whitespace
+// separates them.
+func decodeJSON(frame []byte, fn func(model.Event) error) error {
 	dec := json.NewDecoder(bytes.NewReader(frame))
 	for {
 		var w wireEvent

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -222,4 +223,79 @@ func TestFollowErrorsHideTheURL(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "s3cret") {
 		t.Errorf("Follow = %v, want an error without the token", err)
 	}
+}
+
+// decodedEvent is an event as the decode tests compare it.
+type decodedEvent struct {
+	Type, TS, Data string
+}
+
+func collect(decode func([]byte, func(model.Event) error) error, frame []byte) ([]decodedEvent, error) {
+	var out []decodedEvent
+	err := decode(frame, func(ev model.Event) error {
+		raw, _ := ev.Data.(json.RawMessage)
+		out = append(out, decodedEvent{ev.Type, ev.TS.Format(time.RFC3339Nano) + " " + ev.TS.Location().String(), string(raw)})
+		return nil
+	})
+	return out, err
+}
+
+// checkDecodeFrame fails unless decodeFrame (its fast path for the
+// server's lines) gives exactly the events and the error that decoding
+// the frame with encoding/json gives.
+func checkDecodeFrame(t *testing.T, frame []byte) {
+	t.Helper()
+	want, wantErr := collect(decodeJSON, frame)
+	got, err := collect(decodeFrame, frame)
+	if (err == nil) != (wantErr == nil) || !reflect.DeepEqual(got, want) {
+		t.Fatalf("frame %q:\n got %v, %v\nwant %v, %v", frame, got, err, want, wantErr)
+	}
+}
+
+// TestDecodeFrameMatchesJSON: the fast path reads the server's own lines
+// (as the hub encodes them) and leaves everything else to encoding/json,
+// with the same result.
+func TestDecodeFrameMatchesJSON(t *testing.T) {
+	var enc lineEncoder
+	src := model.ErrorSourceUpstream
+	var lines []string
+	for _, ev := range []model.Event{
+		{Type: model.EventRequestFinished, TS: time.Date(2026, 3, 1, 10, 0, 0, 123456789, time.UTC),
+			Data: model.LogEntry{ID: "a1", Model: `m"<&>\`, ErrorSource: &src, ErrorMessage: "line\nbreak \u2028", Usage: &model.Usage{PromptTokens: 1}}},
+		{Type: model.EventHello, TS: time.Date(2026, 3, 1, 10, 0, 0, 0, time.FixedZone("", 3600)), Data: helloData{Version: "1.0", Backlog: 3}},
+		{Type: model.EventDropped, TS: time.Date(2026, 3, 1, 10, 0, 0, 5, time.UTC), Data: droppedData{Count: 7}},
+		{Type: "log", TS: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC), Data: map[string]any{"level": "WARN", "attrs": map[string]any{"x": []int{1, 2}}}},
+	} {
+		line, err := enc.encode(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, string(line))
+	}
+	ts := `"2026-03-01T10:00:00Z"`
+	for _, frame := range []string{
+		strings.Join(lines, "\n"),
+		strings.Join(lines, "\n") + "\n\n",
+		"\n" + lines[0] + "\r\n  \n" + lines[1],
+		`{"type":"a\u0062","ts":` + ts + `,"data":1}` + "\n" + lines[0], // an escape: the decoder's
+		`{"ts":` + ts + `,"type":"x","data":{}}` + "\n" + lines[2],      // another order
+		lines[0] + "\n" + `{"type":"x",` + "\n" + `"ts":` + ts + `,"data":[1,` + "\n" + `2]}`, // one object over three lines
+		`{"type":"x","ts":` + ts + `,"data":{"a":1}, "extra":true}`,
+		`{"type":"x","ts":` + ts + `,"data":{"a":1}}}`, // malformed
+		`{"type":"x","ts":"yesterday","data":1}`,      // malformed time
+		lines[0] + "\n" + `{"type":"x","ts":` + ts + `,"data":{"a":}}`,
+		`{"type":"x","ts":` + ts + `,"data":"\ud800"}  `,
+	} {
+		checkDecodeFrame(t, []byte(frame))
+	}
+}
+
+// FuzzDecodeFrame: for any frame, decodeFrame gives what encoding/json
+// gives.
+func FuzzDecodeFrame(f *testing.F) {
+	f.Add([]byte(`{"type":"request.finished","ts":"2026-03-01T10:00:00.1+01:00","data":{"id":"a"}}` + "\n" + `{"type":"x","ts":"2026-03-01T10:00:00Z","data":null}`))
+	f.Add([]byte(`{"type":"x","ts":"2026-03-01T10:00:00Z","data":[1,2]}` + "\n\n" + `{"type":"y"}`))
+	f.Fuzz(func(t *testing.T, frame []byte) {
+		checkDecodeFrame(t, frame)
+	})
 }
