@@ -88,7 +88,12 @@ func driveOnly(scenario string, dur time.Duration, rounds int, cpuprofile string
 	defer mock.stop()
 	sgProfile := cpuprofile
 	if scenario == "logging" {
-		sgProfile = os.Getenv("BENCH_OFF_PROFILE") // the profile is the logging child's
+		// The logging child's profile goes to cpuprofile; this one, for
+		// comparison, next to it.
+		sgProfile = cpuprofile + ".off"
+		if cpuprofile == "" {
+			sgProfile = ""
+		}
 	}
 	sg, err := startChild(tSG, mock.addr, sgProfile)
 	if err != nil {

@@ -37,7 +37,7 @@ func main() {
 	rounds := flag.Int("rounds", 2, "measurements per target and scenario (targets interleaved)")
 	logprofile := flag.String("logprofile", "", "write the sluicegate-log child's CPU profile to this file")
 	overload := flag.Duration("overload", 5*time.Second, "length of the overload run with logging on (0 skips it; the README reports -overload 30s)")
-	only := flag.String("only", "", `run one scenario alone: "group" (route group of 3 vs single-provider alias), "translate" (translated vs untranslated streams) or "logging" (request log on vs off at 64 connections; -cpuprofile profiles the logging child)`)
+	only := flag.String("only", "", `run one scenario alone: "group" (route group of 3 vs single-provider alias), "translate" (translated vs untranslated streams) or "logging" (request log on vs off at 64 connections; -cpuprofile F profiles the logging child to F and the plain one to F.off)`)
 	flag.Parse()
 	if *role != "driver" {
 		if err := serveRole(*role, *upstream, *cpuprofile); err != nil {

@@ -277,12 +277,12 @@ func TestDecodeFrameMatchesJSON(t *testing.T) {
 		strings.Join(lines, "\n"),
 		strings.Join(lines, "\n") + "\n\n",
 		"\n" + lines[0] + "\r\n  \n" + lines[1],
-		`{"type":"a\u0062","ts":` + ts + `,"data":1}` + "\n" + lines[0], // an escape: the decoder's
-		`{"ts":` + ts + `,"type":"x","data":{}}` + "\n" + lines[2],      // another order
+		`{"type":"a\u0062","ts":` + ts + `,"data":1}` + "\n" + lines[0],                       // an escape: the decoder's
+		`{"ts":` + ts + `,"type":"x","data":{}}` + "\n" + lines[2],                            // another order
 		lines[0] + "\n" + `{"type":"x",` + "\n" + `"ts":` + ts + `,"data":[1,` + "\n" + `2]}`, // one object over three lines
 		`{"type":"x","ts":` + ts + `,"data":{"a":1}, "extra":true}`,
 		`{"type":"x","ts":` + ts + `,"data":{"a":1}}}`, // malformed
-		`{"type":"x","ts":"yesterday","data":1}`,      // malformed time
+		`{"type":"x","ts":"yesterday","data":1}`,       // malformed time
 		lines[0] + "\n" + `{"type":"x","ts":` + ts + `,"data":{"a":}}`,
 		`{"type":"x","ts":` + ts + `,"data":"\ud800"}  `,
 	} {

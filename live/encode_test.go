@@ -33,6 +33,8 @@ func TestDeliveredLinesEqualJSONMarshal(t *testing.T) {
 		{Type: model.EventRequestFinished, TS: ts, Data: model.LogEntry{}},
 		{Type: model.EventRequestFinished, TS: ts, Data: (*model.LogEntry)(nil)},
 		{Type: model.EventRequestStarted, TS: ts, Data: model.RequestStarted{ID: "s<1>"}},
+		{Type: model.EventRequestStarted, TS: ts, Data: model.RequestStarted{ID: "s2", Method: "POST", Path: "/v1/messages",
+			Model: "claude-*\u2028", ProviderKey: "anthropic", Stream: true}},
 		{Type: model.EventLog, TS: ts, Data: LogEventData{Message: "hello & bye"}},
 	}
 	var want [][]byte

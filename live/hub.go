@@ -200,9 +200,10 @@ func (h *Hub) deliver(subs map[*subscriber]struct{}, ev model.Event) {
 }
 
 // lineEncoder encodes events into the lines queued for subscribers.
-// request.finished events, the bulk of the stream, take a hand-written
-// path that writes the same bytes as json.Marshal at a fraction of its cost
-// (issue 9); every other event goes through json.Marshal.
+// request.started and request.finished events, the bulk of the stream,
+// take a hand-written path that writes the same bytes as json.Marshal at a
+// fraction of its cost (issue 9); every other event goes through
+// json.Marshal.
 type lineEncoder struct {
 	buf []byte // scratch, reused from event to event
 }
@@ -214,14 +215,20 @@ const maxScratch = 64 << 10
 // encode returns ev as one JSON line, byte for byte what json.Marshal(ev)
 // returns. The line is the caller's: nothing here touches it again.
 func (enc *lineEncoder) encode(ev model.Event) ([]byte, error) {
-	var entry *model.LogEntry
+	var data interface {
+		AppendJSON([]byte) ([]byte, bool)
+	}
 	switch d := ev.Data.(type) {
 	case model.LogEntry:
-		entry = &d
+		data = &d
 	case *model.LogEntry:
-		entry = d // nil encodes as null: json.Marshal handles that
+		if d != nil { // nil encodes as null: json.Marshal handles that
+			data = d
+		}
+	case model.RequestStarted:
+		data = &d
 	}
-	if entry == nil {
+	if data == nil {
 		return json.Marshal(ev)
 	}
 	b := append(enc.buf[:0], `{"type":`...)
@@ -230,7 +237,7 @@ func (enc *lineEncoder) encode(ev model.Event) ([]byte, error) {
 	b, ok := model.AppendJSONTime(b, ev.TS)
 	if ok {
 		b = append(b, `,"data":`...)
-		b, ok = entry.AppendJSON(b)
+		b, ok = data.AppendJSON(b)
 	}
 	if !ok {
 		// A time json.Marshal refuses (a year past 9999): let it report

@@ -6,8 +6,9 @@ import (
 	"unicode/utf8"
 )
 
-// This file encodes a LogEntry without reflection for the live stream,
-// where every finished request is encoded once per event (issue 9). The
+// This file encodes a LogEntry and a RequestStarted without reflection for
+// the live stream, where every request is encoded twice, as
+// request.started and request.finished (issue 9). The
 // output must stay byte for byte what encoding/json produces: the
 // dashboard and the tests compare lines, and json.Marshal remains the
 // encoder of every other event. logjson_test.go checks the equality, by a
@@ -79,6 +80,25 @@ func (e *LogEntry) AppendJSON(dst []byte) ([]byte, bool) {
 	b = strconv.AppendInt(b, int64(e.Attempts), 10)
 	b = append(b, '}')
 	return b, true
+}
+
+// AppendJSON appends s's JSON encoding, byte for byte what
+// json.Marshal(s) produces; it never fails (ok is for the same signature as
+// LogEntry's).
+func (s *RequestStarted) AppendJSON(dst []byte) ([]byte, bool) {
+	b := append(dst, `{"id":`...)
+	b = AppendJSONString(b, s.ID)
+	b = append(b, `,"method":`...)
+	b = AppendJSONString(b, s.Method)
+	b = append(b, `,"path":`...)
+	b = AppendJSONString(b, s.Path)
+	b = append(b, `,"model":`...)
+	b = AppendJSONString(b, s.Model)
+	b = append(b, `,"provider_key":`...)
+	b = AppendJSONString(b, s.ProviderKey)
+	b = append(b, `,"stream":`...)
+	b = strconv.AppendBool(b, s.Stream)
+	return append(b, '}'), true
 }
 
 // AppendJSONTime appends t as json.Marshal encodes a time.Time (what

@@ -177,6 +177,11 @@ func FuzzLogEntryAppendJSON(f *testing.F) {
 			e.Usage = &Usage{PromptTokens: latency, CompletionTokens: bytesIn}
 		}
 		checkLogEntryJSON(t, e)
+		rs := RequestStarted{ID: id, Method: source, Path: path, Model: msg, ProviderKey: id + msg, Stream: hasUsage}
+		want, err := json.Marshal(rs)
+		if got, _ := rs.AppendJSON([]byte("x")); err != nil || !bytes.Equal(got[1:], want) {
+			t.Fatalf("RequestStarted.AppendJSON:\n got %s\nwant %s (%v)", got[1:], want, err)
+		}
 	})
 }
 
