@@ -79,72 +79,78 @@ var (
 )
 
 // captureRef is where an entry's capture is: byte range [off, off+n) of
-// chunk's decompressed data. chunk is 0 for an entry without a capture.
+// chunk's decompressed data. In a captureBatch, chunk is the index of the
+// batch's chunk plus one until the chunks are stored; 0 means no capture.
 type captureRef struct {
 	chunk  int64
 	off, n int
 }
 
-// chunkBuffers are the scratch buffers of storeCaptures, reused across
-// batches.
-type chunkBuffers struct {
-	raw, packed []byte
-	keys        []string
+// captureBatch holds the encoded captures of one batch of entries, in
+// chunks of about captureChunkSize, and where each entry's capture is.
+// The LogWriter encodes each entry's capture as it arrives, while its
+// bytes are still in the CPU's caches, and drops the capture itself.
+type captureBatch struct {
+	chunks [][]byte     // encoded captures, not yet compressed
+	refs   []captureRef // one per entry, in batch order
+	keys   []string     // scratch for appendCapture
+	packed []byte       // scratch for compression
+	spare  []byte       // a chunk buffer kept from the last batch
 }
 
-var chunkPool = sync.Pool{New: func() any { return new(chunkBuffers) }}
+// add encodes c (nil: no capture) as the next entry's capture.
+func (b *captureBatch) add(c *model.LogCapture) {
+	if c == nil {
+		b.refs = append(b.refs, captureRef{})
+		return
+	}
+	if len(b.chunks) == 0 || len(b.chunks[len(b.chunks)-1]) >= captureChunkSize {
+		b.chunks = append(b.chunks, b.spare)
+		b.spare = nil
+	}
+	last := &b.chunks[len(b.chunks)-1]
+	off := len(*last)
+	*last, b.keys = appendCapture(*last, b.keys, c)
+	b.refs = append(b.refs, captureRef{chunk: int64(len(b.chunks)), off: off, n: len(*last) - off})
+}
 
-// storeCaptures writes the captures of entries as compressed chunks in tx
-// and returns where each entry's capture went (refs[i] for entries[i]).
-func storeCaptures(ctx context.Context, tx *sql.Tx, entries []model.LogEntry) ([]captureRef, error) {
-	refs := make([]captureRef, len(entries))
-	b := chunkPool.Get().(*chunkBuffers)
-	defer chunkPool.Put(b)
-	b.raw = b.raw[:0]
-	pending := 0 // refs from here on belong to the chunk being built
-	flush := func(end int) error {
-		if len(b.raw) == 0 {
-			return nil
+// reset empties b for the next batch, keeping one chunk buffer unless a
+// huge capture grew it.
+func (b *captureBatch) reset() {
+	if len(b.chunks) > 0 && cap(b.chunks[0]) <= 2*captureChunkSize {
+		b.spare = b.chunks[0][:0]
+	}
+	clear(b.chunks) // the other buffers go
+	b.chunks = b.chunks[:0]
+	b.refs = b.refs[:0]
+	if cap(b.packed) > 2*captureChunkSize {
+		b.packed = nil
+	}
+}
+
+// store compresses and writes b's chunks in tx and points b's refs at the
+// stored chunks' ids.
+func (b *captureBatch) store(ctx context.Context, tx *sql.Tx) error {
+	ids := make([]int64, len(b.chunks))
+	for i, raw := range b.chunks {
+		if len(raw) == 0 {
+			continue
 		}
-		b.packed = captureEncoder().EncodeAll(b.raw, b.packed[:0])
+		b.packed = captureEncoder().EncodeAll(raw, b.packed[:0])
 		res, err := tx.ExecContext(ctx, sqlInsertCaptureChunk, b.packed)
 		if err != nil {
 			return err
 		}
-		id, err := res.LastInsertId()
-		if err != nil {
+		if ids[i], err = res.LastInsertId(); err != nil {
 			return err
 		}
-		for i := pending; i < end; i++ {
-			if refs[i].n > 0 {
-				refs[i].chunk = id
-			}
+	}
+	for i := range b.refs {
+		if r := &b.refs[i]; r.chunk > 0 {
+			r.chunk = ids[r.chunk-1]
 		}
-		b.raw, pending = b.raw[:0], end
-		return nil
 	}
-	for i := range entries {
-		c := entries[i].Capture
-		if c == nil {
-			continue
-		}
-		if len(b.raw) >= captureChunkSize {
-			if err := flush(i); err != nil {
-				return nil, err
-			}
-		}
-		off := len(b.raw)
-		b.raw, b.keys = appendCapture(b.raw, b.keys, c)
-		refs[i] = captureRef{off: off, n: len(b.raw) - off}
-	}
-	if err := flush(len(entries)); err != nil {
-		return nil, err
-	}
-	// Do not keep a huge batch's buffers for ever.
-	if cap(b.raw) > 4*captureChunkSize {
-		b.raw, b.packed = nil, nil
-	}
-	return refs, nil
+	return nil
 }
 
 // loadCapture reads the capture at ref.

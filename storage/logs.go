@@ -49,6 +49,16 @@ const (
 // InsertLogs stores entries in one transaction with one prepared
 // statement: all of them or, on error, none.
 func (s *Store) InsertLogs(ctx context.Context, entries []model.LogEntry) error {
+	var caps captureBatch
+	for i := range entries {
+		caps.add(entries[i].Capture)
+	}
+	return s.insertLogs(ctx, entries, &caps)
+}
+
+// insertLogs is InsertLogs with the entries' captures already encoded in
+// caps (caps.refs[i] is entries[i]'s; their Capture fields are not read).
+func (s *Store) insertLogs(ctx context.Context, entries []model.LogEntry, caps *captureBatch) error {
 	if len(entries) == 0 {
 		return nil
 	}
@@ -57,8 +67,7 @@ func (s *Store) InsertLogs(ctx context.Context, entries []model.LogEntry) error 
 		return dbError("insert request logs", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	refs, err := storeCaptures(ctx, tx, entries)
-	if err != nil {
+	if err := caps.store(ctx, tx); err != nil {
 		return dbError("insert request logs: captures", err)
 	}
 	stmt, err := tx.PrepareContext(ctx, sqlInsertLog)
@@ -67,7 +76,7 @@ func (s *Store) InsertLogs(ctx context.Context, entries []model.LogEntry) error 
 	}
 	defer stmt.Close()
 	for i := range entries {
-		if err := insertLog(ctx, stmt, &entries[i], refs[i]); err != nil {
+		if err := insertLog(ctx, stmt, &entries[i], caps.refs[i]); err != nil {
 			return dbError("insert request log "+entries[i].ID, err)
 		}
 	}

@@ -205,11 +205,13 @@ func (w *LogWriter) run() {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	batch := make([]model.LogEntry, 0, w.cfg.BatchSize)
+	var caps captureBatch
 	write := func() {
 		timer.Stop()
-		w.writeBatch(batch)
-		clear(batch) // drop references to captured bodies
+		w.writeBatch(batch, &caps)
+		clear(batch)
 		batch = batch[:0]
+		caps.reset()
 	}
 	for {
 		select {
@@ -224,6 +226,10 @@ func (w *LogWriter) run() {
 				continue
 			}
 			w.redact(&it.entry)
+			// Encoded now, while its bytes are in the caches; the
+			// capture's strings can go.
+			caps.add(it.entry.Capture)
+			it.entry.Capture = nil
 			batch = append(batch, it.entry)
 			if len(batch) >= w.cfg.BatchSize {
 				write()
@@ -270,14 +276,14 @@ func (w *LogWriter) redact(e *model.LogEntry) {
 // writeBatch stores batch in one transaction, then trims when it is time.
 // A failure drops the batch; only the first of a streak is logged, so a
 // full disk does not flood the log.
-func (w *LogWriter) writeBatch(batch []model.LogEntry) {
+func (w *LogWriter) writeBatch(batch []model.LogEntry, caps *captureBatch) {
 	if len(batch) == 0 {
 		return
 	}
 	// Background: the writer outlives any request, and a write that was
 	// begun should finish (it is bounded by the busy timeout).
 	ctx := context.Background()
-	if err := w.store.InsertLogs(ctx, batch); err != nil {
+	if err := w.store.insertLogs(ctx, batch, caps); err != nil {
 		w.dropped.Add(uint64(len(batch)))
 		if w.flushErr == nil {
 			w.flushErr = err
