@@ -63,7 +63,10 @@ const (
 // and costly to create: one of each per process.
 var (
 	captureEncoder = sync.OnceValue(func() *zstd.Encoder {
-		enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
+		// A window of one chunk and the lower-memory tables: 1.5 MB
+		// instead of the default's 9 MB, for the same output on chunks.
+		enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1),
+			zstd.WithWindowSize(captureChunkSize), zstd.WithLowerEncoderMem(true))
 		if err != nil {
 			panic("storage: zstd encoder: " + err.Error()) // only invalid options fail
 		}
