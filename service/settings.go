@@ -20,7 +20,7 @@ const (
 	minMaxBodyBytes             = 1 << 10
 	maxMaxBodyBytes             = 1 << 30
 	defaultLogRetentionDays     = 7
-	defaultLogRetentionRows     = 100_000 // about 100 MB with captured bodies
+	defaultLogRetentionRows     = 100_000 // the last 100,000 requests
 	minLogRetentionRows         = 100
 	maxLogRetentionRows         = 10_000_000
 	defaultHistoryRetentionDays = 30 // the health chart looks back 24h; a month shows trends
