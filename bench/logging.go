@@ -166,20 +166,13 @@ func overloadRun(mockAddr string, dur time.Duration, profile string) (*overloadR
 	if profile != "" {
 		profile += ".overload"
 	}
-	c, err := startChild(tSGLog, mockAddr, profile)
+	c, subs, err := startLogging(mockAddr, profile)
 	if err != nil {
 		return nil, err
 	}
 	defer c.stop()
-	subs, err := subscribe(c, wsSubs)
-	if err != nil {
-		return nil, err
-	}
 	defer subs.stop()
 	t := target{name: tSGLog, url: c.addr, proc: c, alias: true}
-	if _, err := attack(t, 8, 0, 500*time.Millisecond); err != nil {
-		return nil, fmt.Errorf("overload warm-up: %w", err)
-	}
 	ov := &overloadResult{dur: dur}
 	ov.startKB, _ = rssKB(c.cmd.Process.Pid)
 	stop := make(chan struct{})
@@ -261,20 +254,13 @@ func printOverload(ov *overloadResult) []string {
 // next to sg (logging off), both driven at 64 connections, interleaved in
 // every round.
 func loggingOnly(mock *child, sg target, rounds int, dur time.Duration, profile string) ([]string, error) {
-	c, err := startChild(tSGLog, mock.addr, profile)
+	c, subs, err := startLogging(mock.addr, profile)
 	if err != nil {
 		return nil, err
 	}
 	defer c.stop()
-	subs, err := subscribe(c, wsSubs)
-	if err != nil {
-		return nil, err
-	}
 	defer subs.stop()
 	logT := target{name: tSGLog, url: c.addr, proc: c, alias: true}
-	if _, err := attack(logT, 8, 0, 500*time.Millisecond); err != nil {
-		return nil, fmt.Errorf("warm-up %s: %w", logT.name, err)
-	}
 	res := map[string]*runStats{tSG: {}, tSGLog: {}}
 	for r := 0; r < rounds; r++ {
 		for _, t := range inRound(r, []target{sg, logT}) {
@@ -293,4 +279,25 @@ func loggingOnly(mock *child, sg target, rounds int, dur time.Duration, profile 
 	fmt.Printf("\n| target | goal | measured | |\n|---|---|---|---|\n")
 	printLoggingTargets(res)
 	return fails, nil
+}
+
+// startLogging starts a logging child with its 5 WebSocket subscribers and
+// warms it up; the caller stops both.
+func startLogging(mockAddr, profile string) (*child, *subscribers, error) {
+	c, err := startChild(tSGLog, mockAddr, profile)
+	if err != nil {
+		return nil, nil, err
+	}
+	subs, err := subscribe(c, wsSubs)
+	if err != nil {
+		c.stop()
+		return nil, nil, err
+	}
+	t := target{name: tSGLog, url: c.addr, proc: c, alias: true}
+	if _, err := attack(t, 8, 0, 500*time.Millisecond); err != nil {
+		subs.stop()
+		c.stop()
+		return nil, nil, fmt.Errorf("warm-up %s: %w", tSGLog, err)
+	}
+	return c, subs, nil
 }
