@@ -159,6 +159,7 @@ func decodeLine(line []byte) (ev model.Event, ok bool) {
 		return ev, false
 	}
 	data, ok := bytes.CutSuffix(bytes.TrimRight(rest, " \t\r"), []byte{'}'})
+	data = bytes.Trim(data, " \t\r") // the value only, as a RawMessage holds it
 	if !ok || !validJSON(data) {
 		return ev, false
 	}

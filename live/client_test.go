@@ -295,6 +295,7 @@ func TestDecodeFrameMatchesJSON(t *testing.T) {
 func FuzzDecodeFrame(f *testing.F) {
 	f.Add([]byte(`{"type":"request.finished","ts":"2026-03-01T10:00:00.1+01:00","data":{"id":"a"}}` + "\n" + `{"type":"x","ts":"2026-03-01T10:00:00Z","data":null}`))
 	f.Add([]byte(`{"type":"x","ts":"2026-03-01T10:00:00Z","data":[1,2]}` + "\n\n" + `{"type":"y"}`))
+	f.Add([]byte(`{"type":"x","ts":"2026-03-01T10:00:00Z","data": 1 }` + "\r\n" + `{"type":"x","ts":"2026-03-01T10:00:00Z","data":	{"a" : 1}	}`))
 	f.Fuzz(func(t *testing.T, frame []byte) {
 		checkDecodeFrame(t, frame)
 	})
