@@ -22,13 +22,12 @@ import (
 // outside 0..9999, a zone offset of a day or more), and then returns dst
 // unchanged and false.
 func (e *LogEntry) AppendJSON(dst []byte) ([]byte, bool) {
-	n0 := len(dst)
 	b := append(dst, `{"id":`...)
 	b = AppendJSONString(b, e.ID)
 	b = append(b, `,"started_at":`...)
 	var ok bool
-	if b, ok = appendJSONTime(b, e.StartedAt); !ok {
-		return dst[:n0], false
+	if b, ok = AppendJSONTime(b, e.StartedAt); !ok {
+		return dst, false
 	}
 	b = append(b, `,"method":`...)
 	b = AppendJSONString(b, e.Method)
@@ -107,34 +106,22 @@ func (s *RequestStarted) AppendJSON(dst []byte) ([]byte, bool) {
 // MarshalJSON fails: a year outside 0..9999 or a zone offset of 24 hours
 // or more.
 func AppendJSONTime(dst []byte, t time.Time) ([]byte, bool) {
-	b, ok := appendJSONTime(dst, t)
-	if !ok {
-		return dst, false
-	}
-	return b, true
-}
-
-// appendJSONTime appends t quoted in RFC3339Nano, the layout MarshalJSON
-// uses, and reports whether MarshalJSON would accept it; the bytes are
-// appended either way.
-func appendJSONTime(dst []byte, t time.Time) ([]byte, bool) {
 	b := append(dst, '"')
 	n0 := len(b)
 	b = t.AppendFormat(b, time.RFC3339Nano)
 	// The checks of time.Time.appendStrictRFC3339, on the formatted bytes
 	// (go.dev/issue/4556, go.dev/issue/54580).
-	ok := true
 	switch {
 	case len(b)-n0 < len("9999-") || b[n0+len("9999")] != '-':
-		ok = false // year not exactly 4 digits wide
+		return dst, false // year not exactly 4 digits wide
 	case b[len(b)-1] != 'Z':
 		c := b[len(b)-len("Z07:00")]
 		hh := 10*(b[len(b)-len("07:00")]-'0') + (b[len(b)-len("7:00")] - '0')
 		if ('0' <= c && c <= '9') || hh >= 24 {
-			ok = false // zone hour out of range
+			return dst, false // zone hour out of range
 		}
 	}
-	return append(b, '"'), ok
+	return append(b, '"'), true
 }
 
 // AppendJSONString appends s as a JSON string exactly as encoding/json
