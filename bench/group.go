@@ -68,12 +68,8 @@ func printGroup(res map[string]*runStats) []string {
 
 func printGroupTarget(res map[string]*runStats) {
 	ratio := reqRate(res[grpGroup]) / reqRate(res[grpSingle])
-	verdict := "NOT met"
-	if ratio >= 0.98 {
-		verdict = "met"
-	}
 	fmt.Printf("| route group of 3 (first healthy) vs single-provider alias, throughput at 64 connections | ≥ 98 %% | %.1f %% (%.0f vs %.0f req/s; CPU %.0f vs %.0f µs/req) | %s |\n",
-		100*ratio, reqRate(res[grpGroup]), reqRate(res[grpSingle]), cpuPerReq(res[grpGroup]), cpuPerReq(res[grpSingle]), verdict)
+		100*ratio, reqRate(res[grpGroup]), reqRate(res[grpSingle]), cpuPerReq(res[grpGroup]), cpuPerReq(res[grpSingle]), check(ratio >= 0.98))
 }
 
 // driveOnly runs one scenario alone ("group", "translate" or "logging") against a

@@ -621,12 +621,6 @@ func printSummary(res map[string]map[string]*runStats, streams map[string]*strea
 		}
 	}
 	errs += streams[tSG].errors
-	check := func(ok bool) string {
-		if ok {
-			return "met"
-		}
-		return "NOT met"
-	}
 	fmt.Printf("\n## Targets (Sluicegate)\n\n| target | goal | measured | |\n|---|---|---|---|\n")
 	fmt.Printf("| throughput at 64 connections vs naive baseline | ≥ 1.30× | %.2f× (%.0f vs %.0f req/s; direct %.0f) | %s |\n",
 		ratio, reqRate(max64[tSG]), reqRate(max64[tBaseline]), reqRate(max64[tDirect]), check(ratio >= 1.3))
@@ -654,12 +648,6 @@ func printSummary(res map[string]map[string]*runStats, streams map[string]*strea
 func printLoggingTargets(max64 map[string]*runStats) {
 	logRatio := reqRate(max64[tSGLog]) / reqRate(max64[tSG])
 	logCPU := cpuPerReq(max64[tSGLog])/cpuPerReq(max64[tSG]) - 1
-	check := func(ok bool) string {
-		if ok {
-			return "met"
-		}
-		return "NOT met"
-	}
 	fmt.Printf("| throughput with logging on (bodies, SQLite, %d WS subscribers) vs off, 64 connections | ≥ 90 %% | %.1f %% (%.0f vs %.0f req/s) | %s |\n",
 		wsSubs, 100*logRatio, reqRate(max64[tSGLog]), reqRate(max64[tSG]), check(logRatio >= 0.9))
 	fmt.Printf("| CPU per request with logging on vs off | ≤ +10 %% | %+.1f %% (%.0f vs %.0f µs) | %s |\n",
@@ -677,4 +665,12 @@ func inRound[T any](r int, items []T) []T {
 	out := slices.Clone(items)
 	slices.Reverse(out)
 	return out
+}
+
+// check is a target's verdict in the summary tables.
+func check(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "NOT met"
 }

@@ -102,12 +102,6 @@ func printTranslated(res map[string]*streamStats) []string {
 }
 
 func printTranslatedTargets(res map[string]*streamStats) {
-	check := func(ok bool) string {
-		if ok {
-			return "met"
-		}
-		return "NOT met"
-	}
 	p, tr := res[trPlain], res[trTranslated]
 	p1, tr1 := res[trPlain1], res[trTranslated1]
 	added1 := percentile(tr1.ttfb, 0.5) - percentile(p1.ttfb, 0.5)
