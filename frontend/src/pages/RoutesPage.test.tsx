@@ -47,7 +47,13 @@ describe('Routes page', { timeout: 20_000 }, () => {
   it('lists every route with its members in try order, failover statuses and circuits, and follows circuit.changed', async () => {
     const closed = { ...GROUP, members: GROUP.members.map((m) => ({ ...m, circuit: { ...m.circuit, state: 'closed' as const, until: null, reason: '' } })) }
     const api = stubApi({
-      'GET /admin/v1/routes': [() => jsonResponse({ data: [GROUP, SINGLE] }), () => jsonResponse({ data: [closed, SINGLE] })],
+      // The first load, the reload when the live stream opens, then the
+      // reload circuit.changed asks for.
+      'GET /admin/v1/routes': [
+        () => jsonResponse({ data: [GROUP, SINGLE] }),
+        () => jsonResponse({ data: [GROUP, SINGLE] }),
+        () => jsonResponse({ data: [closed, SINGLE] }),
+      ],
     })
     window.location.hash = '#/routes'
     render(<App />)
@@ -73,12 +79,18 @@ describe('Routes page', { timeout: 20_000 }, () => {
     const sock = FakeSocket.all.find((s) => s.url.includes('circuit.changed'))
     if (!sock) throw new Error('the page does not follow circuit.changed')
     expect(sock.url).toContain('provider.changed')
+    const routeCalls = () => api.mock.calls.filter(([u]) => String(u) === '/admin/v1/routes').length
+    const groqCircuit = () => within(within(cards()[0]!).getAllByTestId('route-member')[0]!).getByTestId('circuit').textContent
     await act(async () => {
       sock.open()
+    })
+    await waitFor(() => expect(routeCalls()).toBe(2))
+    await waitFor(() => expect(groqCircuit()).toBe(`open until ${untilClock}`))
+    await act(async () => {
       sock.frame(msg('circuit.changed', { provider_key: 'groq', state: 'closed', reason: '', until: null, failures: 0 }))
     })
-    await waitFor(() => expect(within(within(cards()[0]!).getAllByTestId('route-member')[0]!).getByTestId('circuit').textContent).toBe('closed'))
-    expect(api.mock.calls.filter(([u]) => String(u) === '/admin/v1/routes').length).toBeGreaterThanOrEqual(2)
+    await waitFor(() => expect(groqCircuit()).toBe('closed'))
+    expect(routeCalls()).toBe(3)
   })
 
   it('tests a model name: which route catches it and the members in the order they would be tried now', async () => {
