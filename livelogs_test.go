@@ -407,6 +407,39 @@ func TestLiveLogsMetrics(t *testing.T) {
 	}
 }
 
+// TestGroupMetrics: through the running server, a route group whose first
+// member refuses connections counts each pass-over in
+// sluicegate_failovers_total, and after three failures in a row
+// sluicegate_circuit_state shows that member open and the other closed.
+func TestGroupMetrics(t *testing.T) {
+	up := newLLUpstream(t)
+	in := llStart(t, filepath.Join(t.TempDir(), "data"), "", nil)
+	base := llBase(in)
+	for _, p := range []struct{ key, url string }{{"gdead", "http://" + llClosedPort(t) + "/v1"}, {"glive", up.URL + "/v1"}} {
+		prio := map[string]int{"gdead": 1, "glive": 2}[p.key]
+		body := fmt.Sprintf(`{"key":%q,"type":"openai","base_url":%q,"models":[{"alias":"grp","upstream":"ok","priority":%d}]}`, p.key, p.url, prio)
+		if code, resp := call(t, "POST", base+"/admin/v1/providers", body, nil); code != http.StatusCreated {
+			t.Fatalf("create %s: %d %s", p.key, code, resp)
+		}
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	for i := range 3 {
+		if code := llPost(client, base, "grp"); code != http.StatusOK {
+			t.Fatalf("request %d through the group: %d, want 200 from glive", i, code)
+		}
+	}
+	fams := llMetrics(t, base, "")
+	if got := llMetricSum(fams, "sluicegate_failovers_total", map[string]string{"provider": "gdead", "reason": "connect"}); got != 3 {
+		t.Errorf("sluicegate_failovers_total{gdead,connect} = %v, want 3", got)
+	}
+	for _, want := range []struct{ provider, state string }{{"gdead", "open"}, {"glive", "closed"}} {
+		labels := map[string]string{"provider": want.provider, "state": want.state}
+		if got := llMetricSum(fams, "sluicegate_circuit_state", labels); got != 1 {
+			t.Errorf("sluicegate_circuit_state%v = %v, want 1", labels, got)
+		}
+	}
+}
+
 func sumHistCount(f *dto.MetricFamily) uint64 {
 	var n uint64
 	if f == nil {

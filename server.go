@@ -103,7 +103,7 @@ func (in *instance) Start(ctx context.Context) error {
 	// Health checks feed the route groups' circuits, and the routes
 	// endpoints and /metrics show them.
 	svc.SetCircuits(px.Circuits())
-	met.CircuitMembers(svc.GroupMembers)
+	met.CircuitStates(svc.GroupCircuits)
 	root, err := api.New(api.Config{
 		Service:     svc,
 		Proxy:       in.track(px),

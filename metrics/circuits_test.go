@@ -2,16 +2,11 @@ package metrics
 
 import (
 	"testing"
-	"time"
 
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/sluicegate/sluicegate/model"
 )
-
-func circuitChanged(key, state string) model.Event {
-	return model.Event{Type: model.EventCircuitChanged, TS: time.Now(), Data: model.CircuitState{ProviderKey: key, State: state}}
-}
 
 func gaugeValues(t *testing.T, fams map[string]*dto.MetricFamily, name string) map[string]float64 {
 	t.Helper()
@@ -45,44 +40,27 @@ func merged(ms ...map[string]float64) map[string]float64 {
 	return out
 }
 
-// TestCircuitStateGauge: every route group member shows one-hot, closed
-// until a circuit.changed event says otherwise; each event moves the 1;
-// a provider that left every group drops out once closed.
+// TestCircuitStateGauge: every route group member shows one-hot in the
+// state CircuitStates reports at scrape time; a provider that left every
+// group is gone at the next scrape; an unknown state is not shown; without
+// CircuitStates there is no series.
 func TestCircuitStateGauge(t *testing.T) {
 	m := New()
-	members := []string{"groq", "openai"}
-	m.CircuitMembers(func() []string { return members })
+	if f, ok := scrape(t, m)["sluicegate_circuit_state"]; ok {
+		t.Errorf("series without CircuitStates: %v", f)
+	}
+	states := []model.CircuitState{{ProviderKey: "groq", State: model.CircuitClosed}, {ProviderKey: "openai", State: model.CircuitClosed}}
+	m.CircuitStates(func() []model.CircuitState { return states })
 	equalMaps(t, "circuit_state", gaugeValues(t, scrape(t, m), "sluicegate_circuit_state"),
 		merged(oneHot("groq", "closed"), oneHot("openai", "closed")))
 
-	m.Publish(circuitChanged("groq", model.CircuitOpen))
+	states = []model.CircuitState{{ProviderKey: "groq", State: model.CircuitOpen}, {ProviderKey: "openai", State: model.CircuitHalfOpen}}
 	equalMaps(t, "circuit_state", gaugeValues(t, scrape(t, m), "sluicegate_circuit_state"),
-		merged(oneHot("groq", "open"), oneHot("openai", "closed")))
+		merged(oneHot("groq", "open"), oneHot("openai", "half_open")))
 
-	m.Publish(circuitChanged("groq", model.CircuitHalfOpen))
-	p := model.CircuitState{ProviderKey: "openai", State: model.CircuitOpen}
-	m.Publish(model.Event{Type: model.EventCircuitChanged, Data: &p})
-	equalMaps(t, "circuit_state", gaugeValues(t, scrape(t, m), "sluicegate_circuit_state"),
-		merged(oneHot("groq", "half_open"), oneHot("openai", "open")))
-
-	// groq leaves the group: shown while half_open, gone once closed.
-	members = []string{"openai"}
-	equalMaps(t, "circuit_state", gaugeValues(t, scrape(t, m), "sluicegate_circuit_state"),
-		merged(oneHot("groq", "half_open"), oneHot("openai", "open")))
-	m.Publish(circuitChanged("groq", model.CircuitClosed))
-	m.Publish(circuitChanged("openai", "bogus")) // ignored
+	// groq leaves the group.
+	states = []model.CircuitState{{ProviderKey: "openai", State: model.CircuitOpen}, {ProviderKey: "odd", State: "bogus"}}
 	equalMaps(t, "circuit_state", gaugeValues(t, scrape(t, m), "sluicegate_circuit_state"), oneHot("openai", "open"))
-}
-
-// TestCircuitStateWithoutMembers: without CircuitMembers the gauge shows
-// the providers events named.
-func TestCircuitStateWithoutMembers(t *testing.T) {
-	m := New()
-	m.Publish(circuitChanged("a", model.CircuitOpen))
-	m.Publish(circuitChanged("b", model.CircuitOpen))
-	m.Publish(circuitChanged("b", model.CircuitClosed))
-	equalMaps(t, "circuit_state", gaugeValues(t, scrape(t, m), "sluicegate_circuit_state"),
-		merged(oneHot("a", "open"), oneHot("b", "closed")))
 }
 
 // TestFailoversTotal: only attempts that were passed over (id differs

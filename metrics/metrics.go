@@ -123,15 +123,6 @@ func (m *Metrics) Publish(ev model.Event) {
 				m.requestFinished(e)
 			}
 		}
-	case model.EventCircuitChanged:
-		switch c := ev.Data.(type) {
-		case model.CircuitState:
-			m.circuits.set(c)
-		case *model.CircuitState:
-			if c != nil {
-				m.circuits.set(*c)
-			}
-		}
 	case model.EventHealthFinished:
 		switch r := ev.Data.(type) {
 		case model.CheckResult:

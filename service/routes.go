@@ -73,6 +73,7 @@ type ResolvedMember struct {
 // (*proxy.Circuits): health results feed them, routes show them.
 type Circuits interface {
 	ReportHealth(providerKey string, healthy bool)
+	State(providerKey string) model.CircuitState
 	States() []model.CircuitState
 }
 
@@ -113,7 +114,9 @@ func (s *Service) circuitStates() map[string]model.CircuitState {
 // cancelled check says nothing about the provider.
 func (s *Service) reportHealth(key, status string) {
 	b := s.circuits.Load()
-	if b == nil {
+	// Only route group members have circuits (only group traffic counts
+	// for them); a plain provider's check says nothing to route.
+	if b == nil || !slices.Contains(s.groupMembers(), key) {
 		return
 	}
 	switch status {
@@ -307,9 +310,26 @@ func nonNil(v []int) []int {
 	return slices.Clone(v)
 }
 
-// GroupMembers are the keys of the providers that are members of a route
-// group, sorted (for the circuit gauge of /metrics).
-func (s *Service) GroupMembers() []string {
+// GroupCircuits is the circuit of every route group member now, by
+// provider key (for the circuit gauge of /metrics): closed when no
+// circuits are connected.
+func (s *Service) GroupCircuits() []model.CircuitState {
+	keys := s.groupMembers()
+	out := make([]model.CircuitState, 0, len(keys))
+	b := s.circuits.Load()
+	for _, k := range keys {
+		if b == nil {
+			out = append(out, model.CircuitState{ProviderKey: k, State: model.CircuitClosed})
+			continue
+		}
+		out = append(out, b.c.State(k))
+	}
+	return out
+}
+
+// groupMembers are the keys of the providers that are members of a route
+// group, sorted.
+func (s *Service) groupMembers() []string {
 	t, err := s.table()
 	if err != nil {
 		return nil

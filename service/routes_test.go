@@ -11,7 +11,8 @@ import (
 
 // TestHealthChecksFeedCircuits: with the proxy's circuits set, an
 // unhealthy check opens the provider's circuit, a healthy one closes it,
-// and a check without a verdict (a disabled provider) leaves it alone.
+// a check without a verdict (a disabled provider) leaves it alone, and a
+// provider in no group gets no circuit.
 func TestHealthChecksFeedCircuits(t *testing.T) {
 	s, _ := newRecordingService(t)
 	ctx := context.Background()
@@ -61,6 +62,24 @@ func TestHealthChecksFeedCircuits(t *testing.T) {
 	if c := state(); c.State != model.CircuitClosed {
 		t.Fatalf("after a healthy check the circuit is %+v, want closed", c)
 	}
+
+	// A provider in no route group has no circuit: its failed check
+	// opens nothing.
+	plainIn := input("plain")
+	plainIn.BaseURL = ptr(f.srv.URL + "/v1")
+	plainIn.Models = &[]model.ModelMapping{{Alias: "other", Upstream: "bad"}}
+	plain, err := s.CreateProvider(ctx, plainIn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := s.CheckProvider(ctx, plain.ID, model.CheckOptions{}, model.TriggerAPI); err != nil || r.Status != model.HealthUnhealthy {
+		t.Fatalf("plain check: %q %v", r.Status, err)
+	}
+	for _, c := range px.Circuits().States() {
+		if c.ProviderKey == "plain" {
+			t.Errorf("a provider in no group got a circuit: %+v", c)
+		}
+	}
 }
 
 // TestRoutesWithoutCircuits: without SetCircuits every member shows a
@@ -92,8 +111,15 @@ func TestRoutesWithoutCircuits(t *testing.T) {
 	if got, want := keys, []string{"b", "c", "a"}; !slices.Equal(got, want) {
 		t.Errorf("members %v, want %v (priority, then key)", got, want)
 	}
-	if got := s.GroupMembers(); !slices.Equal(got, []string{"a", "b", "c"}) {
-		t.Errorf("GroupMembers %v", got)
+	var circuitKeys []string
+	for _, c := range s.GroupCircuits() {
+		circuitKeys = append(circuitKeys, c.ProviderKey)
+		if c.State != model.CircuitClosed {
+			t.Errorf("%s: circuit %+v, want closed", c.ProviderKey, c)
+		}
+	}
+	if !slices.Equal(circuitKeys, []string{"a", "b", "c"}) {
+		t.Errorf("GroupCircuits for %v, want a, b, c", circuitKeys)
 	}
 	r, err := s.ResolveRoute(ctx, "g", "")
 	if err != nil || len(r.Members) != 3 || r.Members[0].ProviderKey != "b" || r.Members[0].Upstream != "up-b" {
