@@ -356,6 +356,23 @@ func TestFailoverTranslatedMember(t *testing.T) {
 	}
 }
 
+// TestFailoverRefusingMemberAnswers: a member that cannot take the
+// request at all (another dialect with translate off) answers for the
+// group with its 400; the members after it are not tried.
+func TestFailoverRefusingMemberAnswers(t *testing.T) {
+	an := newFake(t, jsonHandler(200, `{"id":"msg_1","type":"message"}`))
+	o := groupMember("o", model.TypeOpenAI, openaiBase(closedPort(t)), 1) // translate off
+	hs := newHarness(t, Settings{}, o, groupMember("n", model.TypeAnthropic, an.URL, 2))
+	res := hs.do("POST", "/v1/messages", `{"model":"grp","max_tokens":16,"messages":[{"role":"user","content":"hi"}]}`,
+		"Anthropic-Version", "2023-06-01")
+	if res.Status != 400 || res.Header.Get(HeaderAttempts) != "o=400" || !strings.Contains(string(res.Body), "POST /v1/chat/completions") {
+		t.Errorf("%d %s %q", res.Status, res.Body, res.Header.Get(HeaderAttempts))
+	}
+	if n := an.count(); n != 0 {
+		t.Errorf("the member after the refusing one got %d requests, want 0", n)
+	}
+}
+
 // TestNotAGroup: a route that is no group has no attempts header and a
 // row of attempt 1 of 1.
 func TestNotAGroup(t *testing.T) {
