@@ -122,7 +122,7 @@ func (x *exchange) serveGroup(t *Table, rt route, info bodyInfo, body []byte) {
 				x.fail(errConnect, badBaseURLMessage(m.p))
 				return
 			}
-			x.passOver(tryStart, http.StatusBadGateway, model.ErrorSourceProxy, errConnect.code, badBaseURLMessage(m.p), nil)
+			x.passOver(tryStart, http.StatusBadGateway, model.ErrorSourceProxy, errConnect.code, badBaseURLMessage(m.p))
 			gw.passed(m.p.key, http.StatusBadGateway, "(connect)")
 			continue
 		}
@@ -145,7 +145,7 @@ func (x *exchange) serveGroup(t *Table, rt route, info bodyInfo, body []byte) {
 				return
 			}
 			e, msg := x.noResponse(status, err)
-			x.passOver(tryStart, status, model.ErrorSourceProxy, e.code, msg, nil)
+			x.passOver(tryStart, status, model.ErrorSourceProxy, e.code, msg)
 			h.log.Warn("route group member gave no response; trying the next", "id", x.entry.ID, "provider", m.p.key,
 				"host", m.p.host, "status", status, "error_type", e.code, "err", err)
 			gw.passed(m.p.key, status, note)
@@ -167,25 +167,12 @@ func (x *exchange) serveGroup(t *Table, rt route, info bodyInfo, body []byte) {
 	}
 }
 
-// answer relays the response of the member whose answer the client gets.
-func (x *exchange) answer(ctx context.Context, cancel context.CancelCauseFunc, p *upProvider, resp *http.Response, tr *translation) {
-	defer cancel(nil)
-	// The body reservation goes while the response, which may stream for
-	// minutes, goes on.
-	x.releaseBody()
-	if tr != nil {
-		x.relayTranslated(ctx, cancel, p, resp, tr)
-		return
-	}
-	x.relay(ctx, cancel, p, resp)
-}
-
 // passOver publishes the log row of a try that was passed over: a fresh
 // id, linked to the request by client_request_id, published at once so
-// the dashboard shows it while the next member is tried. resp is the
-// passed-over response (nil for a no-response try), whose headers and
-// body x.respHeader/x.respBody hold for the capture.
-func (x *exchange) passOver(start time.Time, status int, source, errType, msg string, resp *http.Response) {
+// the dashboard shows it while the next member is tried. A passed-over
+// response's headers and body are in x.respHeader/x.respBody for the
+// capture (passOverResponse sets them); they are cleared after it.
+func (x *exchange) passOver(start time.Time, status int, source, errType, msg string) {
 	e := x.entry
 	e.ID = x.h.ids.next()
 	e.StartedAt = start
@@ -194,9 +181,6 @@ func (x *exchange) passOver(start time.Time, status int, source, errType, msg st
 	e.ErrorSource = &src
 	e.LatencyMs = time.Since(start).Milliseconds()
 	e.Usage = nil
-	if resp == nil {
-		x.respHeader, x.respBody, x.respCut = nil, "", false
-	}
 	e.Capture = x.logCapture()
 	x.respHeader, x.respBody, x.respCut = nil, "", false
 	x.h.publish(model.EventRequestFinished, e)
@@ -247,5 +231,5 @@ func (x *exchange) passOverResponse(ctx context.Context, cancel context.CancelCa
 	if x.logBodies {
 		x.respBody, x.respCut = decodeForLog(kept, resp.Header.Get("Content-Encoding"), read >= maxPassedOverBody)
 	}
-	x.passOver(start, resp.StatusCode, model.ErrorSourceUpstream, typ, msg, resp)
+	x.passOver(start, resp.StatusCode, model.ErrorSourceUpstream, typ, msg)
 }

@@ -344,15 +344,23 @@ func (x *exchange) serve() {
 	// that goes away cancels it at once. The cause tells our own idle
 	// timeout apart from that.
 	ctx, cancel := context.WithCancelCause(r.Context())
-	defer cancel(nil)
 	resp, err := h.up.send(ctx, &o)
-	// The upstream has the body now (or never will): its reservation is
-	// released while the response, which may stream for minutes, goes on.
-	x.releaseBody()
 	if err != nil {
+		cancel(nil)
+		x.releaseBody()
 		x.upstreamFailed(err)
 		return
 	}
+	x.answer(ctx, cancel, p, resp, tr)
+}
+
+// answer relays the response the client gets (of the provider, or of the
+// route group member whose answer was chosen).
+func (x *exchange) answer(ctx context.Context, cancel context.CancelCauseFunc, p *upProvider, resp *http.Response, tr *translation) {
+	defer cancel(nil)
+	// The body reservation goes while the response, which may stream for
+	// minutes, goes on.
+	x.releaseBody()
 	if tr != nil {
 		x.relayTranslated(ctx, cancel, p, resp, tr)
 		return
