@@ -247,27 +247,37 @@ func (c *Circuits) announce(cc *circuit) {
 	}
 }
 
-// order returns the try order of a group's members: their configured
-// order with open circuits moved to the end (stable). It returns e.order
-// itself (no allocation) when no member is open.
+// order returns the try order of a group's members now (tryOrder with
+// the open circuits).
 func (c *Circuits) order(e *entry) []member {
+	return tryOrder(e.order, c.isOpen)
+}
+
+// tryOrder is members (in their configured try order) with those isOpen
+// reports moved to the end, keeping their order among themselves. It
+// returns members itself (no allocation) when none is open or isOpen is
+// nil.
+func tryOrder(members []member, isOpen func(providerKey string) bool) []member {
+	if isOpen == nil {
+		return members
+	}
 	open := -1
-	for i := range e.order {
-		if c.isOpen(e.order[i].p.key) {
+	for i := range members {
+		if isOpen(members[i].p.key) {
 			open = i
 			break
 		}
 	}
 	if open < 0 {
-		return e.order
+		return members
 	}
-	out := make([]member, 0, len(e.order))
+	out := make([]member, 0, len(members))
 	var last []member
-	for i := range e.order {
-		if i >= open && c.isOpen(e.order[i].p.key) {
-			last = append(last, e.order[i])
+	for i := range members {
+		if i >= open && isOpen(members[i].p.key) {
+			last = append(last, members[i])
 		} else {
-			out = append(out, e.order[i])
+			out = append(out, members[i])
 		}
 	}
 	return append(out, last...)

@@ -260,8 +260,8 @@ type RouteInfo struct {
 	Alias   string
 	Pattern bool
 	Group   bool
-	// Members: in configured (provider) order in Routes; in try order in
-	// Resolve.
+	// Members: in configured (provider) order in Routes, a group's in its
+	// try order; in try order now in Resolve.
 	Members []RouteMember
 }
 
@@ -273,13 +273,18 @@ func routeMember(m *member, upstream string) RouteMember {
 }
 
 // Routes returns every alias and pattern of the enabled providers, sorted
-// by alias, with their members in configured order.
+// by alias, with their members in configured order (a group's: its try
+// order while every circuit is closed).
 func (t *Table) Routes() []RouteInfo {
 	out := make([]RouteInfo, 0, len(t.entries))
 	for _, e := range t.entries {
 		ri := RouteInfo{Alias: e.alias, Pattern: e.pattern, Group: e.group}
-		for i := range e.members {
-			ri.Members = append(ri.Members, routeMember(&e.members[i], e.members[i].upstream))
+		members := e.members
+		if e.group {
+			members = e.order
+		}
+		for i := range members {
+			ri.Members = append(ri.Members, routeMember(&members[i], members[i].upstream))
 		}
 		out = append(out, ri)
 	}
@@ -289,11 +294,12 @@ func (t *Table) Routes() []RouteInfo {
 
 // Resolve says which route catches model for a client of the given
 // dialect, exactly as a request would be routed: the members (with their
-// resolved upstream model) in try order while every circuit is closed
-// (the handler moves open ones last), or for a route that is no group the
-// one member the request goes to. A KEY/REST name is reported with Alias
-// set to the name itself. ok is false when no enabled provider serves it.
-func (t *Table) Resolve(model string, anthropicClient bool) (RouteInfo, bool) {
+// resolved upstream model) in try order, those isOpen reports (a nil
+// isOpen: none) moved last as the handler does with open circuits, or for
+// a route that is no group the one member the request goes to. A KEY/REST
+// name is reported with Alias set to the name itself. ok is false when no
+// enabled provider serves it.
+func (t *Table) Resolve(model string, anthropicClient bool, isOpen func(providerKey string) bool) (RouteInfo, bool) {
 	rt, ok := t.lookup(model, anthropicClient)
 	if !ok {
 		return RouteInfo{}, false
@@ -301,8 +307,9 @@ func (t *Table) Resolve(model string, anthropicClient bool) (RouteInfo, bool) {
 	if rt.group != nil {
 		e := rt.group
 		ri := RouteInfo{Alias: e.alias, Pattern: e.pattern, Group: true}
-		for i := range e.order {
-			m := &e.order[i]
+		order := tryOrder(e.order, isOpen)
+		for i := range order {
+			m := &order[i]
 			ri.Members = append(ri.Members, routeMember(m, upstreamOf(m, rt.name, rt.suffix, rt.pattern)))
 		}
 		return ri, true

@@ -3,6 +3,7 @@ package proxy
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -80,14 +81,14 @@ func TestRoutePrecedence(t *testing.T) {
 		if rt.group != nil || rt.p.key != c.key || rt.upstream != c.up {
 			t.Errorf("lookup(%q, anthropic=%v) = %s %q, want %s %q", c.in, c.anthropic, keyOf(rt), rt.upstream, c.key, c.up)
 		}
-		ri, ok := tb.Resolve(c.in, c.anthropic)
+		ri, ok := tb.Resolve(c.in, c.anthropic, nil)
 		if !ok || len(ri.Members) != 1 || ri.Members[0].ProviderKey != c.key || ri.Members[0].Upstream != c.up || ri.Group {
 			t.Errorf("Resolve(%q) = %+v, disagrees with lookup", c.in, ri)
 		}
 	}
 	// The group: priority, then key; a provider listing the alias twice
 	// keeps its first mapping; the disabled member is no member.
-	ri, ok := tb.Resolve("fast", false)
+	ri, ok := tb.Resolve("fast", false, nil)
 	var got []string
 	for _, m := range ri.Members {
 		got = append(got, m.ProviderKey+":"+m.Upstream+":"+fmt.Sprint(m.FailoverOn))
@@ -95,7 +96,7 @@ func TestRoutePrecedence(t *testing.T) {
 	if !ok || !ri.Group || ri.Alias != "fast" || strings.Join(got, " ") != "b:fast:[] a:fast-a:[429] c:fast-c:[]" {
 		t.Errorf("Resolve(fast) = %+v %v", ri, got)
 	}
-	if ri, ok := tb.Resolve("claude-x", false); !ok || ri.Alias != "claude-*" || !ri.Pattern {
+	if ri, ok := tb.Resolve("claude-x", false, nil); !ok || ri.Alias != "claude-*" || !ri.Pattern {
 		t.Errorf("Resolve(claude-x) = %+v", ri)
 	}
 	// No "*" without an enabled provider: nothing catches.
@@ -103,7 +104,7 @@ func TestRoutePrecedence(t *testing.T) {
 	if _, ok := empty.lookup("two", false); ok {
 		t.Error("a name no alias matches was routed")
 	}
-	if _, ok := empty.Resolve("two", true); ok {
+	if _, ok := empty.Resolve("two", true, nil); ok {
 		t.Error("Resolve found a route for a name no alias matches")
 	}
 	// A pattern only on a disabled provider is named in the 404.
@@ -125,7 +126,7 @@ func keyOf(rt route) string {
 }
 
 // TestRoutesList: Routes lists every alias and pattern of the enabled
-// providers, sorted, members in configured order.
+// providers, sorted, members in configured order (a group's in try order).
 func TestRoutesList(t *testing.T) {
 	var got []string
 	for _, r := range routingTable().Routes() {
@@ -140,7 +141,7 @@ func TestRoutesList(t *testing.T) {
 		"claude-* p=true g=false [b/0/true]",
 		"claude-opus p=false g=false [a/0/false]",
 		"dup p=false g=false [a/0/false]",
-		"fast p=false g=true [a/2/false b/1/true c/2/false]",
+		"fast p=false g=true [b/1/true a/2/false c/2/false]", // a group: its try order
 		"gpt-* p=true g=false [c/0/false]",
 		"gpt-4o* p=true g=false [a/0/false]",
 		"mixed p=false g=false [a/1/false]",
@@ -245,7 +246,7 @@ func FuzzRouteTable(f *testing.F) {
 		_ = tb.Routes()
 		for _, anthropic := range []bool{false, true} {
 			rt, ok := tb.lookup(name, anthropic)
-			ri, rok := tb.Resolve(name, anthropic)
+			ri, rok := tb.Resolve(name, anthropic, nil)
 			if ok != rok {
 				t.Fatalf("lookup %v, Resolve %v for %q", ok, rok, name)
 			}
@@ -276,4 +277,42 @@ func FuzzRouteTable(f *testing.F) {
 		_, _ = tb.modelJSONFor(name, bits&1 != 0)
 		_, _ = tb.disabledProvider(name)
 	})
+}
+
+// TestTryOrder: members whose circuit is open go last, keeping their
+// order among themselves; with none open (or no isOpen) the configured
+// slice itself comes back.
+func TestTryOrder(t *testing.T) {
+	var ms []member
+	for _, k := range []string{"a", "b", "c", "d"} {
+		ms = append(ms, member{p: &upProvider{key: k}})
+	}
+	keys := func(ms []member) string {
+		var out []string
+		for _, m := range ms {
+			out = append(out, m.p.key)
+		}
+		return strings.Join(out, " ")
+	}
+	for _, tc := range []struct {
+		open string
+		want string
+	}{
+		{"", "a b c d"},
+		{"a", "b c d a"},
+		{"a c", "b d a c"},
+		{"b d", "a c b d"},
+		{"a b c d", "a b c d"},
+	} {
+		isOpen := func(k string) bool { return slices.Contains(strings.Fields(tc.open), k) }
+		if got := keys(tryOrder(ms, isOpen)); got != tc.want {
+			t.Errorf("open %q: order %q, want %q", tc.open, got, tc.want)
+		}
+	}
+	if got := tryOrder(ms, nil); &got[0] != &ms[0] {
+		t.Error("tryOrder without isOpen copied the members")
+	}
+	if got := tryOrder(ms, func(string) bool { return false }); &got[0] != &ms[0] {
+		t.Error("tryOrder with none open copied the members")
+	}
 }

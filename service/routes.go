@@ -1,7 +1,6 @@
 package service
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -81,7 +80,7 @@ type Circuits interface {
 // endpoints.
 type routeTable interface {
 	Routes() []proxy.RouteInfo
-	Resolve(model string, anthropicClient bool) (proxy.RouteInfo, bool)
+	Resolve(model string, anthropicClient bool, isOpen func(providerKey string) bool) (proxy.RouteInfo, bool)
 }
 
 // circuitsBox holds a Circuits in an atomic.Pointer (an interface value
@@ -172,15 +171,8 @@ func (s *Service) ListRoutes(ctx context.Context) ([]Route, error) {
 				Priority: m.Priority, FailoverOn: nonNil(m.FailoverOn), Circuit: circuitOf(circuits, m.ProviderKey),
 			})
 		}
-		if r.Group {
-			// The try order of a healthy group.
-			slices.SortStableFunc(r.Members, func(a, b RouteMember) int {
-				return cmp.Or(cmp.Compare(a.Priority, b.Priority), strings.Compare(a.ProviderKey, b.ProviderKey))
-			})
-		}
 		out = append(out, r)
 	}
-	slices.SortStableFunc(out, func(a, b Route) int { return strings.Compare(a.Alias, b.Alias) })
 	index := make(map[string]int, len(out))
 	for i := range out {
 		index[out[i].Alias] = i
@@ -222,7 +214,7 @@ func (s *Service) addCatches(ctx context.Context, st interface {
 			continue
 		}
 		seen[k] = true
-		ri, ok := t.Resolve(e.Model, k.anthropic)
+		ri, ok := t.Resolve(e.Model, k.anthropic, nil)
 		if !ok || !ri.Pattern {
 			continue
 		}
@@ -266,33 +258,22 @@ func (s *Service) ResolveRoute(ctx context.Context, name, dialect string) (Resol
 	if err != nil {
 		return ResolvedRoute{}, err
 	}
-	ri, ok := t.Resolve(name, anthropic)
+	ri, ok := t.Resolve(name, anthropic, s.circuitOpen)
 	if !ok {
 		return ResolvedRoute{}, fmt.Errorf("model %q: no enabled provider serves it (no alias or pattern matches, and it is not PROVIDER_KEY/MODEL): %w", name, model.ErrNotFound)
 	}
-	members := ri.Members
-	if ri.Group {
-		// As the proxy orders a group: members whose circuit is open go
-		// last, keeping their order among themselves.
-		circuits := s.circuitStates()
-		members = slices.Clone(members)
-		slices.SortStableFunc(members, func(a, b proxy.RouteMember) int {
-			return cmp.Compare(openRank(circuits, a.ProviderKey), openRank(circuits, b.ProviderKey))
-		})
-	}
 	out := ResolvedRoute{Model: name, Alias: ri.Alias, Pattern: ri.Pattern, Group: ri.Group, Members: []ResolvedMember{}}
-	for _, m := range members {
+	for _, m := range ri.Members {
 		out.Members = append(out.Members, ResolvedMember{ProviderKey: m.ProviderKey, Upstream: m.Upstream})
 	}
 	return out, nil
 }
 
-// openRank is 1 for a provider whose circuit is open, else 0.
-func openRank(circuits map[string]model.CircuitState, key string) int {
-	if circuits[key].State == model.CircuitOpen {
-		return 1
-	}
-	return 0
+// circuitOpen reports whether key's circuit is open now (never, without
+// circuits): such a group member is tried last.
+func (s *Service) circuitOpen(key string) bool {
+	b := s.circuits.Load()
+	return b != nil && b.c.State(key).State == model.CircuitOpen
 }
 
 // circuitOf is key's circuit, closed when the circuits do not list it.
