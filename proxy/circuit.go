@@ -101,11 +101,9 @@ func (c *Circuits) getOrCreate(key string) *circuit {
 	return cc
 }
 
-// IsOpen reports whether a provider's circuit is open now, i.e. whether a
+// isOpen reports whether a provider's circuit is open now, i.e. whether a
 // route group tries it after its other members (an open circuit whose
 // cool-down passed is half_open: back in order).
-func (c *Circuits) IsOpen(providerKey string) bool { return c.isOpen(providerKey) }
-
 func (c *Circuits) isOpen(key string) bool {
 	cc := c.get(key)
 	if cc == nil || cc.hot.Load() == 0 {

@@ -460,7 +460,7 @@ func TestCircuits(t *testing.T) {
 	if len(st) != 1 || st[0].State != CircuitOpen || st[0].Reason != "3 failures in a row: 503" || !st[0].Until.Equal(clock.now().Add(30*time.Second)) {
 		t.Fatalf("states %+v", st)
 	}
-	if !hs.h.Circuits().IsOpen("a") || hs.h.Circuits().IsOpen("b") {
+	if !hs.h.Circuits().isOpen("a") || hs.h.Circuits().isOpen("b") {
 		t.Error("IsOpen disagrees with the states")
 	}
 	if got := try(); got != "b=200" {
