@@ -726,7 +726,7 @@ export async function importConfig(doc: unknown): Promise<ConfigDocument> {
 const CIRCUIT_STATES = new Set(['closed', 'open', 'half_open'])
 
 /** Returns v as a CircuitState (a `circuit.changed` message's data), else null. */
-export function toCircuitState(v: unknown): CircuitState | null {
+function toCircuitState(v: unknown): CircuitState | null {
   if (!isRecord(v) || typeof v.provider_key !== 'string' || typeof v.state !== 'string' || !CIRCUIT_STATES.has(v.state)) return null
   return {
     provider_key: v.provider_key,

@@ -99,6 +99,11 @@ export function backoffDelay(attempt: number, min = MIN_DELAY_MS, max = MAX_DELA
 }
 
 /** The live URL for this page: in the desktop window it asks the server's address first. */
+/** url with the stream's ?types= filter set to types. */
+export function withTypes(url: string, types: readonly string[]): string {
+  return `${url}${url.includes('?') ? '&' : '?'}types=${types.join(',')}`
+}
+
 export async function defaultLiveURL(): Promise<string> {
   const loc = window.location
   const web = loc.protocol === 'http:' || loc.protocol === 'https:'

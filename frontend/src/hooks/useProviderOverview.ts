@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react'
 import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query'
 import { checkProvider, getHealthHistory, getStats, toApiError } from '../api/client'
-import { LiveClient, defaultLiveURL } from '../api/live'
+import { LiveClient, defaultLiveURL, withTypes } from '../api/live'
 import { PROVIDERS_KEY } from './useProviders'
 import type { CheckResult, Provider, ProviderStats } from '../api/types'
 import { providerOverview, type ProviderOverview } from '../lib/providerOverview'
@@ -46,10 +46,7 @@ export function useProviderOverview(providers: readonly Provider[], live = true)
   useEffect(() => {
     if (!live) return
     const client = new LiveClient({
-      url: async () => {
-        const url = await defaultLiveURL()
-        return `${url}${url.includes('?') ? '&' : '?'}types=provider.changed,health.finished`
-      },
+      url: async () => withTypes(await defaultLiveURL(), ['provider.changed', 'health.finished']),
       onMessages: (msgs) => {
         for (const m of msgs) {
           if (m.type === 'provider.changed') void qc.invalidateQueries({ queryKey: PROVIDERS_KEY })

@@ -1,7 +1,7 @@
 import { useEffect } from 'react'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { listRoutes, resolveRoute } from '../api/client'
-import { LiveClient, defaultLiveURL } from '../api/live'
+import { LiveClient, defaultLiveURL, withTypes } from '../api/live'
 import type { Dialect } from '../api/types'
 import { PROVIDERS_KEY } from './useProviders'
 
@@ -39,10 +39,7 @@ export function useRoutes({ enabled = true, live = false }: UseRoutesOptions = {
   useEffect(() => {
     if (!live || !enabled) return
     const client = new LiveClient({
-      url: async () => {
-        const url = await defaultLiveURL()
-        return `${url}${url.includes('?') ? '&' : '?'}types=circuit.changed,provider.changed`
-      },
+      url: async () => withTypes(await defaultLiveURL(), ['circuit.changed', 'provider.changed']),
       onMessages: (msgs) => {
         if (msgs.some((m) => m.type === 'circuit.changed' || m.type === 'provider.changed')) {
           void qc.invalidateQueries({ queryKey: ROUTES_KEY })

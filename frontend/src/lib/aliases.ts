@@ -2,7 +2,7 @@
 // /v1/models is not an admin route) and each provider's last health check.
 
 import type { CheckResult, ModelCheckResult, Provider } from '../api/types'
-import type { Dialect } from './snippets'
+import type { Dialect } from '../api/types'
 import { isPattern } from './routing'
 
 /** A model's health as the Connect page shows it: its status in its provider's last check

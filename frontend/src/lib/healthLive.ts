@@ -1,5 +1,6 @@
 import type { CheckResult, LiveMessage, ModelCheckResult, ModelMapping } from '../api/types'
 import { toCheckResult, toModelResult, type RunningCheck } from '../api/client'
+import { withTypes } from '../api/live'
 
 // The live state of health checks, fed by the WebSocket's health.started /
 // health.model / health.finished events, by GET /admin/v1/health/running
@@ -238,5 +239,5 @@ export function healthActions(msgs: readonly LiveMessage[]): LiveHealthAction[] 
 
 /** The live URL with a filter to the health events (the stream's ?types=). */
 export function withHealthTypes(url: string): string {
-  return `${url}${url.includes('?') ? '&' : '?'}types=${HEALTH_EVENT_TYPES.join(',')}`
+  return withTypes(url, HEALTH_EVENT_TYPES)
 }

@@ -3,6 +3,8 @@
 // the request log. Pure functions; the views only render what they return.
 
 import type { CircuitState, LogEntry, Route } from '../api/types'
+import type { Tone } from './health'
+import { timeOfDay } from './logFormat'
 
 /** The highest priority a group member may have. */
 export const MAX_PRIORITY = 1000
@@ -89,17 +91,10 @@ export function catchesText(routes: readonly Route[] | undefined, alias: string,
 // ---- Circuits ------------------------------------------------------------------
 
 export interface CircuitBadge {
-  tone: 'ok' | 'warn' | 'danger' | 'neutral'
+  tone: Tone
   label: string
   /** The reason, for a title or a second line; '' when closed. */
   detail: string
-}
-
-function clock(iso: string): string {
-  const d = new Date(iso)
-  if (Number.isNaN(d.getTime())) return iso
-  const pad = (n: number) => String(n).padStart(2, '0')
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
 }
 
 /**
@@ -110,7 +105,7 @@ function clock(iso: string): string {
 export function circuitBadge(c: CircuitState, now: Date = new Date()): CircuitBadge {
   const failures = c.failures > 0 ? `${c.failures} ${c.failures === 1 ? 'failure' : 'failures'} in a row` : ''
   if (c.state === 'open' && c.until !== null && Date.parse(c.until) > now.getTime()) {
-    return { tone: 'danger', label: `open until ${clock(c.until)}`, detail: c.reason }
+    return { tone: 'danger', label: `open until ${timeOfDay(c.until)}`, detail: c.reason }
   }
   if (c.state === 'open' || c.state === 'half_open') {
     return { tone: 'warn', label: 'half-open', detail: c.reason || 'the next request tests it' }

@@ -1,10 +1,10 @@
 // Client set-up snippets for the Connect page, built from the live base URLs
-// and one of the user's own model aliases. Sluicegate does not translate
-// between API dialects: an alias of an OpenAI-type provider is called
-// through /v1/chat/completions, one of an Anthropic-type provider through
-// /v1/messages, so the snippets offered follow the alias's dialect.
+// and one of the user's own model aliases. An alias of an OpenAI-type
+// provider is offered through /v1/chat/completions, one of an
+// Anthropic-type provider through /v1/messages: the snippets follow the
+// alias's own dialect, which needs no translation.
 
-export type Dialect = 'openai' | 'anthropic'
+import type { Dialect } from '../api/types'
 
 export interface Snippet {
   id: string

@@ -37,7 +37,7 @@ export function ModelRowsEditor({ rows, errors, dispatch, routes }: ModelRowsEdi
         {rows.map((r, i) => {
           const n = i + 1
           const hint = patternHint(r.left, r.right)
-          const caught = hint.startsWith('pattern') ? catchesText(routes, r.left) : ''
+          const caught = catchesText(routes, r.left) // '' unless a saved pattern caught models
           return (
             <li key={r.id} className="mrows__item" data-testid="model-row">
               <div className="mrows__row">
