@@ -15,11 +15,10 @@ import (
 )
 
 // Captures (an entry's redacted headers and bodies) are stored apart from
-// the entries' rows. The captures of a batch are encoded one after another
-// into chunks of at most captureChunkSize bytes; each chunk is compressed
-// (zstd) into one row of request_log_captures, and each request_logs row
-// points at its capture's place in its chunk (capture_chunk, capture_off,
-// capture_len).
+// the entries' records. The captures of a batch are encoded one after
+// another into chunks of at most captureChunkSize bytes; each chunk is
+// compressed (zstd) into one row of request_log_captures, and each entry's
+// record (logblocks.go) points at its capture's place in its chunk.
 //
 // Why: requests to one gateway repeat themselves (system prompts, tools,
 // headers), so a chunk compresses tens of times. Stored inline, each entry
@@ -27,10 +26,8 @@ import (
 // then checkpoint) through its B-tree pages, and encode two header maps as
 // JSON: most of the request log's CPU cost per request. Compressing a chunk
 // costs about a microsecond per entry; reading one entry decompresses its
-// chunk (≤ 1 MiB), which only GET /admin/v1/logs/{id} does.
-//
-// Rows written before migrate6 keep their captures inline; GetLog reads
-// both.
+// chunk (≤ 1 MiB), which only GET /admin/v1/logs/{id} does. Kept apart from
+// the blocks, captures are not decompressed by a listing.
 
 // captureChunkSize bounds the encoded captures of one chunk, so that
 // reading one entry never decompresses much more than it needs (one
@@ -51,12 +48,13 @@ const (
 	sqlInsertCaptureChunk = `INSERT INTO request_log_captures (data) VALUES (?)`
 	sqlGetCaptureChunk    = `SELECT data FROM request_log_captures WHERE id = ?`
 	sqlDeleteCaptures     = `DELETE FROM request_log_captures`
-	// Chunks go once no entry points into them: every chunk below the one
-	// the oldest entry with a capture uses (all of them when none does).
-	// Chunk ids grow with the rows that point at them (AUTOINCREMENT).
+	// Chunks go once no entry points into them: every chunk below the
+	// lowest one a block's entries use (all of them when none does). A
+	// batch's chunks are stored with it, and chunk ids only grow
+	// (AUTOINCREMENT), so a chunk below that one belongs to trimmed
+	// entries.
 	sqlTrimCaptures = `DELETE FROM request_log_captures WHERE id < IFNULL(
-		(SELECT capture_chunk FROM request_logs WHERE capture_chunk IS NOT NULL ORDER BY seq LIMIT 1),
-		9223372036854775807)`
+		(SELECT MIN(first_chunk) FROM request_log_blocks), 9223372036854775807)`
 )
 
 // zstd's encoder and decoder are safe for concurrent EncodeAll/DecodeAll
@@ -99,6 +97,9 @@ type captureBatch struct {
 	keys   []string     // scratch for appendCapture
 	packed []byte       // scratch for compression
 	spare  []byte       // a chunk buffer kept from the last batch
+	// redact, when set, is applied to every header value and body as it
+	// is encoded.
+	redact func(string) string
 }
 
 // add encodes c (nil: no capture) as the next entry's capture.
@@ -113,7 +114,7 @@ func (b *captureBatch) add(c *model.LogCapture) {
 	}
 	last := &b.chunks[len(b.chunks)-1]
 	off := len(*last)
-	*last, b.keys = appendCapture(*last, b.keys, c)
+	*last, b.keys = appendCapture(*last, b.keys, c, b.redact)
 	b.refs = append(b.refs, captureRef{chunk: int64(len(b.chunks)), off: off, n: len(*last) - off})
 }
 
@@ -175,8 +176,12 @@ func loadCapture(ctx context.Context, db *sql.DB, ref captureRef) (model.LogCapt
 // appendCapture appends c's encoding to dst: the format byte, the flags,
 // the two header sets and the two bodies, each length-prefixed (uvarint).
 // Header names are written sorted, so that equal headers encode to equal
-// bytes (which compress to almost nothing). keys is scratch space.
-func appendCapture(dst []byte, keys []string, c *model.LogCapture) ([]byte, []string) {
+// bytes (which compress to almost nothing). redact (nil: none) is applied
+// to header values and bodies on the way. keys is scratch space.
+func appendCapture(dst []byte, keys []string, c *model.LogCapture, redact func(string) string) ([]byte, []string) {
+	if redact == nil {
+		redact = keep
+	}
 	var flags byte
 	if c.RequestBodyTruncated {
 		flags |= capReqTruncated
@@ -185,14 +190,16 @@ func appendCapture(dst []byte, keys []string, c *model.LogCapture) ([]byte, []st
 		flags |= capRespTruncated
 	}
 	dst = append(dst, captureFormat, flags)
-	dst, keys = appendHeaders(dst, keys, c.RequestHeaders)
-	dst, keys = appendHeaders(dst, keys, c.ResponseHeaders)
-	dst = appendBytes(dst, c.RequestBody)
-	dst = appendBytes(dst, c.ResponseBody)
+	dst, keys = appendHeaders(dst, keys, c.RequestHeaders, redact)
+	dst, keys = appendHeaders(dst, keys, c.ResponseHeaders, redact)
+	dst = appendBytes(dst, redact(c.RequestBody))
+	dst = appendBytes(dst, redact(c.ResponseBody))
 	return dst, keys
 }
 
-func appendHeaders(dst []byte, keys []string, h map[string][]string) ([]byte, []string) {
+func keep(s string) string { return s }
+
+func appendHeaders(dst []byte, keys []string, h map[string][]string, redact func(string) string) ([]byte, []string) {
 	keys = keys[:0]
 	for k := range h {
 		keys = append(keys, k)
@@ -204,7 +211,7 @@ func appendHeaders(dst []byte, keys []string, h map[string][]string) ([]byte, []
 		vs := h[k]
 		dst = binary.AppendUvarint(dst, uint64(len(vs)))
 		for _, v := range vs {
-			dst = appendBytes(dst, v)
+			dst = appendBytes(dst, redact(v))
 		}
 	}
 	return dst, keys

@@ -33,6 +33,7 @@ func BenchmarkInsertLogs(b *testing.B) {
 	n := 0
 	cpu0 := processCPU()
 	var caps captureBatch // reused from batch to batch, as the LogWriter does
+	var blocks blockWriter
 	for b.Loop() {
 		caps.reset()
 		for i := range entries {
@@ -41,7 +42,7 @@ func BenchmarkInsertLogs(b *testing.B) {
 			entries[i] = e
 			n++
 		}
-		if err := s.insertLogs(ctx, entries, &caps); err != nil {
+		if err := s.insertLogs(ctx, entries, &caps, &blocks); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -3,10 +3,10 @@ package storage
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
+	"math"
+	"slices"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -21,44 +21,35 @@ const (
 )
 
 const (
-	sqlInsertLog = `INSERT INTO request_logs (id, started_at_ms, method, path, model, provider_key,
-		upstream_model, stream, status, is_error, error_source, error_type, error_message,
-		latency_ms, ttfb_ms, bytes_in, bytes_out, prompt_tokens, completion_tokens,
-		client_request_id, attempt, attempts, capture_chunk, capture_off, capture_len)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	// logColumns are the LogEntry columns, in scanEntry's order.
-	logColumns = `id, started_at_ms, method, path, model, provider_key, upstream_model, stream,
-		status, error_source, error_type, error_message, latency_ms, ttfb_ms, bytes_in, bytes_out,
-		prompt_tokens, completion_tokens, client_request_id, attempt, attempts`
-	sqlGetLog = `SELECT ` + logColumns + `, request_headers_json, response_headers_json,
-		request_body_truncated, response_body_truncated, request_body, response_body,
-		capture_chunk, capture_off, capture_len
-		FROM request_logs WHERE id = ?`
-	sqlDeleteLogs    = `DELETE FROM request_logs`
-	sqlDeleteMinutes = `DELETE FROM request_log_minutes`
+	sqlListBlocks       = `SELECT id, data FROM request_log_blocks WHERE id <= ? ORDER BY id DESC`
+	sqlListErrorBlocks  = `SELECT id, data FROM request_log_blocks WHERE id <= ? AND errors > 0 ORDER BY id DESC`
+	sqlDeleteLogs       = `DELETE FROM request_log_blocks`
+	sqlDeleteMinutes    = `DELETE FROM request_log_minutes`
+	sqlCountOlderBlocks = `SELECT IFNULL(SUM(entries), 0) FROM request_log_blocks WHERE last_started_ms < ?`
+	sqlDeleteOlder      = `DELETE FROM request_log_blocks WHERE last_started_ms < ?`
+	sqlStraddlingBlocks = `SELECT id, data FROM request_log_blocks WHERE first_started_ms < ?`
+	sqlBlocksOldest     = `SELECT id, entries FROM request_log_blocks ORDER BY id`
+	sqlGetBlock         = `SELECT data FROM request_log_blocks WHERE id = ?`
 	// Statistics go with the entries they count: a minute goes once no
 	// entry older than its end is left (all of them when the log is empty).
 	sqlTrimMinutes = `DELETE FROM request_log_minutes WHERE minute <
-		IFNULL((SELECT MIN(started_at_ms) FROM request_logs) / 60000, 9223372036854775807)`
-	sqlCountLogs      = `SELECT COUNT(*) FROM request_logs`
-	sqlTrimLogsByAge  = `DELETE FROM request_logs WHERE started_at_ms < ?`
-	sqlTrimLogsByRows = `DELETE FROM request_logs WHERE seq <= 
-		(SELECT seq FROM request_logs ORDER BY seq DESC LIMIT 1 OFFSET ?)`
+		IFNULL((SELECT MIN(first_started_ms) FROM request_log_blocks) / 60000, 9223372036854775807)`
 )
 
-// InsertLogs stores entries in one transaction with one prepared
-// statement: all of them or, on error, none.
+// InsertLogs stores entries in one transaction: all of them or, on error,
+// none.
 func (s *Store) InsertLogs(ctx context.Context, entries []model.LogEntry) error {
 	var caps captureBatch
 	for i := range entries {
 		caps.add(entries[i].Capture)
 	}
-	return s.insertLogs(ctx, entries, &caps)
+	return s.insertLogs(ctx, entries, &caps, &blockWriter{})
 }
 
 // insertLogs is InsertLogs with the entries' captures already encoded in
-// caps (caps.refs[i] is entries[i]'s; their Capture fields are not read).
-func (s *Store) insertLogs(ctx context.Context, entries []model.LogEntry, caps *captureBatch) error {
+// caps (caps.refs[i] is entries[i]'s; their Capture fields are not read)
+// and bw's buffers to encode the blocks in.
+func (s *Store) insertLogs(ctx context.Context, entries []model.LogEntry, caps *captureBatch, bw *blockWriter) error {
 	if len(entries) == 0 {
 		return nil
 	}
@@ -70,15 +61,8 @@ func (s *Store) insertLogs(ctx context.Context, entries []model.LogEntry, caps *
 	if err := caps.store(ctx, tx); err != nil {
 		return dbError("insert request logs: captures", err)
 	}
-	stmt, err := tx.PrepareContext(ctx, sqlInsertLog)
-	if err != nil {
+	if err := bw.write(ctx, tx, entries, caps.refs); err != nil {
 		return dbError("insert request logs", err)
-	}
-	defer stmt.Close()
-	for i := range entries {
-		if err := insertLog(ctx, stmt, &entries[i], caps.refs[i]); err != nil {
-			return dbError("insert request log "+entries[i].ID, err)
-		}
 	}
 	if err := addToMinutes(ctx, tx, entries); err != nil {
 		return dbError("insert request logs: statistics", err)
@@ -87,37 +71,6 @@ func (s *Store) insertLogs(ctx context.Context, entries []model.LogEntry, caps *
 		return dbError("insert request logs: commit", err)
 	}
 	return nil
-}
-
-func insertLog(ctx context.Context, stmt *sql.Stmt, e *model.LogEntry, ref captureRef) error {
-	var prompt, completion sql.NullInt64
-	if e.Usage != nil {
-		prompt = sql.NullInt64{Int64: e.Usage.PromptTokens, Valid: true}
-		completion = sql.NullInt64{Int64: e.Usage.CompletionTokens, Valid: true}
-	}
-	var chunk, off, n sql.NullInt64
-	if ref.chunk != 0 {
-		chunk = sql.NullInt64{Int64: ref.chunk, Valid: true}
-		off = sql.NullInt64{Int64: int64(ref.off), Valid: true}
-		n = sql.NullInt64{Int64: int64(ref.n), Valid: true}
-	}
-	// An entry from a writer that knows no attempts (a request tried
-	// once) is stored as attempt 1 of 1 under its own id.
-	clientRequestID, attempt, attempts := e.ClientRequestID, e.Attempt, e.Attempts
-	if clientRequestID == "" {
-		clientRequestID = e.ID
-	}
-	if attempt < 1 {
-		attempt = 1
-	}
-	if attempts < attempt {
-		attempts = attempt
-	}
-	_, err := stmt.ExecContext(ctx, e.ID, e.StartedAt.UnixMilli(), e.Method, e.Path, e.Model, e.ProviderKey,
-		e.UpstreamModel, e.Stream, e.Status, e.IsError(), e.ErrorSource, e.ErrorType, e.ErrorMessage,
-		e.LatencyMs, e.TTFBMs, e.BytesIn, e.BytesOut, prompt, completion,
-		clientRequestID, attempt, attempts, chunk, off, n)
-	return err
 }
 
 // TrimLogs bounds the request log: it deletes entries that started more
@@ -131,26 +84,26 @@ func (s *Store) TrimLogs(ctx context.Context, now time.Time, days, rows, slack i
 		return 0, dbError("trim request logs", err)
 	}
 	defer func() { _ = tx.Rollback() }()
+	var bw blockWriter
 	var deleted int64
 	if days > 0 {
 		cutoff := now.Add(-time.Duration(days) * 24 * time.Hour).UnixMilli()
-		n, err := execCount(ctx, tx, sqlTrimLogsByAge, cutoff)
+		n, err := trimByAge(ctx, tx, &bw, cutoff)
 		if err != nil {
 			return 0, dbError("trim request logs by age", err)
 		}
 		deleted += n
 	}
 	if rows > 0 {
-		var count int
+		var count int64
 		if err := tx.QueryRowContext(ctx, sqlCountLogs).Scan(&count); err != nil {
 			return 0, dbError("trim request logs: count", err)
 		}
-		if count > rows+max(slack, 0) {
-			n, err := execCount(ctx, tx, sqlTrimLogsByRows, rows)
-			if err != nil {
+		if count > int64(rows+max(slack, 0)) {
+			if err := trimOldest(ctx, tx, &bw, count-int64(rows)); err != nil {
 				return 0, dbError("trim request logs by rows", err)
 			}
-			deleted += n
+			deleted += count - int64(rows)
 		}
 	}
 	if deleted > 0 {
@@ -167,33 +120,166 @@ func (s *Store) TrimLogs(ctx context.Context, now time.Time, days, rows, slack i
 	return deleted, nil
 }
 
-func execCount(ctx context.Context, tx *sql.Tx, q string, args ...any) (int64, error) {
-	res, err := tx.ExecContext(ctx, q, args...)
+// trimByAge deletes the entries that started before cutoff: whole blocks,
+// and from a block that also holds newer ones, those entries alone.
+func trimByAge(ctx context.Context, tx *sql.Tx, bw *blockWriter, cutoff int64) (int64, error) {
+	var deleted int64
+	if err := tx.QueryRowContext(ctx, sqlCountOlderBlocks, cutoff).Scan(&deleted); err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, sqlDeleteOlder, cutoff); err != nil {
+		return 0, err
+	}
+	blocks, err := readBlocks(ctx, tx, sqlStraddlingBlocks, cutoff)
 	if err != nil {
 		return 0, err
 	}
-	return res.RowsAffected()
+	for _, b := range blocks {
+		kept := slices.DeleteFunc(b.entries, func(e storedEntry) bool { return e.StartedAt.UnixMilli() < cutoff })
+		deleted += b.count - int64(len(kept))
+		if err := bw.rewrite(ctx, tx, b.id, kept); err != nil {
+			return 0, err
+		}
+	}
+	return deleted, nil
+}
+
+// trimOldest deletes the n entries written first: whole blocks, then the
+// oldest entries of the block that holds the boundary.
+func trimOldest(ctx context.Context, tx *sql.Tx, bw *blockWriter, n int64) error {
+	rows, err := tx.QueryContext(ctx, sqlBlocksOldest)
+	if err != nil {
+		return err
+	}
+	var whole []int64
+	var partial, partialDrop int64
+	for rows.Next() && n > 0 {
+		var id, entries int64
+		if err := rows.Scan(&id, &entries); err != nil {
+			rows.Close()
+			return err
+		}
+		if entries <= n {
+			whole = append(whole, id)
+		} else {
+			partial, partialDrop = id, n
+		}
+		n -= min(entries, n)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	for _, id := range whole {
+		if _, err := tx.ExecContext(ctx, sqlDeleteBlock, id); err != nil {
+			return err
+		}
+	}
+	if partial == 0 {
+		return nil
+	}
+	var packed []byte
+	if err := tx.QueryRowContext(ctx, sqlGetBlock, partial).Scan(&packed); err != nil {
+		return err
+	}
+	entries, err := decodeBlock(packed)
+	if err != nil {
+		return fmt.Errorf("block %d: %w", partial, err)
+	}
+	return bw.rewrite(ctx, tx, partial, entries[partialDrop:])
+}
+
+// decodedBlock is a block read whole.
+type decodedBlock struct {
+	id      int64
+	count   int64
+	entries []storedEntry
+}
+
+// readBlocks reads and decodes the blocks q (id, data) selects, all of
+// them before returning, so that the caller may then change the table.
+func readBlocks(ctx context.Context, q querier, query string, args ...any) ([]decodedBlock, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []decodedBlock
+	for rows.Next() {
+		var b decodedBlock
+		var packed []byte
+		if err := rows.Scan(&b.id, &packed); err != nil {
+			return nil, err
+		}
+		if b.entries, err = decodeBlock(packed); err != nil {
+			return nil, fmt.Errorf("block %d: %w", b.id, err)
+		}
+		b.count = int64(len(b.entries))
+		out = append(out, b)
+	}
+	return out, rows.Err()
 }
 
 // ListLogs returns the entries f selects, newest first, without their
 // captures.
 func (s *Store) ListLogs(ctx context.Context, f model.LogFilter) ([]model.LogEntry, error) {
-	q, args, err := listLogsQuery(f)
+	limit := f.Limit
+	switch {
+	case limit < 0:
+		return nil, model.Invalid("limit", "must not be negative")
+	case limit == 0:
+		limit = defaultLogLimit
+	case limit > maxLogLimit:
+		limit = maxLogLimit
+	}
+	match, err := compileFilter(f)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	out := []model.LogEntry{}
+	top, topPos := int64(math.MaxInt64), -1
+	if f.Before != "" {
+		_, block, pos, ok, err := findEntry(ctx, s.db, f.Before)
+		if err != nil {
+			return nil, dbError("list request logs", err)
+		}
+		if !ok {
+			// An unknown cursor selects nothing: the entries older than
+			// a trimmed entry were trimmed before it.
+			return out, nil
+		}
+		top, topPos = block, pos
+	}
+	q := sqlListBlocks
+	if f.Errors {
+		q = sqlListErrorBlocks
+	}
+	rows, err := s.db.QueryContext(ctx, q, top)
 	if err != nil {
 		return nil, dbError("list request logs", err)
 	}
 	defer rows.Close()
-	out := []model.LogEntry{}
 	for rows.Next() {
-		e, err := scanEntry(rows)
-		if err != nil {
+		var id int64
+		var packed []byte
+		if err := rows.Scan(&id, &packed); err != nil {
 			return nil, dbError("list request logs", err)
 		}
-		out = append(out, e)
+		entries, err := decodeBlock(packed)
+		if err != nil {
+			return nil, dbError(fmt.Sprintf("list request logs: block %d", id), err)
+		}
+		end := len(entries)
+		if id == top {
+			end = topPos
+		}
+		for i := end - 1; i >= 0; i-- {
+			if match(&entries[i].LogEntry) {
+				out = append(out, entries[i].LogEntry)
+				if len(out) == limit {
+					return out, nil
+				}
+			}
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, dbError("list request logs", err)
@@ -201,149 +287,26 @@ func (s *Store) ListLogs(ctx context.Context, f model.LogFilter) ([]model.LogEnt
 	return out, nil
 }
 
-// listLogsQuery builds the SELECT for f. Every value is a bound parameter.
-func listLogsQuery(f model.LogFilter) (string, []any, error) {
-	limit := f.Limit
-	switch {
-	case limit < 0:
-		return "", nil, model.Invalid("limit", "must not be negative")
-	case limit == 0:
-		limit = defaultLogLimit
-	case limit > maxLogLimit:
-		limit = maxLogLimit
-	}
-	var where []string
-	var args []any
-	if f.Before != "" {
-		// An unknown cursor selects nothing: the entries older than a
-		// trimmed entry were trimmed before it.
-		where = append(where, `seq < (SELECT seq FROM request_logs WHERE id = ?)`)
-		args = append(args, f.Before)
-	}
-	if f.Errors {
-		where = append(where, `is_error = 1`) // literal, so the partial index applies
-	}
-	if f.Provider != "" {
-		where = append(where, `provider_key = ?`)
-		args = append(args, f.Provider)
-	}
-	if f.Model != "" {
-		where = append(where, `model = ?`)
-		args = append(args, f.Model)
-	}
-	if f.ClientRequestID != "" {
-		// The attempts of a route group through their partial index, a
-		// request tried once (its own id) through the id index.
-		where = append(where, `((client_request_id = ? AND attempts > 1) OR (id = ? AND client_request_id = ?))`)
-		args = append(args, f.ClientRequestID, f.ClientRequestID, f.ClientRequestID)
-	}
-	if f.Status != 0 {
-		where = append(where, `status = ?`)
-		args = append(args, f.Status)
-	}
-	if f.StatusClass != "" {
-		cond, err := statusClassCondition(f.StatusClass)
-		if err != nil {
-			return "", nil, err
-		}
-		where = append(where, cond)
-	}
-	if f.Text != "" {
-		pattern := "%" + likeEscaper.Replace(f.Text) + "%"
-		where = append(where, `(path LIKE ? ESCAPE '\' OR model LIKE ? ESCAPE '\' OR error_message LIKE ? ESCAPE '\')`)
-		args = append(args, pattern, pattern, pattern)
-	}
-	q := `SELECT ` + logColumns + ` FROM request_logs`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, ` AND `)
-	}
-	q += ` ORDER BY seq DESC LIMIT ?`
-	args = append(args, limit)
-	return q, args, nil
-}
-
-var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-
-func statusClassCondition(class string) (string, error) {
-	switch class {
-	case model.StatusClass2xx:
-		return `status BETWEEN 200 AND 299`, nil
-	case model.StatusClass4xx:
-		return `status BETWEEN 400 AND 499 AND status <> 499`, nil
-	case model.StatusClass5xx:
-		return `status BETWEEN 500 AND 599`, nil
-	case model.StatusClass499:
-		return `status = 499`, nil
-	}
-	return "", model.Invalid("status_class", "must be one of 2xx, 4xx, 5xx, 499")
-}
-
-func scanEntry(r rowScanner, extra ...any) (model.LogEntry, error) {
-	var e model.LogEntry
-	var startedMs int64
-	var source sql.NullString
-	var prompt, completion sql.NullInt64
-	dest := append([]any{&e.ID, &startedMs, &e.Method, &e.Path, &e.Model, &e.ProviderKey, &e.UpstreamModel,
-		&e.Stream, &e.Status, &source, &e.ErrorType, &e.ErrorMessage, &e.LatencyMs, &e.TTFBMs,
-		&e.BytesIn, &e.BytesOut, &prompt, &completion, &e.ClientRequestID, &e.Attempt, &e.Attempts}, extra...)
-	if err := r.Scan(dest...); err != nil {
-		return e, err
-	}
-	e.StartedAt = time.UnixMilli(startedMs).UTC()
-	if source.Valid {
-		e.ErrorSource = &source.String
-	}
-	if prompt.Valid || completion.Valid {
-		e.Usage = &model.Usage{PromptTokens: prompt.Int64, CompletionTokens: completion.Int64}
-	}
-	return e, nil
-}
-
 // GetLog returns one entry with its capture, or model.ErrNotFound. An
 // entry stored without a capture has empty headers and bodies. The capture
 // is in the LogDetail's LogCapture; its LogEntry.Capture stays nil.
 func (s *Store) GetLog(ctx context.Context, id string) (model.LogDetail, error) {
-	var (
-		reqHeaders, respHeaders     sql.NullString
-		reqTruncated, respTruncated bool
-		reqBody, respBody           []byte
-		chunk, off, n               sql.NullInt64
-	)
-	e, err := scanEntry(s.db.QueryRowContext(ctx, sqlGetLog, id),
-		&reqHeaders, &respHeaders, &reqTruncated, &respTruncated, &reqBody, &respBody, &chunk, &off, &n)
-	if errors.Is(err, sql.ErrNoRows) {
-		return model.LogDetail{}, fmt.Errorf("request log %s: %w", id, model.ErrNotFound)
-	}
+	se, _, _, ok, err := findEntry(ctx, s.db, id)
 	if err != nil {
 		return model.LogDetail{}, dbError("read request log "+id, err)
 	}
-	if chunk.Valid {
-		c, err := loadCapture(ctx, s.db, captureRef{chunk: chunk.Int64, off: int(off.Int64), n: int(n.Int64)})
-		if err != nil {
-			return model.LogDetail{}, dbError("read request log "+id+": capture", err)
-		}
-		return model.LogDetail{LogEntry: e, LogCapture: c}, nil
+	if !ok {
+		return model.LogDetail{}, fmt.Errorf("request log %s: %w", id, model.ErrNotFound)
 	}
-	// Stored before migrate6: the capture is in the row, if any.
-	d := model.LogDetail{LogEntry: e, LogCapture: model.LogCapture{
-		RequestHeaders:        map[string][]string{},
-		ResponseHeaders:       map[string][]string{},
-		RequestBody:           string(reqBody),
-		ResponseBody:          string(respBody),
-		RequestBodyTruncated:  reqTruncated,
-		ResponseBodyTruncated: respTruncated,
-	}}
-	for _, h := range []struct {
-		doc sql.NullString
-		dst *map[string][]string
-	}{{reqHeaders, &d.RequestHeaders}, {respHeaders, &d.ResponseHeaders}} {
-		if h.doc.Valid {
-			if err := json.Unmarshal([]byte(h.doc.String), h.dst); err != nil {
-				return model.LogDetail{}, fmt.Errorf("storage: read request log %s: headers: %w", id, err)
-			}
-		}
+	if se.ref.chunk == 0 {
+		return model.LogDetail{LogEntry: se.LogEntry, LogCapture: model.LogCapture{
+			RequestHeaders: map[string][]string{}, ResponseHeaders: map[string][]string{}}}, nil
 	}
-	return d, nil
+	c, err := loadCapture(ctx, s.db, se.ref)
+	if err != nil {
+		return model.LogDetail{}, dbError("read request log "+id+": capture", err)
+	}
+	return model.LogDetail{LogEntry: se.LogEntry, LogCapture: c}, nil
 }
 
 // DeleteLogs clears the request log and its statistics, and returns how
@@ -354,15 +317,14 @@ func (s *Store) DeleteLogs(ctx context.Context) (int64, error) {
 		return 0, dbError("clear request logs", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	n, err := execCount(ctx, tx, sqlDeleteLogs)
-	if err != nil {
-		return 0, dbError("clear request logs", err)
+	var n int64
+	if err := tx.QueryRowContext(ctx, sqlCountLogs).Scan(&n); err != nil {
+		return 0, dbError("clear request logs: count", err)
 	}
-	if _, err := tx.ExecContext(ctx, sqlDeleteMinutes); err != nil {
-		return 0, dbError("clear request log statistics", err)
-	}
-	if _, err := tx.ExecContext(ctx, sqlDeleteCaptures); err != nil {
-		return 0, dbError("clear request log captures", err)
+	for _, q := range []string{sqlDeleteLogs, sqlDeleteMinutes, sqlDeleteCaptures} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return 0, dbError("clear request logs", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, dbError("clear request logs: commit", err)

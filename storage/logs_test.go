@@ -521,13 +521,18 @@ func TestLogWriterFailedBatchIsDroppedAndLoggedOnce(t *testing.T) {
 	}), nil))
 	w := NewLogWriter(s, LogWriterConfig{BatchSize: 2, FlushInterval: time.Hour, Logger: logger})
 	defer w.Close(ctx)
-	insertLogs(t, s, logEntry("dup1", testTime, "p", "m", 200, 1, 1), logEntry("dup2", testTime, "p", "m", 200, 1, 1))
-	// Two failing batches (each repeats a stored ID), then a good one.
-	for _, id := range []string{"x1", "dup1", "x2", "dup2", "ok1", "ok2"} {
+	// SQLite refuses every block holding an entry whose id starts with
+	// "bad".
+	if _, err := s.db.ExecContext(ctx, `CREATE TRIGGER refuse_bad BEFORE INSERT ON request_log_blocks
+		WHEN NEW.min_id LIKE 'bad%' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`); err != nil {
+		t.Fatal(err)
+	}
+	// Two failing batches, then a good one.
+	for _, id := range []string{"x1", "bad1", "x2", "bad2", "ok1", "ok2"} {
 		w.Enqueue(logEntry(id, testTime, "p", "m", 200, 1, 1))
 	}
-	if err := w.Flush(ctx); err == nil || !strings.Contains(err.Error(), "UNIQUE") {
-		t.Errorf("Flush = %v, want the batch's UNIQUE error", err)
+	if err := w.Flush(ctx); err == nil || !strings.Contains(err.Error(), "refused by the test") {
+		t.Errorf("Flush = %v, want the batch's error", err)
 	}
 	if w.Dropped() != 4 || w.Written() != 2 {
 		t.Errorf("dropped %d written %d, want 4 and 2", w.Dropped(), w.Written())

@@ -53,12 +53,9 @@ const (
 	sqlStatsMinutes = `SELECT provider_key, model, requests, errors, status_1xx, status_2xx,
 		status_3xx, status_4xx, status_5xx, status_499, prompt_tokens, completion_tokens,
 		latencies, ttfbs FROM request_log_minutes WHERE minute >= ?`
-	// sqlStatsEntries reads the partial first minute of a window through
-	// the covering index.
-	sqlStatsEntries = `SELECT provider_key, model, status, is_error, latency_ms, ttfb_ms,
-		IFNULL(prompt_tokens, 0), IFNULL(completion_tokens, 0)
-		FROM request_logs INDEXED BY request_logs_stats
-		WHERE started_at_ms >= ? AND started_at_ms < ?`
+	// sqlStatsBlocks finds the blocks holding entries of the partial
+	// first minute of a window.
+	sqlStatsBlocks = `SELECT id, data FROM request_log_blocks WHERE last_started_ms >= ? AND first_started_ms < ?`
 )
 
 type minuteKey struct {
@@ -206,36 +203,22 @@ func (c *statsCollector) readEntries(ctx context.Context, db *sql.DB, fromMs, to
 	if fromMs >= toMs {
 		return nil
 	}
-	rows, err := db.QueryContext(ctx, sqlStatsEntries, fromMs, toMs)
+	blocks, err := readBlocks(ctx, db, sqlStatsBlocks, fromMs, toMs)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			provider, modelName string
-			e                   model.LogEntry
-			isError             bool
-			usage               model.Usage
-		)
-		if err := rows.Scan(&provider, &modelName, &e.Status, &isError, &e.LatencyMs, &e.TTFBMs,
-			&usage.PromptTokens, &usage.CompletionTokens); err != nil {
-			return err
+	for _, b := range blocks {
+		for i := range b.entries {
+			e := &b.entries[i].LogEntry
+			if ms := e.StartedAt.UnixMilli(); ms < fromMs || ms >= toMs {
+				continue
+			}
+			var m minuteRow
+			m.add(e)
+			c.add(e.ProviderKey, e.Model, &m)
 		}
-		var m minuteRow
-		if isError {
-			m.errors = 1
-		}
-		m.requests = 1
-		m.status[statusIndex(e.Status)] = 1
-		m.prompt, m.completion = usage.PromptTokens, usage.CompletionTokens
-		m.latencies = binary.AppendUvarint(nil, uint64(max(e.LatencyMs, 0)))
-		if e.TTFBMs > 0 {
-			m.ttfbs = binary.AppendUvarint(nil, uint64(e.TTFBMs))
-		}
-		c.add(provider, modelName, &m)
 	}
-	return rows.Err()
+	return nil
 }
 
 func (c *statsCollector) readMinutes(ctx context.Context, db *sql.DB, fromMinute int64) error {

@@ -205,10 +205,11 @@ func (w *LogWriter) run() {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	batch := make([]model.LogEntry, 0, w.cfg.BatchSize)
-	var caps captureBatch
+	caps := captureBatch{redact: w.cfg.Redact}
+	var blocks blockWriter
 	write := func() {
 		timer.Stop()
-		w.writeBatch(batch, &caps)
+		w.writeBatch(batch, &caps, &blocks)
 		clear(batch)
 		batch = batch[:0]
 		caps.reset()
@@ -225,8 +226,7 @@ func (w *LogWriter) run() {
 				}
 				continue
 			}
-			w.redact(&it.entry)
-			// Encoded now, while its bytes are in the caches; the
+			// Redacted and encoded now, while its bytes are in the caches; the
 			// capture's strings can go.
 			caps.add(it.entry.Capture)
 			it.entry.Capture = nil
@@ -256,34 +256,17 @@ func (w *LogWriter) run() {
 	}
 }
 
-// redact applies cfg.Redact to what an entry carries of the client's and
-// the upstream's text.
-func (w *LogWriter) redact(e *model.LogEntry) {
-	r, c := w.cfg.Redact, e.Capture
-	if r == nil || c == nil {
-		return
-	}
-	c.RequestBody, c.ResponseBody = r(c.RequestBody), r(c.ResponseBody)
-	for _, h := range []map[string][]string{c.RequestHeaders, c.ResponseHeaders} {
-		for _, vv := range h {
-			for i, v := range vv {
-				vv[i] = r(v)
-			}
-		}
-	}
-}
-
 // writeBatch stores batch in one transaction, then trims when it is time.
 // A failure drops the batch; only the first of a streak is logged, so a
 // full disk does not flood the log.
-func (w *LogWriter) writeBatch(batch []model.LogEntry, caps *captureBatch) {
+func (w *LogWriter) writeBatch(batch []model.LogEntry, caps *captureBatch, blocks *blockWriter) {
 	if len(batch) == 0 {
 		return
 	}
 	// Background: the writer outlives any request, and a write that was
 	// begun should finish (it is bounded by the busy timeout).
 	ctx := context.Background()
-	if err := w.store.insertLogs(ctx, batch, caps); err != nil {
+	if err := w.store.insertLogs(ctx, batch, caps, blocks); err != nil {
 		w.dropped.Add(uint64(len(batch)))
 		if w.flushErr == nil {
 			w.flushErr = err

@@ -24,6 +24,7 @@ var migrations = []migration{
 	migrate4,
 	migrate5,
 	migrate6,
+	migrate7,
 }
 
 const (

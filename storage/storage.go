@@ -28,7 +28,8 @@ const dsnParams = "_journal_mode=WAL" +
 	"&_busy_timeout=5000" + // writers wait for each other instead of failing with SQLITE_BUSY
 	"&_foreign_keys=on" + // provider deletes cascade to their history
 	"&_synchronous=NORMAL" + // safe with WAL; a power cut loses at most the last commits
-	"&_txlock=immediate" // take the write lock at BEGIN so upgrades never deadlock
+	"&_txlock=immediate" + // take the write lock at BEGIN so upgrades never deadlock
+	"&_stmt_cache_size=32" // reuse prepared statements: the log writer runs the same few per batch
 
 // Store is an open Sluicegate database.
 type Store struct {
