@@ -68,6 +68,7 @@ step fuzz-translate-a2o go test -run '^$' -fuzz '^FuzzAnthropicToOpenAIStream$' 
 step fuzz-translate-fast go test -run '^$' -fuzz '^FuzzFastPathsMatchDecoder$' -fuzztime "$FUZZTIME" ./translate
 step fuzz-logentry-json go test -run '^$' -fuzz '^FuzzLogEntryAppendJSON$' -fuzztime "$FUZZTIME" ./model
 step fuzz-capture go test -run '^$' -fuzz '^FuzzDecodeCapture$' -fuzztime "$FUZZTIME" ./storage
+step fuzz-log-record go test -run '^$' -fuzz '^FuzzDecodeRecord$' -fuzztime "$FUZZTIME" ./storage
 step fuzz-live-frame go test -run '^$' -fuzz '^FuzzDecodeFrame$' -fuzztime "$FUZZTIME" ./live
 step fuzz-live-valid go test -run '^$' -fuzz '^FuzzValidJSON$' -fuzztime "$FUZZTIME" ./live
 # The dashboard's API types are generated from api/openapi.json; a stale

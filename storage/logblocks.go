@@ -49,7 +49,8 @@ const (
 
 const (
 	blockMetaColumns = `id, entries, errors, first_started_ms, last_started_ms, min_id, max_id, first_chunk`
-	sqlNewestBlock   = `SELECT ` + blockMetaColumns + `, data FROM request_log_blocks ORDER BY id DESC LIMIT 1`
+	sqlNewestBlock   = `SELECT ` + blockMetaColumns + ` FROM request_log_blocks ORDER BY id DESC LIMIT 1`
+	sqlGetBlock      = `SELECT data FROM request_log_blocks WHERE id = ?`
 	sqlInsertBlock   = `INSERT INTO request_log_blocks (entries, errors, first_started_ms, last_started_ms,
 		min_id, max_id, first_chunk, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 	sqlUpdateBlock = `UPDATE request_log_blocks SET entries = ?, errors = ?, first_started_ms = ?,
@@ -130,9 +131,8 @@ func (w *blockWriter) write(ctx context.Context, tx *sql.Tx, entries []model.Log
 		newestID int64
 		meta     blockMeta
 		chunk    sql.NullInt64
-		packed   []byte
 	)
-	err := tx.QueryRowContext(ctx, sqlNewestBlock).Scan(append(meta.scanDest(&newestID, &chunk), &packed)...)
+	err := tx.QueryRowContext(ctx, sqlNewestBlock).Scan(meta.scanDest(&newestID, &chunk)...)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		newestID = 0
@@ -144,6 +144,10 @@ func (w *blockWriter) write(ctx context.Context, tx *sql.Tx, entries []model.Log
 	for len(entries) > 0 {
 		if join {
 			// A small batch joins the newest block.
+			var packed []byte
+			if err := tx.QueryRowContext(ctx, sqlGetBlock, newestID).Scan(&packed); err != nil {
+				return fmt.Errorf("block %d: %w", newestID, err)
+			}
 			raw, err := captureDecoder().DecodeAll(packed, w.raw[:0])
 			if err != nil {
 				return fmt.Errorf("block %d: %w", newestID, err)

@@ -29,7 +29,6 @@ const (
 	sqlDeleteOlder      = `DELETE FROM request_log_blocks WHERE last_started_ms < ?`
 	sqlStraddlingBlocks = `SELECT id, data FROM request_log_blocks WHERE first_started_ms < ?`
 	sqlBlocksOldest     = `SELECT id, entries FROM request_log_blocks ORDER BY id`
-	sqlGetBlock         = `SELECT data FROM request_log_blocks WHERE id = ?`
 	// Statistics go with the entries they count: a minute goes once no
 	// entry older than its end is left (all of them when the log is empty).
 	sqlTrimMinutes = `DELETE FROM request_log_minutes WHERE minute <
