@@ -33,9 +33,13 @@ import (
 // Entries keep their order of arrival (the old seq): blocks by id, entries
 // in a block in the order they were written.
 
-// maxBlockEntries bounds a block, and so what reading one entry, or
-// merging a small batch into the newest block, decompresses.
-const maxBlockEntries = 256
+// maxBlockEntries and maxBlockBytes bound a block, and so what reading
+// one entry, or merging a small batch into the newest block, decompresses.
+// (A block holds at least one entry, whatever its size.)
+const (
+	maxBlockEntries = 256
+	maxBlockBytes   = 1 << 20
+)
 
 // blockFormat is the first byte of a block's decompressed data.
 const blockFormat = 1
@@ -86,24 +90,6 @@ func (m *blockMeta) add(e *model.LogEntry, ref captureRef) {
 	}
 }
 
-// merge adds o, the summary of entries written after m's.
-func (m *blockMeta) merge(o blockMeta) {
-	if m.entries == 0 {
-		*m = o
-		return
-	}
-	if o.entries == 0 {
-		return
-	}
-	m.entries += o.entries
-	m.errors += o.errors
-	m.firstMs, m.lastMs = min(m.firstMs, o.firstMs), max(m.lastMs, o.lastMs)
-	m.minID, m.maxID = min(m.minID, o.minID), max(m.maxID, o.maxID)
-	if o.firstChunk > 0 && (m.firstChunk == 0 || o.firstChunk < m.firstChunk) {
-		m.firstChunk = o.firstChunk
-	}
-}
-
 func (m *blockMeta) scanDest(id *int64, chunk *sql.NullInt64) []any {
 	return []any{id, &m.entries, &m.errors, &m.firstMs, &m.lastMs, &m.minID, &m.maxID, chunk}
 }
@@ -144,6 +130,7 @@ func (w *blockWriter) write(ctx context.Context, tx *sql.Tx, entries []model.Log
 	for len(entries) > 0 {
 		if join {
 			// A small batch joins the newest block.
+			join = false // what is left of a batch larger than a block starts new blocks
 			var packed []byte
 			if err := tx.QueryRowContext(ctx, sqlGetBlock, newestID).Scan(&packed); err != nil {
 				return fmt.Errorf("block %d: %w", newestID, err)
@@ -153,15 +140,18 @@ func (w *blockWriter) write(ctx context.Context, tx *sql.Tx, entries []model.Log
 				return fmt.Errorf("block %d: %w", newestID, err)
 			}
 			w.raw = raw
+			if len(w.raw) >= maxBlockBytes {
+				continue // full by size after all
+			}
 		} else {
 			newestID, meta = 0, blockMeta{}
 			w.raw = append(w.raw[:0], blockFormat)
 		}
-		join = false // what is left of a batch larger than a block starts new blocks
-		n := min(len(entries), maxBlockEntries-int(meta.entries))
-		for i := range n {
-			w.raw = appendRecord(w.raw, &entries[i], refs[i])
-			meta.add(&entries[i], refs[i])
+		n := 0
+		for n < len(entries) && meta.entries < maxBlockEntries && len(w.raw) < maxBlockBytes {
+			w.raw = appendRecord(w.raw, &entries[n], refs[n])
+			meta.add(&entries[n], refs[n])
+			n++
 		}
 		w.packed = captureEncoder().EncodeAll(w.raw, w.packed[:0])
 		if newestID != 0 {

@@ -317,3 +317,30 @@ func TestMigrate7MovesRowsIntoBlocks(t *testing.T) {
 		}
 	}
 }
+
+func TestBlocksBoundedByBytes(t *testing.T) {
+	s := openTestStore(t)
+	ctx := context.Background()
+	big := func(id string) model.LogEntry {
+		e := logEntry(id, testTime, "p", "m", 500, 1, 1)
+		e.ErrorMessage = strings.Repeat(id, 600<<10/len(id))
+		return e
+	}
+	// Two 600 KB entries pass the 1 MiB bound; the third starts a block.
+	insertLogs(t, s, big("b1"), big("b2"), big("b3"))
+	if got := blockSizes(t, s); !slices.Equal(got, []int{2, 1}) {
+		t.Errorf("block sizes %v, want [2 1]", got)
+	}
+	// A small entry joins the newest block, which has room left.
+	insertLogs(t, s, logEntry("s1", testTime, "p", "m", 200, 1, 1))
+	if got := blockSizes(t, s); !slices.Equal(got, []int{2, 2}) {
+		t.Errorf("block sizes %v, want [2 2]", got)
+	}
+	all, err := s.ListLogs(ctx, model.LogFilter{})
+	if ids := logIDs(all); err != nil || !slices.Equal(ids, []string{"s1", "b3", "b2", "b1"}) {
+		t.Fatalf("entries %v, %v", ids, err)
+	}
+	if all[1].ErrorMessage != big("b3").ErrorMessage {
+		t.Errorf("b3's message came back as %d bytes", len(all[1].ErrorMessage))
+	}
+}
