@@ -344,3 +344,43 @@ func TestBlocksBoundedByBytes(t *testing.T) {
 		t.Errorf("b3's message came back as %d bytes", len(all[1].ErrorMessage))
 	}
 }
+
+// TestBlockSummaryQueriesUseIndexes: the queries that run on every trim,
+// statistics call and entry lookup read the small summary indexes, not
+// the block table's rows, which are mostly data.
+func TestBlockSummaryQueriesUseIndexes(t *testing.T) {
+	s := openTestStore(t)
+	ctx := context.Background()
+	const byTime, byID = "request_log_blocks_by_time", "request_log_blocks_by_id_range"
+	for _, tc := range []struct {
+		name, q, index string
+		args           int
+	}{
+		{"count", sqlCountLogs, byTime, 0},
+		{"count older", sqlCountOlderBlocks, byTime, 1},
+		{"delete older", sqlDeleteOlder, byTime, 1},
+		{"straddling", sqlStraddlingBlocks, byTime, 1},
+		{"statistics", sqlStatsBlocks, byTime, 2},
+		{"trim minutes", sqlTrimMinutes, byTime, 0},
+		{"trim captures", sqlTrimCaptures, byTime, 0},
+		{"by id", sqlBlocksWithID, byID, 1},
+	} {
+		rows, err := s.db.QueryContext(ctx, `EXPLAIN QUERY PLAN `+tc.q, make([]any, tc.args)...)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		var plan string
+		for rows.Next() {
+			var id, parent, notused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan += detail + "; "
+		}
+		rows.Close()
+		if !strings.Contains(plan, "USING INDEX "+tc.index) && !strings.Contains(plan, "USING COVERING INDEX "+tc.index) {
+			t.Errorf("%s does not use %s: %s", tc.name, tc.index, plan)
+		}
+	}
+}

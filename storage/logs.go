@@ -27,7 +27,7 @@ const (
 	sqlDeleteMinutes    = `DELETE FROM request_log_minutes`
 	sqlCountOlderBlocks = `SELECT IFNULL(SUM(entries), 0) FROM request_log_blocks WHERE last_started_ms < ?`
 	sqlDeleteOlder      = `DELETE FROM request_log_blocks WHERE last_started_ms < ?`
-	sqlStraddlingBlocks = `SELECT id, data FROM request_log_blocks WHERE first_started_ms < ?`
+	sqlStraddlingBlocks = `SELECT id, data FROM request_log_blocks WHERE last_started_ms >= ?1 AND first_started_ms < ?1`
 	sqlBlocksOldest     = `SELECT id, entries FROM request_log_blocks ORDER BY id`
 	// Statistics go with the entries they count: a minute goes once no
 	// entry older than its end is left (all of them when the log is empty).

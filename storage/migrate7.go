@@ -27,6 +27,12 @@ func migrate7(ctx context.Context, tx *sql.Tx) error {
 			first_chunk      INTEGER,
 			data             BLOB NOT NULL
 		)`,
+		// The summary queries (an entry's block by id, the blocks of a
+		// time range, the entry count, the lowest chunk) read these small
+		// indexes instead of the table, whose rows are mostly data.
+		`CREATE INDEX request_log_blocks_by_id_range ON request_log_blocks (max_id, min_id)`,
+		`CREATE INDEX request_log_blocks_by_time ON request_log_blocks (last_started_ms, first_started_ms,
+			entries, first_chunk)`,
 	); err != nil {
 		return err
 	}
