@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/binary"
@@ -52,13 +53,16 @@ const (
 )
 
 const (
-	blockMetaColumns = `id, entries, errors, first_started_ms, last_started_ms, min_id, max_id, first_chunk`
-	sqlNewestBlock   = `SELECT ` + blockMetaColumns + ` FROM request_log_blocks ORDER BY id DESC LIMIT 1`
-	sqlGetBlock      = `SELECT data FROM request_log_blocks WHERE id = ?`
-	sqlInsertBlock   = `INSERT INTO request_log_blocks (entries, errors, first_started_ms, last_started_ms,
-		min_id, max_id, first_chunk, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	blockMetaColumns = `id, entries, errors, first_started_ms, last_started_ms, min_id, max_id, first_chunk,
+		classes, providers, models, group_requests`
+	sqlNewestBlock = `SELECT ` + blockMetaColumns + ` FROM request_log_blocks ORDER BY id DESC LIMIT 1`
+	sqlGetBlock    = `SELECT data FROM request_log_blocks WHERE id = ?`
+	sqlInsertBlock = `INSERT INTO request_log_blocks (entries, errors, first_started_ms, last_started_ms,
+		min_id, max_id, first_chunk, classes, providers, models, group_requests, data)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	sqlUpdateBlock = `UPDATE request_log_blocks SET entries = ?, errors = ?, first_started_ms = ?,
-		last_started_ms = ?, min_id = ?, max_id = ?, first_chunk = ?, data = ? WHERE id = ?`
+		last_started_ms = ?, min_id = ?, max_id = ?, first_chunk = ?, classes = ?, providers = ?,
+		models = ?, group_requests = ?, data = ? WHERE id = ?`
 	sqlDeleteBlock = `DELETE FROM request_log_blocks WHERE id = ?`
 	// sqlBlocksWithID lists the blocks whose id range holds an entry id,
 	// newest first (request ids sort by time, so usually one).
@@ -69,12 +73,18 @@ const (
 	sqlCountLogs = `SELECT IFNULL(SUM(entries), 0) FROM request_log_blocks`
 )
 
-// blockMeta is a block row's summary of its entries.
+// blockMeta is a block row's summary of its entries. The filters of a
+// listing test it first (listQuery), so that only blocks that may hold a
+// match are decompressed.
 type blockMeta struct {
 	entries, errors int64
 	firstMs, lastMs int64 // earliest and latest started_at, Unix ms
 	minID, maxID    string
 	firstChunk      int64 // lowest capture chunk used; 0: none
+	classes         int64 // bit statusIndex(status) of every entry
+	providers       keySet
+	models          keySet
+	groupRequests   keySet // client_request_id of the route-group attempts (attempts > 1)
 }
 
 func (m *blockMeta) add(e *model.LogEntry, ref captureRef) {
@@ -91,10 +101,17 @@ func (m *blockMeta) add(e *model.LogEntry, ref captureRef) {
 	if ref.chunk > 0 && (m.firstChunk == 0 || ref.chunk < m.firstChunk) {
 		m.firstChunk = ref.chunk
 	}
+	m.classes |= 1 << statusIndex(e.Status)
+	m.providers.add(e.ProviderKey)
+	m.models.add(e.Model)
+	if clientRequestID, _, attempts := attemptFields(e); attempts > 1 {
+		m.groupRequests.add(clientRequestID)
+	}
 }
 
 func (m *blockMeta) scanDest(id *int64, chunk *sql.NullInt64) []any {
-	return []any{id, &m.entries, &m.errors, &m.firstMs, &m.lastMs, &m.minID, &m.maxID, chunk}
+	return []any{id, &m.entries, &m.errors, &m.firstMs, &m.lastMs, &m.minID, &m.maxID, chunk,
+		&m.classes, &m.providers, &m.models, &m.groupRequests}
 }
 
 func (m *blockMeta) args(data []byte) []any {
@@ -102,7 +119,36 @@ func (m *blockMeta) args(data []byte) []any {
 	if m.firstChunk > 0 {
 		chunk = sql.NullInt64{Int64: m.firstChunk, Valid: true}
 	}
-	return []any{m.entries, m.errors, m.firstMs, m.lastMs, m.minID, m.maxID, chunk, data}
+	return []any{m.entries, m.errors, m.firstMs, m.lastMs, m.minID, m.maxID, chunk,
+		m.classes, string(m.providers), string(m.models), string(m.groupRequests), data}
+}
+
+// keySet is a block's distinct values of one field as the block row
+// stores them: each value followed by a newline, after a leading one
+// ("\na\nb\n"), so that instr(column, framed(v)) finds v. A value that
+// holds a newline itself can make a wider needle match too: the set only
+// rules blocks out, and the entries of the others are checked one by one.
+type keySet string
+
+func (k *keySet) add(v string) {
+	if *k == "" {
+		*k = "\n"
+	}
+	if !strings.Contains(string(*k), framed(v)) {
+		*k += keySet(v + "\n")
+	}
+}
+
+func framed(v string) string { return "\n" + v + "\n" }
+
+// attemptFields are e's client_request_id, attempt and attempts as
+// stored: a request tried once is attempt 1 of 1 under its own id.
+func attemptFields(e *model.LogEntry) (clientRequestID string, attempt, attempts int) {
+	clientRequestID, attempt, attempts = e.ClientRequestID, max(e.Attempt, 1), e.Attempts
+	if clientRequestID == "" {
+		clientRequestID = e.ID
+	}
+	return clientRequestID, attempt, max(attempts, attempt)
 }
 
 // blockWriter encodes entries into blocks; its buffers are reused from
@@ -195,12 +241,7 @@ func (w *blockWriter) rewrite(ctx context.Context, tx *sql.Tx, id int64, kept []
 // varints. A request tried once is stored as attempt 1 of 1 under its own
 // id, so that the attempts filter finds it.
 func appendRecord(dst []byte, e *model.LogEntry, ref captureRef) []byte {
-	clientRequestID, attempt, attempts := e.ClientRequestID, e.Attempt, e.Attempts
-	if clientRequestID == "" {
-		clientRequestID = e.ID
-	}
-	attempt = max(attempt, 1)
-	attempts = max(attempts, attempt)
+	clientRequestID, attempt, attempts := attemptFields(e)
 	var flags byte
 	if e.Stream {
 		flags |= recStream
@@ -269,6 +310,11 @@ func decodeBlock(packed []byte) ([]storedEntry, error) {
 	if err != nil {
 		return nil, err
 	}
+	return decodeRecords(raw)
+}
+
+// decodeRecords decodes a decompressed block.
+func decodeRecords(raw []byte) ([]storedEntry, error) {
 	if len(raw) == 0 || raw[0] != blockFormat {
 		return nil, fmt.Errorf("%w: unknown block format", errBadRecord)
 	}
@@ -378,6 +424,20 @@ func compileFilter(f model.LogFilter) (entryMatch, error) {
 	}, nil
 }
 
+// mayContainFold reports whether lowerSub (ASCII-lowered) may be in one
+// of raw's entries: whether it is anywhere in raw, ignoring ASCII case.
+// It lets the text filter skip a block without decoding its entries.
+// scratch is reused and returned.
+func mayContainFold(raw []byte, lowerSub string, scratch []byte) (bool, []byte) {
+	scratch = append(scratch[:0], raw...)
+	for i, c := range scratch {
+		if 'A' <= c && c <= 'Z' {
+			scratch[i] = c + 'a' - 'A'
+		}
+	}
+	return bytes.Contains(scratch, []byte(lowerSub)), scratch
+}
+
 // containsFold reports whether lowerSub (ASCII-lowered) is in s, ignoring
 // ASCII case, as SQLite's LIKE did for the text filter.
 func containsFold(s, lowerSub string) bool {
@@ -400,6 +460,48 @@ func asciiLower(s string) string {
 		}
 	}
 	return s
+}
+
+// listQuery selects the blocks at or below block id top that may hold an
+// entry f matches (f validated by compileFilter), newest first.
+func listQuery(f model.LogFilter, top int64) (string, []any) {
+	q := `SELECT id, data FROM request_log_blocks WHERE id <= ?`
+	args := []any{top}
+	if f.Errors {
+		q += ` AND errors > 0`
+	}
+	if f.Provider != "" {
+		q += ` AND instr(providers, ?) > 0`
+		args = append(args, framed(f.Provider))
+	}
+	if f.Model != "" {
+		q += ` AND instr(models, ?) > 0`
+		args = append(args, framed(f.Model))
+	}
+	if f.Status != 0 {
+		q += ` AND classes & ? != 0`
+		args = append(args, int64(1)<<statusIndex(f.Status))
+	}
+	if bit, ok := classBits[f.StatusClass]; ok {
+		q += ` AND classes & ? != 0`
+		args = append(args, bit)
+	}
+	if f.ClientRequestID != "" {
+		// The attempts of a route group, or a request tried once: its own
+		// id, in the block's id range.
+		q += ` AND (instr(group_requests, ?) > 0 OR (max_id >= ? AND min_id <= ?))`
+		args = append(args, framed(f.ClientRequestID), f.ClientRequestID, f.ClientRequestID)
+	}
+	return q + ` ORDER BY id DESC`, args
+}
+
+// classBits are the blockMeta.classes bits of the status classes a
+// listing can ask for.
+var classBits = map[string]int64{
+	model.StatusClass2xx: 1 << statusIndex(200),
+	model.StatusClass4xx: 1 << statusIndex(400),
+	model.StatusClass5xx: 1 << statusIndex(500),
+	model.StatusClass499: 1 << statusIndex(model.StatusClientClosed),
 }
 
 // findEntry returns the newest entry with id, the id of its block and its

@@ -381,3 +381,60 @@ func TestBlockSummaryQueriesUseIndexes(t *testing.T) {
 		}
 	}
 }
+
+// TestListFiltersAcrossBlocks: the block summaries rule out blocks that
+// cannot match and never one that can: each block below holds one kind
+// of entry, and every filter finds exactly its entries.
+func TestListFiltersAcrossBlocks(t *testing.T) {
+	s := openTestStore(t)
+	ctx := context.Background()
+	group := func(id, client string, attempt int) model.LogEntry {
+		e := logEntry(id, testTime, "g", "grouped", 502, 1, 1)
+		e.ClientRequestID, e.Attempt, e.Attempts = client, attempt, 2
+		return e
+	}
+	weird := logEntry("w1", testTime, "p", "a\nb", 200, 1, 1) // a model name holding a newline
+	// Each insert fills a block of its own (256 entries), so that the
+	// summaries differ from block to block.
+	fill := func(prefix string, e model.LogEntry, n int) []model.LogEntry {
+		out := []model.LogEntry{e}
+		for i := 1; i < n; i++ {
+			x := logEntry(fmt.Sprintf("%s%03d", prefix, i), testTime, "filler", "filler-model", 200, 1, 1)
+			out = append(out, x)
+		}
+		return out
+	}
+	insertLogs(t, s, fill("fa", logEntry("o1", testTime, "openai", "gpt", 429, 1, 1), 256)...)
+	insertLogs(t, s, fill("fb", group("g1", "c1", 1), 256)...)
+	insertLogs(t, s, fill("fc", group("g2", "c1", 2), 256)...)
+	insertLogs(t, s, fill("fd", weird, 256)...)
+	insertLogs(t, s, fill("fe", logEntry("c1", testTime, "p", "m", 499, 1, 1), 256)...)
+	if got := blockSizes(t, s); len(got) != 5 {
+		t.Fatalf("block sizes %v, want 5 blocks", got)
+	}
+	for _, tc := range []struct {
+		name string
+		f    model.LogFilter
+		want []string
+	}{
+		{"provider", model.LogFilter{Provider: "openai"}, []string{"o1"}},
+		{"model", model.LogFilter{Model: "gpt"}, []string{"o1"}},
+		{"model with a newline", model.LogFilter{Model: "a\nb"}, []string{"w1"}},
+		{"part of a model with a newline", model.LogFilter{Model: "b"}, []string{}},
+		{"status", model.LogFilter{Status: 429}, []string{"o1"}},
+		{"status class 499", model.LogFilter{StatusClass: "499"}, []string{"c1"}},
+		{"status class 5xx", model.LogFilter{StatusClass: "5xx"}, []string{"g2", "g1"}},
+		{"attempts of c1, and the request c1 itself", model.LogFilter{ClientRequestID: "c1"}, []string{"c1", "g2", "g1"}},
+		{"a request tried once", model.LogFilter{ClientRequestID: "o1"}, []string{"o1"}},
+		{"errors and provider", model.LogFilter{Errors: true, Provider: "g"}, []string{"g2", "g1"}},
+		{"cursor", model.LogFilter{ClientRequestID: "c1", Before: "g2"}, []string{"g1"}},
+		{"text, any case", model.LogFilter{Text: "GPT"}, []string{"o1"}},
+		{"text with a newline", model.LogFilter{Text: "A\nB"}, []string{"w1"}},
+		{"text in no block", model.LogFilter{Text: "nowhere"}, []string{}},
+	} {
+		got, err := s.ListLogs(ctx, tc.f)
+		if ids := logIDs(got); err != nil || !slices.Equal(ids, tc.want) {
+			t.Errorf("%s: %v %v, want %v", tc.name, ids, err, tc.want)
+		}
+	}
+}

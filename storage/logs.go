@@ -21,8 +21,6 @@ const (
 )
 
 const (
-	sqlListBlocks       = `SELECT id, data FROM request_log_blocks WHERE id <= ? ORDER BY id DESC`
-	sqlListErrorBlocks  = `SELECT id, data FROM request_log_blocks WHERE id <= ? AND errors > 0 ORDER BY id DESC`
 	sqlDeleteLogs       = `DELETE FROM request_log_blocks`
 	sqlDeleteMinutes    = `DELETE FROM request_log_minutes`
 	sqlCountOlderBlocks = `SELECT IFNULL(SUM(entries), 0) FROM request_log_blocks WHERE last_started_ms < ?`
@@ -248,22 +246,33 @@ func (s *Store) ListLogs(ctx context.Context, f model.LogFilter) ([]model.LogEnt
 		}
 		top, topPos = block, pos
 	}
-	q := sqlListBlocks
-	if f.Errors {
-		q = sqlListErrorBlocks
-	}
-	rows, err := s.db.QueryContext(ctx, q, top)
+	q, args := listQuery(f, top)
+	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, dbError("list request logs", err)
 	}
 	defer rows.Close()
+	// The text filter looks for its text in a block's bytes before it
+	// decodes the entries: most blocks of a search hold no match.
+	text := asciiLower(f.Text)
+	var raw, scratch []byte
 	for rows.Next() {
 		var id int64
 		var packed []byte
 		if err := rows.Scan(&id, &packed); err != nil {
 			return nil, dbError("list request logs", err)
 		}
-		entries, err := decodeBlock(packed)
+		raw, err := captureDecoder().DecodeAll(packed, raw[:0])
+		if err != nil {
+			return nil, dbError(fmt.Sprintf("list request logs: block %d", id), err)
+		}
+		if text != "" {
+			var found bool
+			if found, scratch = mayContainFold(raw, text, scratch); !found {
+				continue
+			}
+		}
+		entries, err := decodeRecords(raw)
 		if err != nil {
 			return nil, dbError(fmt.Sprintf("list request logs: block %d", id), err)
 		}

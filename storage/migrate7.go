@@ -25,6 +25,10 @@ func migrate7(ctx context.Context, tx *sql.Tx) error {
 			min_id           TEXT NOT NULL,
 			max_id           TEXT NOT NULL,
 			first_chunk      INTEGER,
+			classes          INTEGER NOT NULL,
+			providers        TEXT NOT NULL,
+			models           TEXT NOT NULL,
+			group_requests   TEXT NOT NULL,
 			data             BLOB NOT NULL
 		)`,
 		// The summary queries (an entry's block by id, the blocks of a
