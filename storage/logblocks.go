@@ -18,13 +18,14 @@ import (
 // into one row of request_log_blocks. A small batch joins the newest block
 // while that holds fewer than maxBlockEntries, so that a quiet log is not
 // one row per request. A block row also carries what lets a query skip it
-// without decompressing: its entry and error counts, its start-time range,
-// its id range and the first capture chunk its entries use.
+// without decompressing (blockMeta): its entry and error counts, its
+// start-time and id ranges, the first capture chunk its entries use, and
+// the providers, models, status classes and route-group requests in it.
 //
 // Why: a row per entry with the indexes its filters need cost SQLite
 // 20-25 µs of CPU per logged request on the 2-core development machine
 // (binding 25 columns, six B-tree inserts, their WAL pages); the request
-// log's budget is 10 % of a proxied request, ~25 µs in all. A block costs
+// log's budget is 10 % of a proxied request, 15-25 µs in all. A block costs
 // one insert per batch, and encoding and compressing an entry costs about
 // a microsecond. Queries decompress the blocks they read: ~50 KB for 256
 // entries, a fraction of a millisecond, newest first until a page is full.
