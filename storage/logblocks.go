@@ -508,25 +508,20 @@ var classBits = map[string]int64{
 // findEntry returns the newest entry with id, the id of its block and its
 // position there, or ok false.
 func findEntry(ctx context.Context, q querier, id string) (e storedEntry, block int64, pos int, ok bool, err error) {
-	rows, err := q.QueryContext(ctx, sqlBlocksWithID, id)
-	if err != nil {
-		return e, 0, 0, false, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var packed []byte
-		if err := rows.Scan(&block, &packed); err != nil {
-			return e, 0, 0, false, err
-		}
-		entries, err := decodeBlock(packed)
-		if err != nil {
-			return e, 0, 0, false, fmt.Errorf("block %d: %w", block, err)
-		}
+	err = eachBlock(ctx, q, sqlBlocksWithID, []any{id}, func(b int64, entries []storedEntry) error {
 		for i := len(entries) - 1; i >= 0; i-- {
 			if entries[i].ID == id {
-				return entries[i], block, i, true, nil
+				e, block, pos, ok = entries[i], b, i, true
+				return errFound
 			}
 		}
+		return nil
+	})
+	if errors.Is(err, errFound) {
+		err = nil
 	}
-	return e, 0, 0, false, rows.Err()
+	return e, block, pos, ok, err
 }
+
+// errFound stops eachBlock once findEntry has its entry.
+var errFound = errors.New("found")

@@ -192,28 +192,40 @@ type decodedBlock struct {
 	entries []storedEntry
 }
 
-// readBlocks reads and decodes the blocks q (id, data) selects, all of
-// them before returning, so that the caller may then change the table.
+// readBlocks reads and decodes the blocks query (id, data) selects, all
+// of them before returning, so that the caller may then change the table.
 func readBlocks(ctx context.Context, q querier, query string, args ...any) ([]decodedBlock, error) {
+	var out []decodedBlock
+	err := eachBlock(ctx, q, query, args, func(id int64, entries []storedEntry) error {
+		out = append(out, decodedBlock{id: id, count: int64(len(entries)), entries: entries})
+		return nil
+	})
+	return out, err
+}
+
+// eachBlock decodes the blocks query (id, data) selects one at a time and
+// hands each to fn, so that only one is in memory.
+func eachBlock(ctx context.Context, q querier, query string, args []any, fn func(id int64, entries []storedEntry) error) error {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	var out []decodedBlock
 	for rows.Next() {
-		var b decodedBlock
+		var id int64
 		var packed []byte
-		if err := rows.Scan(&b.id, &packed); err != nil {
-			return nil, err
+		if err := rows.Scan(&id, &packed); err != nil {
+			return err
 		}
-		if b.entries, err = decodeBlock(packed); err != nil {
-			return nil, fmt.Errorf("block %d: %w", b.id, err)
+		entries, err := decodeBlock(packed)
+		if err != nil {
+			return fmt.Errorf("block %d: %w", id, err)
 		}
-		b.count = int64(len(b.entries))
-		out = append(out, b)
+		if err := fn(id, entries); err != nil {
+			return err
+		}
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // ListLogs returns the entries f selects, newest first, without their

@@ -203,13 +203,9 @@ func (c *statsCollector) readEntries(ctx context.Context, db *sql.DB, fromMs, to
 	if fromMs >= toMs {
 		return nil
 	}
-	blocks, err := readBlocks(ctx, db, sqlStatsBlocks, fromMs, toMs)
-	if err != nil {
-		return err
-	}
-	for _, b := range blocks {
-		for i := range b.entries {
-			e := &b.entries[i].LogEntry
+	return eachBlock(ctx, db, sqlStatsBlocks, []any{fromMs, toMs}, func(_ int64, entries []storedEntry) error {
+		for i := range entries {
+			e := &entries[i].LogEntry
 			if ms := e.StartedAt.UnixMilli(); ms < fromMs || ms >= toMs {
 				continue
 			}
@@ -217,8 +213,8 @@ func (c *statsCollector) readEntries(ctx context.Context, db *sql.DB, fromMs, to
 			m.add(e)
 			c.add(e.ProviderKey, e.Model, &m)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 func (c *statsCollector) readMinutes(ctx context.Context, db *sql.DB, fromMinute int64) error {
