@@ -163,6 +163,10 @@ func trimOldest(ctx context.Context, tx *sql.Tx, bw *blockWriter, n int64) error
 		}
 		n -= min(entries, n)
 	}
+	if err := rows.Err(); err != nil {
+		rows.Close()
+		return err
+	}
 	if err := rows.Close(); err != nil {
 		return err
 	}
