@@ -132,8 +132,9 @@ func trimByAge(ctx context.Context, tx *sql.Tx, bw *blockWriter, cutoff int64) (
 		return 0, err
 	}
 	for _, b := range blocks {
+		before := len(b.entries)
 		kept := slices.DeleteFunc(b.entries, func(e storedEntry) bool { return e.StartedAt.UnixMilli() < cutoff })
-		deleted += b.count - int64(len(kept))
+		deleted += int64(before - len(kept))
 		if err := bw.rewrite(ctx, tx, b.id, kept); err != nil {
 			return 0, err
 		}
@@ -192,7 +193,6 @@ func trimOldest(ctx context.Context, tx *sql.Tx, bw *blockWriter, n int64) error
 // decodedBlock is a block read whole.
 type decodedBlock struct {
 	id      int64
-	count   int64
 	entries []storedEntry
 }
 
@@ -201,7 +201,7 @@ type decodedBlock struct {
 func readBlocks(ctx context.Context, q querier, query string, args ...any) ([]decodedBlock, error) {
 	var out []decodedBlock
 	err := eachBlock(ctx, q, query, args, func(id int64, entries []storedEntry) error {
-		out = append(out, decodedBlock{id: id, count: int64(len(entries)), entries: entries})
+		out = append(out, decodedBlock{id: id, entries: entries})
 		return nil
 	})
 	return out, err
