@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -15,24 +14,14 @@ import (
 // client_request_id filter selects the attempts of one request.
 func TestMigrate5AttemptColumns(t *testing.T) {
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "data")
-	old, err := open(ctx, dir, migrations[:4])
-	if err != nil {
-		t.Fatal(err)
-	}
+	old := openOld(t, 4)
 	if _, err := old.db.ExecContext(ctx, `INSERT INTO request_logs (id, started_at_ms, method, path, model,
 		provider_key, upstream_model, stream, status, is_error, error_type, error_message, latency_ms,
 		ttfb_ms, bytes_in, bytes_out) VALUES ('old1', 1, 'POST', '/v1/chat/completions', 'gpt', 'openai',
 		'gpt', 0, 200, 0, '', '', 5, 3, 10, 20)`); err != nil {
 		t.Fatal(err)
 	}
-	_ = old.Close()
-
-	s, err := Open(ctx, dir)
-	if err != nil {
-		t.Fatalf("open with migrate5: %v", err)
-	}
-	defer s.Close()
+	s := upgrade(t, old)
 	if v, err := s.SchemaVersion(ctx); err != nil || v != len(migrations) {
 		t.Fatalf("schema version %d %v, want %d", v, err, len(migrations))
 	}

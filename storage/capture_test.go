@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -73,11 +72,7 @@ func TestCaptureChunksRoundTrip(t *testing.T) {
 // in its row (before captures moved into chunks) still reads back whole.
 func TestCaptureStoredInlineBeforeMigrate6(t *testing.T) {
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "data")
-	old, err := open(ctx, dir, migrations[:5])
-	if err != nil {
-		t.Fatal(err)
-	}
+	old := openOld(t, 5)
 	if _, err := old.db.ExecContext(ctx, `INSERT INTO request_logs (id, started_at_ms, method, path, model,
 		provider_key, upstream_model, stream, status, is_error, error_type, error_message, latency_ms,
 		ttfb_ms, bytes_in, bytes_out, client_request_id, request_headers_json, response_headers_json,
@@ -86,12 +81,7 @@ func TestCaptureStoredInlineBeforeMigrate6(t *testing.T) {
 		10, 20, 'old1', '{"Content-Type":["application/json"]}', '{"X-Id":["1","2"]}', 1, 'answer', 'question')`); err != nil {
 		t.Fatal(err)
 	}
-	_ = old.Close()
-	s, err := Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := upgrade(t, old)
 	got, err := s.GetLog(ctx, "old1")
 	if err != nil {
 		t.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -225,11 +224,7 @@ func TestTrimAcrossBlocks(t *testing.T) {
 
 func TestMigrate7MovesRowsIntoBlocks(t *testing.T) {
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "data")
-	old, err := open(ctx, dir, migrations[:6])
-	if err != nil {
-		t.Fatal(err)
-	}
+	old := openOld(t, 6)
 	tx, err := old.db.BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -274,13 +269,7 @@ func TestMigrate7MovesRowsIntoBlocks(t *testing.T) {
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	_ = old.Close()
-
-	s, err := Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := upgrade(t, old)
 	var tables int
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE name = 'request_logs'`).Scan(&tables); err != nil || tables != 0 {
 		t.Errorf("request_logs still there (%d, %v)", tables, err)

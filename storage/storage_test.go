@@ -19,6 +19,30 @@ func openTestStore(t *testing.T) *Store {
 	return s
 }
 
+// openOld opens a store in a new data directory at the schema of the
+// first steps migrations, for a test to fill as an older Sluicegate did.
+func openOld(t *testing.T, steps int) *Store {
+	t.Helper()
+	s, err := open(context.Background(), filepath.Join(t.TempDir(), "data"), migrations[:steps])
+	if err != nil {
+		t.Fatalf("open at schema %d: %v", steps, err)
+	}
+	return s
+}
+
+// upgrade closes old and opens its data directory again, migrated to the
+// current schema.
+func upgrade(t *testing.T, old *Store) *Store {
+	t.Helper()
+	_ = old.Close()
+	s, err := Open(context.Background(), filepath.Dir(old.path))
+	if err != nil {
+		t.Fatalf("open with the current migrations: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
 func TestOpenCreatesPrivateFolderAndFile(t *testing.T) {
 	s := openTestStore(t)
 	for path, want := range map[string]os.FileMode{

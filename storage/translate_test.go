@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 )
 
@@ -11,23 +10,13 @@ import (
 // round-trips both values.
 func TestMigrate4TranslateDefaultsOn(t *testing.T) {
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "data")
-	old, err := open(ctx, dir, migrations[:3])
-	if err != nil {
-		t.Fatal(err)
-	}
+	old := openOld(t, 3)
 	if _, err := old.db.ExecContext(ctx, `INSERT INTO providers (key, name, type, base_url, connect_timeout_secs,
 		response_header_timeout_secs, stream_idle_timeout_secs, created_at, updated_at)
 		VALUES ('old', 'Old', 'openai', 'http://127.0.0.1:1/v1', 10, 600, 300, '2025-01-01T00:00:00.000000000Z', '2025-01-01T00:00:00.000000000Z')`); err != nil {
 		t.Fatal(err)
 	}
-	_ = old.Close()
-
-	s, err := Open(ctx, dir)
-	if err != nil {
-		t.Fatalf("open with migrate4: %v", err)
-	}
-	defer s.Close()
+	s := upgrade(t, old)
 	list, err := s.ListProviders(ctx)
 	if err != nil || len(list) != 1 {
 		t.Fatalf("list: %+v %v", list, err)
