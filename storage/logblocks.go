@@ -431,11 +431,7 @@ func compileFilter(f model.LogFilter) (entryMatch, error) {
 // scratch is reused and returned.
 func mayContainFold(raw []byte, lowerSub string, scratch []byte) (bool, []byte) {
 	scratch = append(scratch[:0], raw...)
-	for i, c := range scratch {
-		if 'A' <= c && c <= 'Z' {
-			scratch[i] = c + 'a' - 'A'
-		}
-	}
+	lowerASCII(scratch)
 	return bytes.Contains(scratch, []byte(lowerSub)), scratch
 }
 
@@ -448,19 +444,26 @@ func containsFold(s, lowerSub string) bool {
 	return strings.Contains(asciiLower(s), lowerSub)
 }
 
+// asciiLower is s with ASCII letters lowered; s itself when it has no
+// capital letter (no copy).
 func asciiLower(s string) string {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; 'A' <= c && c <= 'Z' {
 			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				if c := b[j]; 'A' <= c && c <= 'Z' {
-					b[j] = c + 'a' - 'A'
-				}
-			}
+			lowerASCII(b[i:])
 			return string(b)
 		}
 	}
 	return s
+}
+
+// lowerASCII lowers b's ASCII letters in place.
+func lowerASCII(b []byte) {
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
 }
 
 // listQuery selects the blocks at or below block id top that may hold an
