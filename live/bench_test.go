@@ -41,7 +41,7 @@ func BenchmarkPublish(b *testing.B) {
 					return
 				case <-s.queue.notify:
 					for {
-						if buf = s.queue.drain(buf[:0], DefaultMaxBatch); len(buf) == 0 {
+						if buf, _ = s.queue.drain(buf[:0], DefaultMaxBatch); len(buf) == 0 {
 							break
 						}
 					}

@@ -116,7 +116,7 @@ func drainN(t *testing.T, s *subscriber, n int) [][]byte {
 	deadline := time.After(testTimeout)
 	var got [][]byte
 	for len(got) < n {
-		got = s.queue.drain(got, n-len(got))
+		got, _ = s.queue.drain(got, n-len(got))
 		if len(got) >= n {
 			break
 		}

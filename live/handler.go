@@ -240,8 +240,11 @@ func (h *Handler) writePump(conn *websocket.Conn, s *subscriber) {
 	defer ping.Stop()
 	var batch [][]byte
 	var frame []byte // reused payload buffer
-	// backlogged is set when the last frame left messages queued; those
-	// have already waited, so they are written without another delay.
+	// backlogged is set when the last frame was full and left messages
+	// queued; those have already waited, so they are written without
+	// another delay. Messages that arrived while a frame was being written
+	// are a new burst and wait like one: were they written at once, a
+	// steady stream would become one small frame per write.
 	backlogged := false
 	for {
 		select {
@@ -260,7 +263,8 @@ func (h *Handler) writePump(conn *websocket.Conn, s *subscriber) {
 					return
 				}
 			}
-			batch = s.queue.drain(batch[:0], h.cfg.MaxBatch)
+			var rest int
+			batch, rest = s.queue.drain(batch[:0], h.cfg.MaxBatch)
 			if len(batch) > 0 {
 				var err error
 				if frame, err = h.writeFrame(conn, frame, batch); err != nil {
@@ -276,7 +280,7 @@ func (h *Handler) writePump(conn *websocket.Conn, s *subscriber) {
 			clear(batch)
 			// Write the rest on the next turn of the select, so that pings
 			// and stop are not starved by a sustained stream.
-			backlogged = s.queue.len() > 0
+			backlogged = rest > 0
 			if backlogged {
 				s.queue.wake()
 			}

@@ -323,9 +323,15 @@ func TestDroppedMessagePrecedesLaterEvents(t *testing.T) {
 	for _, id := range []string{"a", "b", "c", "d"} {
 		q.push(mustEncode(started(id)))
 	}
-	got := q.drain(nil, 1) // room again for one
+	got, rest := q.drain(nil, 1) // room again for one
+	if rest != 1 {
+		t.Fatalf("%d left queued after draining one of two, want 1", rest)
+	}
 	q.push(mustEncode(started("e")))
-	got = q.drain(got, 10)
+	got, rest = q.drain(got, 10)
+	if rest != 0 {
+		t.Fatalf("%d left queued after draining all, want 0", rest)
+	}
 	var labels []string
 	for _, line := range got {
 		var m message

@@ -203,7 +203,7 @@ func (o *observer) waitFor(substr string) {
 	deadline := time.After(testTimeout)
 	var buf [][]byte
 	for {
-		buf = o.s.queue.drain(buf[:0], 1<<22)
+		buf, _ = o.s.queue.drain(buf[:0], 1<<22)
 		for _, line := range buf {
 			if bytes.Contains(line, []byte(substr)) {
 				return

@@ -374,10 +374,11 @@ func (q *queue) len() int {
 	return len(q.items)
 }
 
-// drain appends up to max queued messages to dst and removes them. When
-// that empties the queue and events were dropped since, the "dropped"
-// marker is appended too: the gap came after everything drained.
-func (q *queue) drain(dst [][]byte, max int) [][]byte {
+// drain appends up to max queued messages to dst, removes them and
+// reports how many stay queued. When that empties the queue and events
+// were dropped since, the "dropped" marker is appended too: the gap came
+// after everything drained.
+func (q *queue) drain(dst [][]byte, max int) ([][]byte, int) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	n := min(len(q.items), max)
@@ -389,7 +390,7 @@ func (q *queue) drain(dst [][]byte, max int) [][]byte {
 		dst = append(dst, droppedLine(q.dropped))
 		q.dropped = 0
 	}
-	return dst
+	return dst, rest
 }
 
 // droppedLine encodes a "dropped" message for n missed events.
