@@ -36,6 +36,10 @@ const (
 	DefaultBacklog = 100
 )
 
+// gatherDelay is how long the hub lets events collect in the inbound
+// buffer after one arrives before it delivers them together.
+const gatherDelay = 5 * time.Millisecond
+
 // ErrHubClosed is returned when subscribing to a hub that is not running.
 var ErrHubClosed = errors.New("live: hub is closed")
 
@@ -140,6 +144,33 @@ func (h *Hub) Run(ctx context.Context) error {
 		}
 		h.subscribers.Store(0)
 	}()
+	take := func(ev model.Event) {
+		// Events Publish refused were missed by every subscriber; tell
+		// them so their count of missed events stays exact.
+		if n := h.inDropped.Load(); n != seenInDropped {
+			for s := range subs {
+				s.queue.addDropped(n - seenInDropped)
+			}
+			seenInDropped = n
+		}
+		switch ev.Type {
+		case model.EventRequestFinished:
+			backlog.add(ev)
+		case model.EventLogsCleared:
+			// A client that connects after the log was cleared must
+			// not be greeted with the cleared entries.
+			backlog = newBacklog(h.backlogSize)
+		}
+		h.deliver(subs, ev)
+	}
+	// After an event the hub stops receiving for gatherDelay and then
+	// takes everything queued meanwhile in one go. Waking for every event
+	// cost more than delivering it under load (two events a request);
+	// subscribers' writers wait longer than this anyway to fill a frame.
+	gather := time.NewTimer(time.Hour)
+	gather.Stop()
+	defer gather.Stop()
+	in := h.in // nil while gathering
 	for {
 		select {
 		case <-ctx.Done():
@@ -153,24 +184,17 @@ func (h *Hub) Run(ctx context.Context) error {
 				delete(subs, s)
 				h.subscribers.Store(int64(len(subs)))
 			}
-		case ev := <-h.in:
-			// Events Publish refused were missed by every subscriber; tell
-			// them so their count of missed events stays exact.
-			if n := h.inDropped.Load(); n != seenInDropped {
-				for s := range subs {
-					s.queue.addDropped(n - seenInDropped)
-				}
-				seenInDropped = n
+		case ev := <-in:
+			take(ev)
+			in = nil
+			gather.Reset(gatherDelay)
+		case <-gather.C:
+			// Only what is queued now: under a sustained stream the loop
+			// must come back to register, unregister and ctx.
+			for n := len(h.in); n > 0; n-- {
+				take(<-h.in)
 			}
-			switch ev.Type {
-			case model.EventRequestFinished:
-				backlog.add(ev)
-			case model.EventLogsCleared:
-				// A client that connects after the log was cleared must
-				// not be greeted with the cleared entries.
-				backlog = newBacklog(h.backlogSize)
-			}
-			h.deliver(subs, ev)
+			in = h.in
 		}
 	}
 }
