@@ -22,6 +22,9 @@ const (
 	defaultLogBatchSize = 256
 	// 200 ms keeps the log page and the WebSocket backlog close to live.
 	defaultLogFlushInterval = 200 * time.Millisecond
+	// logGatherDelay is how long the writer lets entries collect in its
+	// queue after one arrives; see run.
+	logGatherDelay = 10 * time.Millisecond
 	// Trimming counts the table; every 5 s is plenty for a bound that has
 	// 10% slack.
 	defaultLogTrimInterval = 5 * time.Second
@@ -214,28 +217,52 @@ func (w *LogWriter) run() {
 		batch = batch[:0]
 		caps.reset()
 	}
+	// take handles one queued item; it reports false when the writer
+	// must stop.
+	take := func(it logItem) bool {
+		if it.marker != nil {
+			write()
+			it.marker <- w.flushErr
+			w.flushErr = nil
+			return !it.stop
+		}
+		// Redacted and encoded now, while its bytes are in the caches; the
+		// capture's strings can go.
+		caps.add(it.entry.Capture)
+		it.entry.Capture = nil
+		batch = append(batch, it.entry)
+		if len(batch) >= w.cfg.BatchSize {
+			write()
+		} else if len(batch) == 1 {
+			timer.Reset(w.cfg.FlushInterval)
+		}
+		return true
+	}
+	// After an item the writer stops receiving for logGatherDelay and
+	// then takes everything queued meanwhile: waking for every entry cost
+	// more than encoding it under load. The queue holds seconds of heavy
+	// traffic, far more than arrives in the delay.
+	gather := time.NewTimer(time.Hour)
+	gather.Stop()
+	defer gather.Stop()
+	in := w.queue // nil while gathering
 	for {
 		select {
-		case it := <-w.queue:
-			if it.marker != nil {
-				write()
-				it.marker <- w.flushErr
-				w.flushErr = nil
-				if it.stop {
+		case it := <-in:
+			if !take(it) {
+				return
+			}
+			in = nil
+			gather.Reset(logGatherDelay)
+		case <-gather.C:
+			// Only what is queued now, so that the flush timer and abort
+			// are looked at between bursts.
+			for n := len(w.queue); n > 0; n-- {
+				if !take(<-w.queue) {
 					return
 				}
-				continue
 			}
-			// Redacted and encoded now, while its bytes are in the caches; the
-			// capture's strings can go.
-			caps.add(it.entry.Capture)
-			it.entry.Capture = nil
-			batch = append(batch, it.entry)
-			if len(batch) >= w.cfg.BatchSize {
-				write()
-			} else if len(batch) == 1 {
-				timer.Reset(w.cfg.FlushInterval)
-			}
+			in = w.queue
 		case <-timer.C:
 			write()
 		case <-w.abort:
