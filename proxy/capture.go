@@ -5,6 +5,7 @@ import (
 	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
+	"encoding/binary"
 	"errors"
 	"io"
 	"net/http"
@@ -414,7 +415,25 @@ func encodedPlaceholder(enc string, n int, truncated bool, what string) string {
 // control characters that http.DetectContentType treats as binary (NUL,
 // 0x01-0x08, 0x0B, 0x0E-0x1A, 0x1C-0x1F). Tab, newlines, form feed and ESC
 // are text; bytes ≥ 0x80 are left to the UTF-8 question.
+//
+// Every logged body passes through here, so eight bytes are tested at a
+// time for any byte below 0x20; only a word that has one (in JSON and SSE
+// that is mostly a newline) is looked at byte by byte.
 func isBinary(b []byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for len(b) >= 8 {
+		// Non-zero exactly when some byte of x is below 0x20 (the
+		// "has a byte less than n" test from Bit Twiddling Hacks; exact
+		// as an existence test for n ≤ 128).
+		if x := binary.LittleEndian.Uint64(b); (x-0x20*ones)&^x&highs != 0 && hasBinaryByte(b[:8]) {
+			return true
+		}
+		b = b[8:]
+	}
+	return hasBinaryByte(b)
+}
+
+func hasBinaryByte(b []byte) bool {
 	for _, c := range b {
 		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != 0x1b {
 			return true

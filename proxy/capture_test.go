@@ -567,3 +567,40 @@ func TestDecodeCapturedGzip(t *testing.T) {
 		t.Errorf("decoded %d bytes, truncated %v, prefix %v", len(text), trunc, bytes.HasPrefix(big, []byte(text)))
 	}
 }
+
+// isBinary's word-at-a-time test must agree with the byte-by-byte rule for
+// every byte value at every position of a word and of the tail, next to
+// text bytes and next to bytes ≥ 0x80 (whose high bit the word test reads).
+func TestIsBinaryMatchesByteRule(t *testing.T) {
+	for _, fill := range []byte{'a', 0x20, 0x7f, 0x80, 0xff, '\n'} {
+		for n := 1; n <= 19; n++ {
+			for pos := range n {
+				for v := range 256 {
+					b := bytes.Repeat([]byte{fill}, n)
+					b[pos] = byte(v)
+					if got, want := isBinary(b), hasBinaryByte(b); got != want {
+						t.Fatalf("isBinary(%x) = %v, want %v", b, got, want)
+					}
+				}
+			}
+		}
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		b := make([]byte, r.IntN(40))
+		for i := range b {
+			// Mostly text, sometimes a control byte or a high byte.
+			switch r.IntN(10) {
+			case 0:
+				b[i] = byte(r.IntN(0x20))
+			case 1:
+				b[i] = byte(0x80 + r.IntN(0x80))
+			default:
+				b[i] = byte(0x20 + r.IntN(0x5f))
+			}
+		}
+		if got, want := isBinary(b), hasBinaryByte(b); got != want {
+			t.Fatalf("isBinary(%x) = %v, want %v", b, got, want)
+		}
+	}
+}
