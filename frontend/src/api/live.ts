@@ -98,12 +98,12 @@ export function backoffDelay(attempt: number, min = MIN_DELAY_MS, max = MAX_DELA
   return Math.min(max, min * 2 ** Math.max(0, attempt - 1))
 }
 
-/** The live URL for this page: in the desktop window it asks the server's address first. */
 /** url with the stream's ?types= filter set to types. */
 export function withTypes(url: string, types: readonly string[]): string {
   return `${url}${url.includes('?') ? '&' : '?'}types=${types.join(',')}`
 }
 
+/** The live URL for this page: in the desktop window it asks the server's address first. */
 export async function defaultLiveURL(): Promise<string> {
   const loc = window.location
   const web = loc.protocol === 'http:' || loc.protocol === 'https:'
