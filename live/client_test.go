@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -94,6 +95,54 @@ func TestFollowDecodesMultiLineFrames(t *testing.T) {
 	var entry model.LogEntry
 	if err := json.Unmarshal(raw, &entry); err != nil || entry.ID != "a2" || entry.Status != 502 {
 		t.Errorf("request.finished data = %+v (%v), want id a2 status 502", entry, err)
+	}
+}
+
+// Frames are read into buffers sized by the frame before: a frame much
+// larger or smaller than the last must arrive whole, and events kept from
+// an earlier frame must not change when later frames are read.
+func TestFollowReadsFramesOfAnySize(t *testing.T) {
+	ts := "2026-03-01T10:00:00Z"
+	sizes := []int{3, 400, 1, 2500, 2, 9000, 1}
+	var want []string
+	url := wsServer(t, func(_ *http.Request, c *websocket.Conn) {
+		n := 0
+		for _, size := range sizes {
+			lines := make([]string, size)
+			for i := range lines {
+				lines[i] = `{"type":"request.finished","ts":"` + ts + `","data":{"id":"e` + strconv.Itoa(n) + `","message":"` + strings.Repeat("x", n%97) + `"}}`
+				n++
+			}
+			if err := c.WriteMessage(websocket.TextMessage, []byte(strings.Join(lines, "\n"))); err != nil {
+				return
+			}
+		}
+		_, _, _ = c.ReadMessage()
+	})
+	total := 0
+	for _, size := range sizes {
+		total += size
+	}
+	for n := range total {
+		want = append(want, `{"id":"e`+strconv.Itoa(n)+`","message":"`+strings.Repeat("x", n%97)+`"}`)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var got []json.RawMessage
+	err := Follow(ctx, url, nil, func(e model.Event) error {
+		got = append(got, e.Data.(json.RawMessage))
+		if len(got) == total {
+			return errStop
+		}
+		return nil
+	})
+	if !errors.Is(err, errStop) {
+		t.Fatalf("Follow = %v after %d of %d events", err, len(got), total)
+	}
+	for i, raw := range got {
+		if string(raw) != want[i] {
+			t.Fatalf("event %d data = %.80s, want %.80s", i, raw, want[i])
+		}
 	}
 }
 
