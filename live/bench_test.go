@@ -1,6 +1,7 @@
 package live
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -87,29 +88,38 @@ func typicalEntry() model.LogEntry {
 	}
 }
 
-// BenchmarkDeliverRequestFinished measures the hub's work for one
-// request.finished event with five unfiltered subscribers: encoding the
-// line once and queueing it five times.
+// BenchmarkDeliverRequestFinished measures the hub's work for
+// request.finished events with five unfiltered subscribers: encoding each
+// line once and queueing it five times, for one event alone (a quiet
+// stream) and for a burst the hub gathered.
 func BenchmarkDeliverRequestFinished(b *testing.B) {
-	hub := NewHub(Options{})
-	subs := make(map[*subscriber]struct{})
-	for range 5 {
-		subs[newSubscriber(filter{}, DefaultQueueSize, "bench")] = struct{}{}
-	}
-	ev := model.Event{Type: model.EventRequestFinished, TS: time.Now(), Data: typicalEntry()}
-	b.ReportAllocs()
-	for b.Loop() {
-		hub.deliver(subs, ev)
-		// Empty the queues the way a writer would, so that none fills.
-		for s := range subs {
-			s.queue.mu.Lock()
-			clear(s.queue.items)
-			s.queue.items = s.queue.items[:0]
-			s.queue.mu.Unlock()
-		}
-	}
-	if hub.Dropped() != 0 {
-		b.Fatalf("%d events dropped", hub.Dropped())
+	for _, n := range []int{1, 32} {
+		b.Run(fmt.Sprint(n, " events"), func(b *testing.B) {
+			hub := NewHub(Options{})
+			subs := make(map[*subscriber]struct{})
+			for range 5 {
+				subs[newSubscriber(filter{}, DefaultQueueSize, "bench")] = struct{}{}
+			}
+			evs := make([]model.Event, n)
+			for i := range evs {
+				evs[i] = model.Event{Type: model.EventRequestFinished, TS: time.Now(), Data: typicalEntry()}
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				hub.deliver(subs, evs)
+				// Empty the queues the way a writer would, so that none fills.
+				for s := range subs {
+					s.queue.mu.Lock()
+					clear(s.queue.items)
+					s.queue.items = s.queue.items[:0]
+					s.queue.mu.Unlock()
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/event")
+			if hub.Dropped() != 0 {
+				b.Fatalf("%d events dropped", hub.Dropped())
+			}
+		})
 	}
 }
 

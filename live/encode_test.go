@@ -3,6 +3,7 @@ package live
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -156,6 +157,41 @@ func TestWriteFrameBytes(t *testing.T) {
 		}
 		if want := bytes.Join(lines, []byte("\n")); typ != websocket.TextMessage || !bytes.Equal(got, want) {
 			t.Fatalf("frame type %d, %d bytes %.80q; want text, %d bytes %.80q", typ, len(got), got, len(want), want)
+		}
+	}
+}
+
+// TestDeliverSkipsAnUnencodableEvent: in a gathered burst, an event that
+// cannot be encoded reaches nobody and counts as dropped once, however
+// many subscribers wanted it; every subscriber gets the others in order,
+// and a filtered subscriber only those it asked for.
+func TestDeliverSkipsAnUnencodableEvent(t *testing.T) {
+	hub := NewHub(Options{})
+	all1 := newSubscriber(filter{}, DefaultQueueSize, "test")
+	all2 := newSubscriber(filter{}, DefaultQueueSize, "test")
+	onlyStarted := newSubscriber(filter{types: map[string]bool{model.EventRequestStarted: true}}, DefaultQueueSize, "test")
+	subs := map[*subscriber]struct{}{all1: {}, all2: {}, onlyStarted: {}}
+	bad := model.Event{Type: model.EventRequestFinished, TS: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), Data: model.LogEntry{ID: "bad"}}
+	hub.deliver(subs, []model.Event{started("a"), finished("b", 200), bad, started("c")})
+	if got := hub.Dropped(); got != 1 {
+		t.Fatalf("Dropped() = %d, want 1", got)
+	}
+	for s, want := range map[*subscriber][]string{
+		all1:        {"request.started:a", "request.finished:b", "request.started:c"},
+		all2:        {"request.started:a", "request.finished:b", "request.started:c"},
+		onlyStarted: {"request.started:a", "request.started:c"},
+	} {
+		lines, rest := s.queue.drain(nil, 100)
+		var got []string
+		for _, line := range lines {
+			var m message
+			if err := json.Unmarshal(line, &m); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, label(t, m))
+		}
+		if rest != 0 || !slices.Equal(got, want) {
+			t.Errorf("queued %v (%d left), want %v", got, rest, want)
 		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -68,8 +69,11 @@ type Hub struct {
 	started    atomic.Bool
 	closed     atomic.Bool
 
-	// enc encodes events into lines; only the hub goroutine uses it.
-	enc lineEncoder
+	// enc encodes events into lines; lines and batch are deliver's
+	// scratch. Only the hub goroutine uses them.
+	enc   lineEncoder
+	lines [][]byte
+	batch [][]byte
 
 	inDropped   atomic.Uint64 // events refused by Publish (inbound channel full)
 	subDropped  atomic.Uint64 // events a subscriber missed because its queue was full
@@ -144,7 +148,8 @@ func (h *Hub) Run(ctx context.Context) error {
 		}
 		h.subscribers.Store(0)
 	}()
-	take := func(ev model.Event) {
+	// take handles events in the order they were published.
+	take := func(evs []model.Event) {
 		// Events Publish refused were missed by every subscriber; tell
 		// them so their count of missed events stays exact.
 		if n := h.inDropped.Load(); n != seenInDropped {
@@ -153,15 +158,17 @@ func (h *Hub) Run(ctx context.Context) error {
 			}
 			seenInDropped = n
 		}
-		switch ev.Type {
-		case model.EventRequestFinished:
-			backlog.add(ev)
-		case model.EventLogsCleared:
-			// A client that connects after the log was cleared must
-			// not be greeted with the cleared entries.
-			backlog = newBacklog(h.backlogSize)
+		for _, ev := range evs {
+			switch ev.Type {
+			case model.EventRequestFinished:
+				backlog.add(ev)
+			case model.EventLogsCleared:
+				// A client that connects after the log was cleared must
+				// not be greeted with the cleared entries.
+				backlog = newBacklog(h.backlogSize)
+			}
 		}
-		h.deliver(subs, ev)
+		h.deliver(subs, evs)
 	}
 	// After an event the hub stops receiving for gatherDelay and then
 	// takes everything queued meanwhile in one go. Waking for every event
@@ -171,6 +178,7 @@ func (h *Hub) Run(ctx context.Context) error {
 	gather.Stop()
 	defer gather.Stop()
 	in := h.in // nil while gathering
+	var evs []model.Event
 	for {
 		select {
 		case <-ctx.Done():
@@ -185,42 +193,64 @@ func (h *Hub) Run(ctx context.Context) error {
 				h.subscribers.Store(int64(len(subs)))
 			}
 		case ev := <-in:
-			take(ev)
+			evs = append(evs[:0], ev)
+			take(evs)
 			in = nil
 			gather.Reset(gatherDelay)
 		case <-gather.C:
 			// Only what is queued now: under a sustained stream the loop
 			// must come back to register, unregister and ctx.
+			evs = evs[:0]
 			for n := len(h.in); n > 0; n-- {
-				take(<-h.in)
+				evs = append(evs, <-h.in)
 			}
+			take(evs)
 			in = h.in
 		}
+		clear(evs) // let delivered events' data be collected
 	}
 }
 
-// deliver encodes ev once, if any subscriber wants it, and queues it for
-// each of those subscribers.
-func (h *Hub) deliver(subs map[*subscriber]struct{}, ev model.Event) {
-	var line []byte
-	for s := range subs {
-		if !s.filter.accepts(ev) {
-			continue
-		}
-		if line == nil {
-			var err error
-			if line, err = h.enc.encode(ev); err != nil {
-				// Data that cannot be encoded is a publisher bug; the
-				// event cannot reach anybody, so it counts as dropped.
-				// (No logging here: a log record is itself an event.)
-				h.inDropped.Add(1)
-				return
-			}
-		}
-		if !s.queue.push(line) {
-			h.subDropped.Add(1)
-		}
+// deliver encodes each event once, if any subscriber wants it, and queues
+// for each subscriber the events it wants, under one lock of its queue.
+func (h *Hub) deliver(subs map[*subscriber]struct{}, evs []model.Event) {
+	if len(evs) == 0 || len(subs) == 0 {
+		return
 	}
+	lines := slices.Grow(h.lines[:0], len(evs))[:len(evs)]
+	var failed map[int]bool // events that could not be encoded (a publisher bug)
+	for s := range subs {
+		batch := h.batch[:0]
+		for i, ev := range evs {
+			if !s.filter.accepts(ev) || failed[i] {
+				continue
+			}
+			if lines[i] == nil {
+				line, err := h.enc.encode(ev)
+				if err != nil {
+					// Data that cannot be encoded is a publisher bug; the
+					// event cannot reach anybody, so it counts as dropped,
+					// once. (No logging here: a log record is itself an
+					// event.)
+					if failed == nil {
+						failed = map[int]bool{}
+					}
+					failed[i] = true
+					h.inDropped.Add(1)
+					continue
+				}
+				lines[i] = line
+			}
+			batch = append(batch, lines[i])
+		}
+		if n := s.queue.push(batch...); n > 0 {
+			h.subDropped.Add(uint64(n))
+		}
+		clear(batch)
+		h.batch = batch
+	}
+	clear(lines)
+	h.lines = lines
 }
 
 // lineEncoder encodes events into the lines queued for subscribers.
@@ -355,25 +385,32 @@ func newQueue(limit int) *queue {
 	return &queue{limit: limit, notify: make(chan struct{}, 1)}
 }
 
-// push queues line, or counts it as dropped when the queue is full. It
-// reports whether the line was queued.
-func (q *queue) push(line []byte) bool {
+// push queues lines in order, counting each that finds the queue full as
+// dropped, and returns how many were dropped.
+func (q *queue) push(lines ...[]byte) (dropped int) {
+	if len(lines) == 0 {
+		return 0
+	}
 	q.mu.Lock()
-	if len(q.items) >= q.limit {
-		q.dropped++
-		q.mu.Unlock()
-		return false
+	for _, line := range lines {
+		if len(q.items) >= q.limit {
+			q.dropped++
+			dropped++
+			continue
+		}
+		// Room again after a gap: the subscriber learns about the gap
+		// before the events that follow it.
+		if q.dropped > 0 {
+			q.items = append(q.items, droppedLine(q.dropped))
+			q.dropped = 0
+		}
+		q.items = append(q.items, line)
 	}
-	// Room again after a gap: the subscriber learns about the gap before
-	// the events that follow it.
-	if q.dropped > 0 {
-		q.items = append(q.items, droppedLine(q.dropped))
-		q.dropped = 0
-	}
-	q.items = append(q.items, line)
 	q.mu.Unlock()
-	q.wake()
-	return true
+	if dropped < len(lines) {
+		q.wake()
+	}
+	return dropped
 }
 
 // addDropped counts n events this subscriber missed upstream of its queue.
