@@ -182,15 +182,7 @@ func TestDeliverSkipsAnUnencodableEvent(t *testing.T) {
 		onlyStarted: {"request.started:a", "request.started:c"},
 	} {
 		lines, rest := s.queue.drain(nil, 100)
-		var got []string
-		for _, line := range lines {
-			var m message
-			if err := json.Unmarshal(line, &m); err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, label(t, m))
-		}
-		if rest != 0 || !slices.Equal(got, want) {
+		if got := lineLabels(t, lines); rest != 0 || !slices.Equal(got, want) {
 			t.Errorf("queued %v (%d left), want %v", got, rest, want)
 		}
 	}

@@ -332,14 +332,7 @@ func TestDroppedMessagePrecedesLaterEvents(t *testing.T) {
 	if rest != 0 {
 		t.Fatalf("%d left queued after draining all, want 0", rest)
 	}
-	var labels []string
-	for _, line := range got {
-		var m message
-		if err := json.Unmarshal(line, &m); err != nil {
-			t.Fatal(err)
-		}
-		labels = append(labels, label(t, m))
-	}
+	labels := lineLabels(t, got)
 	want := []string{"request.started:a", "request.started:b", "dropped:2", "request.started:e"}
 	if !slices.Equal(labels, want) {
 		t.Fatalf("got %v, want %v", labels, want)

@@ -157,6 +157,20 @@ func label(t *testing.T, m message) string {
 	}
 }
 
+// lineLabels labels queued lines (see label).
+func lineLabels(t *testing.T, lines [][]byte) []string {
+	t.Helper()
+	var labels []string
+	for _, line := range lines {
+		var m message
+		if err := json.Unmarshal(line, &m); err != nil {
+			t.Fatal(err)
+		}
+		labels = append(labels, label(t, m))
+	}
+	return labels
+}
+
 // finished is a request.finished event for id with status.
 func finished(id string, status int) model.Event {
 	return model.Event{Type: model.EventRequestFinished, Data: model.LogEntry{ID: id, Status: status}}
