@@ -226,7 +226,7 @@ func (w *LogWriter) run() {
 			w.flushErr = nil
 			return !it.stop
 		}
-		// Redacted and encoded now, while its bytes are in the caches; the
+		// Redacted and encoded as soon as it is taken, so that the
 		// capture's strings can go.
 		caps.add(it.entry.Capture)
 		it.entry.Capture = nil
