@@ -89,8 +89,8 @@ type captureRef struct {
 
 // captureBatch holds the encoded captures of one batch of entries, in
 // chunks of about captureChunkSize, and where each entry's capture is.
-// The LogWriter encodes each entry's capture as it arrives, while its
-// bytes are still in the CPU's caches, and drops the capture itself.
+// The LogWriter encodes each entry's capture as it takes the entry and
+// drops the capture itself, so that a batch holds only the encoding.
 type captureBatch struct {
 	chunks [][]byte     // encoded captures, not yet compressed
 	refs   []captureRef // one per entry, in batch order
