@@ -271,6 +271,8 @@ func (s *Store) ListLogs(ctx context.Context, f model.LogFilter) ([]model.LogEnt
 	// The text filter looks for its text in a block's bytes before it
 	// decodes the entries: most blocks of a search hold no match.
 	text := asciiLower(f.Text)
+	// raw is reused from block to block: only the entries' LogEntry
+	// values, which hold copies, leave the loop (not their rec).
 	var raw, scratch []byte
 	for rows.Next() {
 		var id int64
@@ -278,7 +280,7 @@ func (s *Store) ListLogs(ctx context.Context, f model.LogFilter) ([]model.LogEnt
 		if err := rows.Scan(&id, &packed); err != nil {
 			return nil, dbError("list request logs", err)
 		}
-		raw, err := captureDecoder().DecodeAll(packed, raw[:0])
+		raw, err = captureDecoder().DecodeAll(packed, raw[:0])
 		if err != nil {
 			return nil, dbError(fmt.Sprintf("list request logs: block %d", id), err)
 		}
