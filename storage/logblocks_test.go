@@ -287,6 +287,22 @@ func TestMigrate7MovesRowsIntoBlocks(t *testing.T) {
 			t.Fatalf("entry %d moved as %+v", i, e)
 		}
 	}
+	// The moved blocks carry the summaries the filters test first.
+	for _, f := range []model.LogFilter{
+		{Errors: true}, {StatusClass: model.StatusClass5xx}, {Status: 502},
+		{Provider: "openai", Errors: true}, {Model: "gpt", Errors: true},
+	} {
+		f.Limit = 1000
+		if got, err := s.ListLogs(ctx, f); err != nil || len(got) != 60 {
+			t.Errorf("ListLogs(%+v) after the move: %d entries, %v; want the 60 failed ones", f, len(got), err)
+		}
+	}
+	for _, f := range []model.LogFilter{{Provider: "anthropic"}, {Model: "gpt-up"}, {StatusClass: model.StatusClass4xx}} {
+		f.Limit = 1000
+		if got, err := s.ListLogs(ctx, f); err != nil || len(got) != 0 {
+			t.Errorf("ListLogs(%+v) after the move: %d entries, %v; want none", f, len(got), err)
+		}
+	}
 	for _, i := range []int{0, 1, 2, 255, 256, 257} {
 		d, err := s.GetLog(ctx, fmt.Sprintf("old%03d", i))
 		if err != nil {
