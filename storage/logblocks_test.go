@@ -352,7 +352,6 @@ func TestBlocksBoundedByBytes(t *testing.T) {
 // the block table's rows, which are mostly data.
 func TestBlockSummaryQueriesUseIndexes(t *testing.T) {
 	s := openTestStore(t)
-	ctx := context.Background()
 	const byTime, byID = "request_log_blocks_by_time", "request_log_blocks_by_id_range"
 	for _, tc := range []struct {
 		name, q, index string
@@ -367,24 +366,35 @@ func TestBlockSummaryQueriesUseIndexes(t *testing.T) {
 		{"trim captures", sqlTrimCaptures, byTime, 0},
 		{"by id", sqlBlocksWithID, byID, 1},
 	} {
-		rows, err := s.db.QueryContext(ctx, `EXPLAIN QUERY PLAN `+tc.q, make([]any, tc.args)...)
-		if err != nil {
-			t.Fatalf("%s: %v", tc.name, err)
-		}
-		var plan string
-		for rows.Next() {
-			var id, parent, notused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan += detail + "; "
-		}
-		rows.Close()
+		plan := queryPlan(t, s, tc.q, tc.args)
 		if !strings.Contains(plan, "USING INDEX "+tc.index) && !strings.Contains(plan, "USING COVERING INDEX "+tc.index) {
 			t.Errorf("%s does not use %s: %s", tc.name, tc.index, plan)
 		}
 	}
+}
+
+// queryPlan is SQLite's EXPLAIN QUERY PLAN of q with args null
+// parameters, its lines joined by "; ".
+func queryPlan(t *testing.T, s *Store, q string, args int) string {
+	t.Helper()
+	rows, err := s.db.QueryContext(context.Background(), `EXPLAIN QUERY PLAN `+q, make([]any, args)...)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	var plan string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan += detail + "; "
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return plan
 }
 
 // TestListFiltersAcrossBlocks: the block summaries rule out blocks that

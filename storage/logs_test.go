@@ -787,6 +787,17 @@ func runKillChild(dir string) {
 	os.Exit(3)
 }
 
+// TestMinuteQueryPlan: the writer's read of a minute's newest rollup part
+// (whose parameters are CAST so that binding them does not force a
+// re-prepare) is a primary-key search, without a sort.
+func TestMinuteQueryPlan(t *testing.T) {
+	s := openTestStore(t)
+	plan := queryPlan(t, s, sqlGetMinute, 3)
+	if want := "SEARCH request_log_minutes USING PRIMARY KEY (minute=? AND provider_key=? AND model=?)"; plan != want+"; " {
+		t.Errorf("plan %q, want only %q", plan, want)
+	}
+}
+
 // TestLogStatsBusyMinuteSplitsIntoParts: many batches in one minute of one
 // provider and model are kept as several bounded rollup parts (a batch
 // never rewrites the whole minute), and the statistics stay exact.
