@@ -94,7 +94,7 @@ type captureRef struct {
 type captureBatch struct {
 	chunks [][]byte     // encoded captures, not yet compressed
 	refs   []captureRef // one per entry, in batch order
-	keys   []string     // scratch for appendCapture
+	orders headerOrders // scratch for appendCapture
 	packed []byte       // scratch for compression
 	spare  []byte       // a chunk buffer kept from the last batch
 	// redact, when set, is applied to every header value and body as it
@@ -114,7 +114,7 @@ func (b *captureBatch) add(c *model.LogCapture) {
 	}
 	last := &b.chunks[len(b.chunks)-1]
 	off := len(*last)
-	*last, b.keys = appendCapture(*last, b.keys, c, b.redact)
+	*last = appendCapture(*last, &b.orders, c, b.redact)
 	b.refs = append(b.refs, captureRef{chunk: int64(len(b.chunks)), off: off, n: len(*last) - off})
 }
 
@@ -177,10 +177,14 @@ func loadCapture(ctx context.Context, db *sql.DB, ref captureRef) (model.LogCapt
 // the two header sets and the two bodies, each length-prefixed (uvarint).
 // Header names are written sorted, so that equal headers encode to equal
 // bytes (which compress to almost nothing). redact (nil: none) is applied
-// to header values and bodies on the way. keys is scratch space.
-func appendCapture(dst []byte, keys []string, c *model.LogCapture, redact func(string) string) ([]byte, []string) {
+// to header values and bodies on the way. orders (nil: none kept) holds
+// the name orders of the header sets encoded last.
+func appendCapture(dst []byte, orders *headerOrders, c *model.LogCapture, redact func(string) string) []byte {
 	if redact == nil {
 		redact = keep
+	}
+	if orders == nil {
+		orders = new(headerOrders)
 	}
 	var flags byte
 	if c.RequestBodyTruncated {
@@ -190,31 +194,73 @@ func appendCapture(dst []byte, keys []string, c *model.LogCapture, redact func(s
 		flags |= capRespTruncated
 	}
 	dst = append(dst, captureFormat, flags)
-	dst, keys = appendHeaders(dst, keys, c.RequestHeaders, redact)
-	dst, keys = appendHeaders(dst, keys, c.ResponseHeaders, redact)
+	dst = orders.request.appendHeaders(dst, c.RequestHeaders, redact)
+	dst = orders.response.appendHeaders(dst, c.ResponseHeaders, redact)
 	dst = appendBytes(dst, redact(c.RequestBody))
 	dst = appendBytes(dst, redact(c.ResponseBody))
-	return dst, keys
+	return dst
 }
 
 func keep(s string) string { return s }
 
-func appendHeaders(dst []byte, keys []string, h map[string][]string, redact func(string) string) ([]byte, []string) {
-	keys = keys[:0]
-	for k := range h {
-		keys = append(keys, k)
+// headerOrders are the sorted names of the request and of the response
+// headers encoded last.
+type headerOrders struct {
+	request, response headerOrder
+}
+
+// headerOrder is the sorted names of the last header set encoded, and
+// that set's values in the same order. One client's requests, and one
+// provider's answers, carry the same header names time after time:
+// checking that a set has the last one's names costs a lookup a name,
+// where listing, sorting and looking them up again cost twice as much
+// (BenchmarkAppendCapture).
+type headerOrder struct {
+	names  []string
+	values [][]string
+}
+
+// appendHeaders appends h to dst in name order.
+func (o *headerOrder) appendHeaders(dst []byte, h map[string][]string, redact func(string) string) []byte {
+	if !o.same(h) {
+		o.names = o.names[:0]
+		for k := range h {
+			o.names = append(o.names, k)
+		}
+		slices.Sort(o.names)
+		o.values = o.values[:0]
+		for _, k := range o.names {
+			o.values = append(o.values, h[k])
+		}
 	}
-	slices.Sort(keys)
-	dst = binary.AppendUvarint(dst, uint64(len(keys)))
-	for _, k := range keys {
+	dst = binary.AppendUvarint(dst, uint64(len(o.names)))
+	for i, k := range o.names {
 		dst = appendBytes(dst, k)
-		vs := h[k]
-		dst = binary.AppendUvarint(dst, uint64(len(vs)))
-		for _, v := range vs {
+		dst = binary.AppendUvarint(dst, uint64(len(o.values[i])))
+		for _, v := range o.values[i] {
 			dst = appendBytes(dst, redact(v))
 		}
 	}
-	return dst, keys
+	clear(o.values) // the values are not kept beyond the call
+	return dst
+}
+
+// same reports whether h has exactly the names of the last set, and if so
+// takes h's values in their order. (Equal sizes and every last name
+// present means the same set: map keys are distinct.)
+func (o *headerOrder) same(h map[string][]string) bool {
+	if len(h) != len(o.names) {
+		return false
+	}
+	o.values = o.values[:0]
+	for _, k := range o.names {
+		vs, ok := h[k]
+		if !ok {
+			return false
+		}
+		o.values = append(o.values, vs)
+	}
+	return true
 }
 
 func appendBytes(dst []byte, s string) []byte {

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"reflect"
@@ -145,13 +146,45 @@ func FuzzDecodeCapture(f *testing.F) {
 			ResponseBody:         respBody,
 			RequestBodyTruncated: truncated,
 		}
-		enc, _ := appendCapture(nil, nil, &c, nil)
+		enc := appendCapture(nil, nil, &c, nil)
 		got, err := decodeCapture(enc)
 		if err != nil || !reflect.DeepEqual(got, c) {
 			t.Fatalf("round trip: %+v, %v; want %+v", got, err, c)
 		}
 		_, _ = decodeCapture(raw)
 	})
+}
+
+// TestHeaderOrderFollowsEachSet: encoding with the orders of the sets
+// before gives the same bytes as encoding alone, whether a set has the
+// last one's names (with other values), as many other names, or more or
+// fewer names, and every capture decodes to itself.
+func TestHeaderOrderFollowsEachSet(t *testing.T) {
+	a := map[string][]string{"Content-Type": {"application/json"}, "Authorization": {"Bearer x"}, "Accept": {"*/*"}}
+	aOther := map[string][]string{"Content-Type": {"text/plain"}, "Authorization": {"Bearer y", "Bearer z"}, "Accept": {}}
+	sameSize := map[string][]string{"Content-Type": {"application/json"}, "X-Api-Key": {"k"}, "Accept": {"*/*"}}
+	larger := map[string][]string{"Content-Type": {"a"}, "Authorization": {"b"}, "Accept": {"c"}, "Zz": {"d"}}
+	seq := []model.LogCapture{
+		{RequestHeaders: a, ResponseHeaders: map[string][]string{}},
+		{RequestHeaders: a, ResponseHeaders: a, RequestBody: "b"},
+		{RequestHeaders: aOther, ResponseHeaders: sameSize},
+		{RequestHeaders: sameSize, ResponseHeaders: larger},
+		{RequestHeaders: larger, ResponseHeaders: a},
+		{RequestHeaders: map[string][]string{}, ResponseHeaders: map[string][]string{}},
+		{RequestHeaders: a, ResponseHeaders: aOther, ResponseBody: "r"},
+	}
+	var orders headerOrders
+	for i := range seq {
+		c := &seq[i]
+		got := appendCapture(nil, &orders, c, nil)
+		if want := appendCapture(nil, nil, c, nil); !bytes.Equal(got, want) {
+			t.Errorf("capture %d: encoded after the others as %q, alone as %q", i, got, want)
+		}
+		back, err := decodeCapture(got)
+		if err != nil || !reflect.DeepEqual(back, *c) {
+			t.Errorf("capture %d: decoded to %+v, %v", i, back, err)
+		}
+	}
 }
 
 // TestLogWriterStoresEachCapture: through the writer (captures encoded as
@@ -218,5 +251,25 @@ func TestLogWriterStoresEachCapture(t *testing.T) {
 		if err != nil || len(raw) != used[id] {
 			t.Errorf("chunk %d holds %d bytes (%v), its entries' captures %d", id, len(raw), err, used[id])
 		}
+	}
+}
+
+// BenchmarkAppendCapture measures encoding one capture as the LogWriter
+// does on taking an entry: the header sets a proxied chat request and its
+// answer carry, and bodies of ~1 KB and ~0.5 KB.
+func BenchmarkAppendCapture(b *testing.B) {
+	c := &model.LogCapture{
+		RequestHeaders: map[string][]string{"Content-Type": {"application/json"}, "Authorization": {"Bearer [REDACTED]"},
+			"User-Agent": {"OpenAI/Go 1.12.0"}, "Accept-Encoding": {"gzip"}, "Content-Length": {"1042"},
+			"X-Stainless-Lang": {"go"}, "X-Stainless-Retry-Count": {"0"}},
+		ResponseHeaders: map[string][]string{"Content-Type": {"application/json"}, "Content-Length": {"498"},
+			"X-Request-Id": {"req_bench"}, "Date": {"Sat, 28 Nov 2026 07:00:00 GMT"}},
+		RequestBody:  `{"model":"gpt-4o","messages":[{"role":"user","content":"` + strings.Repeat("hello ", 160) + `"}]}`,
+		ResponseBody: `{"id":"chatcmpl-1","choices":[{"message":{"role":"assistant","content":"` + strings.Repeat("world ", 70) + `"}}]}`,
+	}
+	var dst []byte
+	var orders headerOrders
+	for b.Loop() {
+		dst = appendCapture(dst[:0], &orders, c, nil)
 	}
 }
