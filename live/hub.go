@@ -269,20 +269,13 @@ const maxScratch = 64 << 10
 // encode returns ev as one JSON line, byte for byte what json.Marshal(ev)
 // returns. The line is the caller's: nothing here touches it again.
 func (enc *lineEncoder) encode(ev model.Event) ([]byte, error) {
-	var data interface {
-		AppendJSON([]byte) ([]byte, bool)
-	}
 	switch d := ev.Data.(type) {
-	case model.LogEntry:
-		data = &d
+	case model.LogEntry, model.RequestStarted:
 	case *model.LogEntry:
-		if d != nil { // nil encodes as null: json.Marshal handles that
-			data = d
+		if d == nil { // encodes as null: json.Marshal handles that
+			return json.Marshal(ev)
 		}
-	case model.RequestStarted:
-		data = &d
-	}
-	if data == nil {
+	default:
 		return json.Marshal(ev)
 	}
 	b := append(enc.buf[:0], `{"type":`...)
@@ -291,7 +284,17 @@ func (enc *lineEncoder) encode(ev model.Event) ([]byte, error) {
 	b, ok := model.AppendJSONTime(b, ev.TS)
 	if ok {
 		b = append(b, `,"data":`...)
-		b, ok = data.AppendJSON(b)
+		// Each case calls AppendJSON on its own variable: d stays on the
+		// stack, where an interface holding &d would move every entry
+		// to the heap.
+		switch d := ev.Data.(type) {
+		case model.LogEntry:
+			b, ok = d.AppendJSON(b)
+		case *model.LogEntry:
+			b, ok = d.AppendJSON(b)
+		case model.RequestStarted:
+			b, ok = d.AppendJSON(b)
+		}
 	}
 	if !ok {
 		// A time json.Marshal refuses (a year past 9999): let it report
