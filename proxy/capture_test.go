@@ -169,6 +169,44 @@ func TestRedactQueryCleanNoAlloc(t *testing.T) {
 	}
 }
 
+// TestSensitiveNameMatchesFold: the lower-casing fast path decides every
+// name exactly as the case-folding comparisons do: each listed name and
+// ending in several cases and with prefixes, real header names, short and
+// non-ASCII names and random ones; and it allocates nothing.
+func TestSensitiveNameMatchesFold(t *testing.T) {
+	names := []string{"", "Content-Type", "User-Agent", "Accept-Encoding", "Sec-Websocket-Key", "Idempotency-Key",
+		"X-Api-Key", "x-goog-api-key", "Anthropic-Admin-Key", "X-Amz-Security-Token", "keys", "akey", "key-id",
+		"\u212aey", "x-api-\u212aey", "Autho\u0280ization", "ünicode-token", "\xff-key",
+		"X-API-KEY", "x_Api_kEy", "-", "_", "y", "n"}
+	for _, list := range [][]string{sensitiveExact, sensitiveSuffix} {
+		for _, s := range list {
+			names = append(names, s, strings.ToUpper(s), http.CanonicalHeaderKey(s), "X-"+s, "x_"+s, s+"x", s[1:])
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	const alphabet = "aAkKeEyYtToOnN-_sSiIgG"
+	for range 20000 {
+		b := make([]byte, rng.IntN(12))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		names = append(names, string(b))
+	}
+	for _, n := range names {
+		if got, want := sensitiveName(n), sensitiveNameFold(n); got != want {
+			t.Errorf("sensitiveName(%q) = %v, folding says %v", n, got, want)
+		}
+	}
+	for n, want := range map[string]bool{"X-Api-Key": true, "AUTHORIZATION": true, "\u212aey": true, "Content-Type": false} {
+		if got := sensitiveName(n); got != want {
+			t.Errorf("sensitiveName(%q) = %v, want %v", n, got, want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { sensitiveName("X-Stainless-Retry-Count") }); n != 0 {
+		t.Errorf("%v allocations a name", n)
+	}
+}
+
 func TestRedactText(t *testing.T) {
 	tests := []struct {
 		name, in string
