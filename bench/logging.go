@@ -188,10 +188,10 @@ func fetchStats(c *child) (benchStats, error) {
 // 5 WebSocket subscribers) against the plain proxy, from the interleaved
 // rounds of the 64-connection scenario, and checks that the log really
 // ran: rows stored with bodies, events delivered to every subscriber.
-func printLogging(max64 map[string]*runStats, st benchStats, subs *subscribers) []string {
-	off, on := max64[tSG], max64[tSGLog]
+func printLogging(res map[string]*runStats, rounds int, dur time.Duration, st benchStats, subs *subscribers) []string {
+	off, on := res[tSG], res[tSGLog]
 	lo, hi := subs.settled(st.Stored)
-	fmt.Printf("\n## logging on (log_bodies, SQLite, %d WebSocket subscribers) vs off: 64 connections\n\n", wsSubs)
+	fmt.Printf("\n## logging on (log_bodies, SQLite, %d WebSocket subscribers) vs off: 64 connections, %d interleaved rounds of %v\n\n", wsSubs, rounds, dur)
 	fmt.Println("| target | req/s | CPU µs/req | p50 ms | p99 ms |")
 	fmt.Println("|---|---:|---:|---:|---:|")
 	for _, r := range []struct {
@@ -204,6 +204,14 @@ func printLogging(max64 map[string]*runStats, st benchStats, subs *subscribers) 
 		"request.finished events per WebSocket subscriber: %d–%d; hub drops: %d\n",
 		st.Stored, st.Dropped, st.BodiesLogged, lo, hi, st.HubDropped)
 	var fails []string
+	for _, t := range []struct {
+		name string
+		s    *runStats
+	}{{tSG, off}, {tSGLog, on}} {
+		if t.s.errors > 0 {
+			fails = append(fails, fmt.Sprintf("logging / %s: %d errors, e.g. %v", t.name, t.s.errors, t.s.errSample))
+		}
+	}
 	if !st.BodiesLogged {
 		fails = append(fails, "logging: the newest request-log row has no captured bodies")
 	}
@@ -327,17 +335,10 @@ func printOverload(ov *overloadResult) []string {
 	return fails
 }
 
-// loggingOnly is -only logging: a logging child with its 5 subscribers
-// next to sg (logging off), both driven at 64 connections, interleaved in
-// every round.
-func loggingOnly(mock *child, sg target, rounds int, dur time.Duration, profile string) ([]string, error) {
-	c, subs, err := startLogging(mock.addr, profile)
-	if err != nil {
-		return nil, err
-	}
-	defer c.stop()
-	defer subs.stop()
-	logT := target{name: tSGLog, url: c.addr, proc: c, alias: true}
+// loggingRun is the logging comparison: sg (logging off) and logT
+// (logging on), driven at 64 connections for dur each, interleaved in
+// every one of rounds rounds.
+func loggingRun(sg, logT target, rounds int, dur time.Duration) (map[string]*runStats, error) {
 	res := map[string]*runStats{tSG: {}, tSGLog: {}}
 	for r := 0; r < rounds; r++ {
 		for _, t := range inRound(r, []target{sg, logT}) {
@@ -348,11 +349,28 @@ func loggingOnly(mock *child, sg target, rounds int, dur time.Duration, profile 
 			res[t.name].merge(st)
 		}
 	}
+	return res, nil
+}
+
+// loggingOnly is -only logging: a logging child with its 5 subscribers
+// next to sg (logging off), both driven at 64 connections, interleaved in
+// every round.
+func loggingOnly(mock *child, sg target, rounds int, dur time.Duration, profile string) ([]string, error) {
+	c, subs, err := startLogging(mock.addr, profile)
+	if err != nil {
+		return nil, err
+	}
+	defer c.stop()
+	defer subs.stop()
+	res, err := loggingRun(sg, target{name: tSGLog, url: c.addr, proc: c, alias: true}, rounds, dur)
+	if err != nil {
+		return nil, err
+	}
 	st, err := fetchStats(c)
 	if err != nil {
 		return nil, err
 	}
-	fails := printLogging(res, st, subs)
+	fails := printLogging(res, rounds, dur, st, subs)
 	fmt.Printf("\n| target | goal | measured | |\n|---|---|---|---|\n")
 	printLoggingTargets(res)
 	return fails, nil
