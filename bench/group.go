@@ -38,17 +38,7 @@ func groupMember(key, upstream string, prio int) model.Provider {
 func groupRun(sg target, rounds int, dur time.Duration) (map[string]*runStats, error) {
 	single := target{name: grpSingle, url: sg.url, proc: sg.proc, alias: true}
 	group := target{name: grpGroup, url: sg.url, proc: sg.proc, alias: true, model: groupModel}
-	res := map[string]*runStats{grpSingle: {}, grpGroup: {}}
-	for r := 0; r < rounds; r++ {
-		for _, t := range inRound(r, []target{single, group}) {
-			st, err := attack(t, 64, 0, dur)
-			if err != nil {
-				return nil, err
-			}
-			res[t.name].merge(st)
-		}
-	}
-	return res, nil
+	return interleaved64([]target{single, group}, rounds, dur)
 }
 
 func printGroup(res map[string]*runStats) []string {

@@ -339,17 +339,7 @@ func printOverload(ov *overloadResult) []string {
 // (logging on), driven at 64 connections for dur each, interleaved in
 // every one of rounds rounds.
 func loggingRun(sg, logT target, rounds int, dur time.Duration) (map[string]*runStats, error) {
-	res := map[string]*runStats{tSG: {}, tSGLog: {}}
-	for r := 0; r < rounds; r++ {
-		for _, t := range inRound(r, []target{sg, logT}) {
-			st, err := attack(t, 64, 0, dur)
-			if err != nil {
-				return nil, err
-			}
-			res[t.name].merge(st)
-		}
-	}
-	return res, nil
+	return interleaved64([]target{sg, logT}, rounds, dur)
 }
 
 // loggingOnly is -only logging: a logging child with its 5 subscribers

@@ -668,6 +668,26 @@ func printLoggingTargets(res map[string]*runStats) {
 		100*logCPU, cpuPerReq(res[tSGLog]), cpuPerReq(res[tSG]), check(logCPU <= 0.10))
 }
 
+// interleaved64 drives each of ts at 64 connections as fast as they go
+// for dur, in every one of rounds rounds (in inRound's order), and
+// returns each target's merged measurements by name.
+func interleaved64(ts []target, rounds int, dur time.Duration) (map[string]*runStats, error) {
+	res := map[string]*runStats{}
+	for _, t := range ts {
+		res[t.name] = &runStats{}
+	}
+	for r := 0; r < rounds; r++ {
+		for _, t := range inRound(r, ts) {
+			st, err := attack(t, 64, 0, dur)
+			if err != nil {
+				return nil, err
+			}
+			res[t.name].merge(st)
+		}
+	}
+	return res, nil
+}
+
 // inRound is the order in which round r measures items: as given in even
 // rounds, reversed in odd ones. Whatever drifts over a round (the
 // machine's load, the heap, connection pools) then weighs on every item
