@@ -43,11 +43,12 @@ func statusIndex(status int) int {
 
 const (
 	// sqlGetMinute reads the newest part of one minute's rollup. Its
-	// parameters are wrapped in CAST because SQLite marks a bare ? that its
-	// ORDER BY planning compared with a literal as "re-prepare on bind":
-	// every batch then re-parsed and re-planned the statement (~20 µs, most
-	// of the query), cached or not. The plan is the same primary-key
-	// search (TestMinuteQueryPlan).
+	// parameters are wrapped in CAST: with bare ? parameters and the ORDER
+	// BY, SQLite re-parsed and re-planned the statement at every bind,
+	// cached or not (~20 µs a batch and key, most of the query; its
+	// planner marks the parameters it compared while planning as
+	// "re-prepare when bound"). The plan is the same primary-key search
+	// (TestMinuteQueryPlan).
 	sqlGetMinute = `SELECT requests, errors, status_1xx, status_2xx, status_3xx, status_4xx,
 		status_5xx, status_499, prompt_tokens, completion_tokens, latencies, ttfbs, part
 		FROM request_log_minutes WHERE minute = CAST(? AS INTEGER)
