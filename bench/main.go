@@ -49,10 +49,11 @@ func main() {
 		return
 	}
 	if *only == "group" || *only == "translate" || *only == "logging" {
+		n, d := *rounds, *dur
 		if *only == "logging" {
-			*rounds, *dur = *logRounds, *logDur
+			n, d = *logRounds, *logDur
 		}
-		if err := driveOnly(*only, *dur, *rounds, *cpuprofile); err != nil {
+		if err := driveOnly(*only, d, n, *cpuprofile); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(1)
 		}
