@@ -12,8 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gorilla/websocket"
-
+	"github.com/sluicegate/sluicegate/live"
 	"github.com/sluicegate/sluicegate/model"
 )
 
@@ -73,35 +72,9 @@ var finishedPrefix = []byte(`{"type":"` + model.EventRequestFinished + `"`)
 // as ~5 points of the logging child's throughput; BenchmarkDecodeFrame in
 // live/ measures that decoding.)
 func countFinished(ctx context.Context, wsURL string, n *atomic.Int64) error {
-	dialer := websocket.Dialer{HandshakeTimeout: 10 * time.Second}
-	conn, resp, err := dialer.DialContext(ctx, wsURL, nil)
-	if resp != nil && resp.Body != nil {
-		_ = resp.Body.Close()
-	}
-	if err != nil {
-		return fmt.Errorf("connect to live stream: %w", err)
-	}
-	defer conn.Close()
-	go func() {
-		// Reading blocks without a context; closing wakes it.
-		<-ctx.Done()
-		_ = conn.Close()
-	}()
-	var buf bytes.Buffer
-	for {
-		typ, r, err := conn.NextReader()
-		if err != nil {
-			return fmt.Errorf("live stream: %w", err)
-		}
-		if typ != websocket.TextMessage {
-			continue
-		}
-		buf.Reset()
-		if _, err := buf.ReadFrom(r); err != nil {
-			return fmt.Errorf("live stream: %w", err)
-		}
+	return live.FollowFrames(ctx, wsURL, nil, func(frame []byte) error {
 		var count int64
-		for frame := buf.Bytes(); len(frame) > 0; {
+		for len(frame) > 0 {
 			var line []byte
 			line, frame, _ = bytes.Cut(frame, []byte{'\n'})
 			if bytes.HasPrefix(line, finishedPrefix) {
@@ -109,7 +82,8 @@ func countFinished(ctx context.Context, wsURL string, n *atomic.Int64) error {
 			}
 		}
 		n.Add(count)
-	}
+		return nil
+	})
 }
 
 // received is the fewest and most request.finished events a subscriber

@@ -60,6 +60,17 @@ type wireEvent struct {
 // handler while Follow reads. Errors never include wsURL, which may hold
 // a token.
 func Follow(ctx context.Context, wsURL string, header http.Header, fn func(model.Event) error) error {
+	return FollowFrames(ctx, wsURL, header, func(frame []byte) error {
+		return decodeFrame(frame, fn)
+	})
+}
+
+// FollowFrames is Follow without the decoding: it calls fn with the
+// payload of every text frame, as received (one or more messages, one
+// JSON object a line), for a client that reads the stream its own way.
+// The frame is fn's to keep. It returns what Follow returns, with a
+// malformed message left to fn.
+func FollowFrames(ctx context.Context, wsURL string, header http.Header, fn func(frame []byte) error) error {
 	dialer := websocket.Dialer{Proxy: http.ProxyFromEnvironment, HandshakeTimeout: followHandshakeTimeout}
 	conn, resp, err := dialer.DialContext(ctx, wsURL, header)
 	if resp != nil && resp.Body != nil {
@@ -109,7 +120,7 @@ func Follow(ctx context.Context, wsURL string, header http.Header, fn func(model
 			continue // the protocol only uses text frames; ignore anything else
 		}
 		sizeHint = min(len(frame), maxSizeHint)
-		if err := decodeFrame(frame, fn); err != nil {
+		if err := fn(frame); err != nil {
 			return err
 		}
 	}

@@ -146,6 +146,42 @@ func TestFollowReadsFramesOfAnySize(t *testing.T) {
 	}
 }
 
+// TestFollowFramesPassesTextFramesAsSent: FollowFrames hands over every
+// text frame's payload byte for byte, in order, whatever it holds, skips
+// other frames, and ends with fn's error.
+func TestFollowFramesPassesTextFramesAsSent(t *testing.T) {
+	frames := []string{`{"type":"hello"}` + "\n" + `{"type":"request.finished"}`, "not json at all", "", strings.Repeat("x", 70000)}
+	url := wsServer(t, func(_ *http.Request, c *websocket.Conn) {
+		for i, f := range frames {
+			if i == 1 {
+				_ = c.WriteMessage(websocket.BinaryMessage, []byte("skipped"))
+			}
+			if err := c.WriteMessage(websocket.TextMessage, []byte(f)); err != nil {
+				return
+			}
+		}
+		_, _, _ = c.ReadMessage()
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var got []string
+	err := FollowFrames(ctx, url, nil, func(frame []byte) error {
+		got = append(got, string(frame))
+		if len(got) == len(frames) {
+			return errStop
+		}
+		return nil
+	})
+	if !errors.Is(err, errStop) {
+		t.Fatalf("FollowFrames = %v after %d frames", err, len(got))
+	}
+	for i := range frames {
+		if got[i] != frames[i] {
+			t.Errorf("frame %d = %.40q, want %.40q", i, got[i], frames[i])
+		}
+	}
+}
+
 func TestFollowEnds(t *testing.T) {
 	hello := `{"type":"hello","ts":"2026-03-01T10:00:00Z","data":{"version":"1.0","backlog":0}}`
 	for _, tc := range []struct {
