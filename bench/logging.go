@@ -159,9 +159,10 @@ func fetchStats(c *child) (benchStats, error) {
 }
 
 // printLogging compares Sluicegate with the request log on (bodies, SQLite,
-// 5 WebSocket subscribers) against the plain proxy, from the interleaved
-// rounds of the 64-connection scenario, and checks that the log really
-// ran: rows stored with bodies, events delivered to every subscriber.
+// 5 WebSocket subscribers) against the plain proxy, from the logging
+// comparison's interleaved rounds at 64 connections, and checks that the
+// log really ran: rows stored with bodies, events delivered to every
+// subscriber.
 func printLogging(res map[string]*runStats, rounds int, dur time.Duration, st benchStats, subs *subscribers) []string {
 	off, on := res[tSG], res[tSGLog]
 	lo, hi := subs.settled(st.Stored)
@@ -309,13 +310,6 @@ func printOverload(ov *overloadResult) []string {
 	return fails
 }
 
-// loggingRun is the logging comparison: sg (logging off) and logT
-// (logging on), driven at 64 connections for dur each, interleaved in
-// every one of rounds rounds.
-func loggingRun(sg, logT target, rounds int, dur time.Duration) (map[string]*runStats, error) {
-	return interleaved64([]target{sg, logT}, rounds, dur)
-}
-
 // loggingOnly is -only logging: a logging child with its 5 subscribers
 // next to sg (logging off), both driven at 64 connections, interleaved in
 // every round.
@@ -326,7 +320,7 @@ func loggingOnly(mock *child, sg target, rounds int, dur time.Duration, profile 
 	}
 	defer c.stop()
 	defer subs.stop()
-	res, err := loggingRun(sg, target{name: tSGLog, url: c.addr, proc: c, alias: true}, rounds, dur)
+	res, err := interleaved64([]target{sg, {name: tSGLog, url: c.addr, proc: c, alias: true}}, rounds, dur)
 	if err != nil {
 		return nil, err
 	}

@@ -326,7 +326,7 @@ func drive(dur time.Duration, rounds int, logDur time.Duration, logRounds int, o
 	}
 	failures = append(failures, printGroup(grp)...)
 
-	logRes, err := loggingRun(targets[3], logTarget, logRounds, logDur)
+	logRes, err := interleaved64([]target{targets[3], logTarget}, logRounds, logDur)
 	if err != nil {
 		return err
 	}

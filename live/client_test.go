@@ -147,8 +147,9 @@ func TestFollowReadsFramesOfAnySize(t *testing.T) {
 }
 
 // TestFollowFramesPassesTextFramesAsSent: FollowFrames hands over every
-// text frame's payload byte for byte, in order, whatever it holds, skips
-// other frames, and ends with fn's error.
+// text frame's payload byte for byte, in order, whatever it holds, in a
+// buffer of its own (kept frames do not change), skips other frames, and
+// ends with fn's error.
 func TestFollowFramesPassesTextFramesAsSent(t *testing.T) {
 	frames := []string{`{"type":"hello"}` + "\n" + `{"type":"request.finished"}`, "not json at all", "", strings.Repeat("x", 70000)}
 	url := wsServer(t, func(_ *http.Request, c *websocket.Conn) {
@@ -164,9 +165,9 @@ func TestFollowFramesPassesTextFramesAsSent(t *testing.T) {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	var got []string
+	var got [][]byte // the frames themselves: they are fn's to keep
 	err := FollowFrames(ctx, url, nil, func(frame []byte) error {
-		got = append(got, string(frame))
+		got = append(got, frame)
 		if len(got) == len(frames) {
 			return errStop
 		}
@@ -176,7 +177,7 @@ func TestFollowFramesPassesTextFramesAsSent(t *testing.T) {
 		t.Fatalf("FollowFrames = %v after %d frames", err, len(got))
 	}
 	for i := range frames {
-		if got[i] != frames[i] {
+		if string(got[i]) != frames[i] {
 			t.Errorf("frame %d = %.40q, want %.40q", i, got[i], frames[i])
 		}
 	}

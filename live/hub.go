@@ -269,15 +269,6 @@ const maxScratch = 64 << 10
 // encode returns ev as one JSON line, byte for byte what json.Marshal(ev)
 // returns. The line is the caller's: nothing here touches it again.
 func (enc *lineEncoder) encode(ev model.Event) ([]byte, error) {
-	switch d := ev.Data.(type) {
-	case model.LogEntry, model.RequestStarted:
-	case *model.LogEntry:
-		if d == nil { // encodes as null: json.Marshal handles that
-			return json.Marshal(ev)
-		}
-	default:
-		return json.Marshal(ev)
-	}
 	b := append(enc.buf[:0], `{"type":`...)
 	b = model.AppendJSONString(b, ev.Type)
 	b = append(b, `,"ts":`...)
@@ -291,9 +282,14 @@ func (enc *lineEncoder) encode(ev model.Event) ([]byte, error) {
 		case model.LogEntry:
 			b, ok = d.AppendJSON(b)
 		case *model.LogEntry:
+			if d == nil { // encodes as null: json.Marshal handles that
+				return json.Marshal(ev)
+			}
 			b, ok = d.AppendJSON(b)
 		case model.RequestStarted:
 			b, ok = d.AppendJSON(b)
+		default:
+			return json.Marshal(ev)
 		}
 	}
 	if !ok {
